@@ -1,0 +1,1 @@
+"""connectograph: a self-hosted connectome explorer on Neo4j."""

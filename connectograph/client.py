@@ -1,0 +1,249 @@
+"""The connection to one dataset in a Neo4j database.
+
+:class:`Client` is neuprint-python's ``Client`` without its HTTP layer: it talks
+Bolt to any Neo4j 5 (the local server that ``connectograph neo4j start`` runs,
+Docker, Aura, a cluster through ``neo4j://`` routing URIs) with the official
+driver, and is scoped to one dataset ``name:tag``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Literal
+
+import neo4j
+import neo4j.exceptions as neo4j_errors
+import pandas as pd
+
+from .errors import (AuthenticationError, ConnectionFailedError, DatasetNotFoundError,
+                     QueryTimeoutError)
+from .identifiers import DatasetName
+
+_default_client: "Client | None" = None
+
+
+def set_default_client(client: "Client | None") -> None:
+    """Make ``client`` the one used by fetch functions called without ``client=``."""
+    global _default_client
+    _default_client = client
+
+
+def default_client() -> "Client":
+    """Return the client set with :func:`set_default_client`.
+
+    Raises
+    ------
+    RuntimeError
+        If none was set.
+    """
+    if _default_client is None:
+        raise RuntimeError(
+            "no client given and no default client set: pass client=Client(dataset=...) "
+            "or call connectograph.set_default_client(Client(dataset=...)) first")
+    return _default_client
+
+
+def resolve_client(client: "Client | None") -> "Client":
+    """``client`` if given, else the default client."""
+    return client if client is not None else default_client()
+
+
+def resolve_connection(uri: str | None = None,
+                       auth: tuple[str, str] | None = None) -> tuple[str, tuple[str, str]]:
+    """Find the Bolt URI and credentials to use.
+
+    Order: explicit arguments; the driver's usual environment variables
+    ``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``; the local server run
+    by ``connectograph neo4j start`` (its URI and generated password are read
+    from its home, see :mod:`connectograph.neo4j_server.settings`).
+
+    Raises
+    ------
+    ConnectionFailedError
+        If nothing is configured and no local server is installed.
+    """
+    uri = uri or os.environ.get("NEO4J_URI")
+    if auth is None and os.environ.get("NEO4J_PASSWORD"):
+        auth = (os.environ.get("NEO4J_USERNAME", "neo4j"), os.environ["NEO4J_PASSWORD"])
+    if uri is not None and auth is not None:
+        return uri, auth
+    from .neo4j_server.settings import local_connection
+    local = local_connection()
+    if local is None:
+        raise ConnectionFailedError(
+            "no Neo4j server configured: set NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD, pass "
+            "uri= and auth=, or install and start the local server with "
+            "'connectograph neo4j install' and 'connectograph neo4j start'")
+    local_uri, local_auth = local
+    return uri or local_uri, auth or local_auth
+
+
+class Client:
+    """A connection to one dataset of a Neo4j database.
+
+    Parameters
+    ----------
+    uri : str, optional
+        Bolt URI (``bolt://``, ``neo4j://``, ``neo4j+s://``...). Default: see
+        :func:`resolve_connection`.
+    auth : (str, str), optional
+        User name and password.
+    dataset : str
+        Dataset ``name:tag``, e.g. ``"hemibrain-mb:v1.2.1"``.
+    database : str, optional
+        Neo4j database name (default: the server's default database).
+    check_dataset : bool
+        If True (default) check at once that the server answers and that the
+        dataset is loaded.
+
+    Raises
+    ------
+    ConnectionFailedError
+        No server answers at ``uri``; the message says which command starts the
+        local one.
+    AuthenticationError
+        The server refused the credentials.
+    DatasetNotFoundError
+        ``check_dataset`` and the dataset is not loaded; lists those that are.
+
+    Examples
+    --------
+    >>> with Client(dataset="hemibrain-mb:v1.2.1") as c:     # doctest: +SKIP
+    ...     neuron_df, roi_counts_df = fetch_neurons(NeuronCriteria(type="MBON14"), client=c)
+    """
+
+    def __init__(self, uri: str | None = None, *, auth: tuple[str, str] | None = None,
+                 dataset: str, database: str | None = None, check_dataset: bool = True):
+        self.dataset = DatasetName.parse(dataset)
+        self.uri, auth = resolve_connection(uri, auth)
+        self.database = database
+        self.driver = neo4j.GraphDatabase.driver(self.uri, auth=auth)
+        try:
+            self._verify()
+            if check_dataset:
+                self.check_dataset()
+        except Exception:
+            self.driver.close()
+            raise
+
+    # -- lifecycle ---------------------------------------------------------------
+    def close(self) -> None:
+        """Close the driver and its connections."""
+        self.driver.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client({self.uri!r}, dataset={str(self.dataset)!r})"
+
+    def _verify(self) -> None:
+        try:
+            self.driver.verify_connectivity()
+        except neo4j_errors.AuthError as err:
+            raise AuthenticationError(
+                f"Neo4j at {self.uri} refused the credentials ({err.message}); check "
+                "NEO4J_USERNAME/NEO4J_PASSWORD or the auth= argument") from None
+        except (neo4j_errors.ServiceUnavailable, OSError) as err:
+            raise ConnectionFailedError(
+                f"no Neo4j server answers at {self.uri} ({err}); start the local one with "
+                "'connectograph neo4j start' (install it first with "
+                "'connectograph neo4j install')") from None
+
+    def check_dataset(self) -> None:
+        """Raise :class:`DatasetNotFoundError` unless this client's dataset is loaded."""
+        rows = self.read("MATCH (m:Meta) WHERE m.dataset = $name AND m.tag = $tag "
+                         "AND coalesce(m.loadComplete, false) RETURN count(m) AS n",
+                         {"name": self.dataset.name, "tag": self.dataset.tag})
+        if rows[0]["n"] == 0:
+            loaded = [r["ds"] for r in self.read(
+                "MATCH (m:Meta) WHERE coalesce(m.loadComplete, false) "
+                "RETURN m.dataset + ':' + m.tag AS ds ORDER BY ds")]
+            raise DatasetNotFoundError(
+                f"dataset {self.dataset} is not loaded in {self.uri}; loaded: "
+                f"{loaded or 'none'}. Load it with 'connectograph load RECIPE'")
+
+    # -- running Cypher ----------------------------------------------------------------
+    def _run(self, access: str, cypher: str, params: dict | None,
+             timeout: float | None) -> tuple[list[str], list[list[Any]]]:
+        def work(tx):
+            result = tx.run(cypher, params or {})
+            values = result.values()
+            return list(result.keys()), values
+
+        work = neo4j.unit_of_work(timeout=timeout)(work)
+        try:
+            with self.driver.session(database=self.database, default_access_mode=access) as s:
+                if access == neo4j.READ_ACCESS:
+                    return s.execute_read(work)
+                return s.execute_write(work)
+        except neo4j_errors.ClientError as err:
+            if err.code and "TransactionTimedOut" in err.code:
+                raise QueryTimeoutError(
+                    f"query ran longer than {timeout} s and was stopped; narrow the "
+                    "criteria or pass a larger timeout") from None
+            raise
+        except neo4j_errors.AuthError as err:
+            raise AuthenticationError(f"Neo4j refused the credentials: {err.message}") from None
+        except neo4j_errors.ServiceUnavailable as err:
+            raise ConnectionFailedError(
+                f"lost the Neo4j server at {self.uri} ({err}); is it running? "
+                "('connectograph neo4j status')") from None
+
+    def read(self, cypher: str, params: dict | None = None, *,
+             timeout: float | None = None) -> list[dict[str, Any]]:
+        """Run a read query; return its rows as dicts."""
+        keys, values = self._run(neo4j.READ_ACCESS, cypher, params, timeout)
+        return [dict(zip(keys, row)) for row in values]
+
+    def read_frame(self, cypher: str, params: dict | None = None, *,
+                   timeout: float | None = None) -> pd.DataFrame:
+        """Run a read query; return its rows as a DataFrame (one column per
+        returned field, in order; empty frame keeps the column names)."""
+        keys, values = self._run(neo4j.READ_ACCESS, cypher, params, timeout)
+        return pd.DataFrame(values, columns=keys)
+
+    def write(self, cypher: str, params: dict | None = None, *,
+              timeout: float | None = None) -> list[dict[str, Any]]:
+        """Run a write query in a managed (retried) write transaction."""
+        keys, values = self._run(neo4j.WRITE_ACCESS, cypher, params, timeout)
+        return [dict(zip(keys, row)) for row in values]
+
+    def fetch_custom(self, cypher: str, params: dict | None = None,
+                     format: Literal["pandas", "json"] = "pandas",
+                     timeout: float | None = None) -> pd.DataFrame | dict:
+        """Run raw Cypher with parameters (neuprint-python's ``fetch_custom``).
+
+        Parameters
+        ----------
+        cypher : str
+            The query. Put every value in ``params`` and refer to it as ``$name``.
+        params : dict, optional
+            Query parameters.
+        format : {'pandas', 'json'}
+            ``'pandas'``: a DataFrame; ``'json'``: ``{"columns": [...], "data": [[...]]}``
+            as neuPrintHTTP returns it.
+        timeout : float, optional
+            Seconds before the server stops the query (:class:`QueryTimeoutError`).
+        """
+        keys, values = self._run(neo4j.READ_ACCESS, cypher, params, timeout)
+        if format == "json":
+            return {"columns": keys, "data": values}
+        if format != "pandas":
+            raise ValueError(f"format must be 'pandas' or 'json', not {format!r}")
+        return pd.DataFrame(values, columns=keys)
+
+
+def chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    """Yield lists of at most ``size`` items (for batched UNWIND writes)."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

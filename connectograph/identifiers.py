@@ -1,0 +1,116 @@
+"""The one place where names are spliced into Cypher.
+
+Values always travel as query parameters. Names cannot: labels, relationship
+types and property keys (such as neuPrint's per-ROI booleans, ``n.`a'L(R)```)
+are part of the query text. Every such name goes through :func:`escape_name`,
+which validates it and quotes it with backticks as the Cypher manual
+prescribes (a backtick inside a name is doubled).
+
+It also owns dataset naming: a dataset is ``name:tag`` as neuPrint calls
+them (``hemibrain:v1.2.1``), and its nodes carry a dataset-scoped label
+``<name:tag>_<Label>`` besides the generic one, so several datasets and
+versions share one database and every query is scoped to one of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import InvalidIdentifierError
+
+#: Longest name accepted; Neo4j allows more, but longer names are surely wrong.
+MAX_NAME_LENGTH = 256
+
+_DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_DATASET_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def escape_name(name: str) -> str:
+    """Return ``name`` quoted for use as a Cypher label, type or property key.
+
+    Parameters
+    ----------
+    name : str
+        Any non-empty string without control characters, e.g. ``"a'L(R)"``.
+
+    Returns
+    -------
+    str
+        The name in backticks with inner backticks doubled, e.g. ```a'L(R)```.
+
+    Raises
+    ------
+    InvalidIdentifierError
+        If ``name`` is not a string, is empty, is longer than
+        :data:`MAX_NAME_LENGTH`, or holds a control character (newline, NUL...).
+    """
+    if not isinstance(name, str):
+        raise InvalidIdentifierError(
+            f"a Cypher name must be a string, got {type(name).__name__}: {name!r}")
+    if not name:
+        raise InvalidIdentifierError("a Cypher name cannot be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidIdentifierError(
+            f"name of {len(name)} characters is longer than {MAX_NAME_LENGTH}: {name[:40]!r}...")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise InvalidIdentifierError(
+            f"name {name!r} contains a control character; remove it")
+    return "`" + name.replace("`", "``") + "`"
+
+
+def property_access(variable: str, key: str) -> str:
+    """Return ``variable.`key``` with ``key`` escaped (``variable`` must be a
+    plain Cypher variable such as ``n``)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", variable):
+        raise InvalidIdentifierError(f"{variable!r} is not a plain Cypher variable")
+    return f"{variable}.{escape_name(key)}"
+
+
+@dataclass(frozen=True)
+class DatasetName:
+    """A dataset identifier ``name:tag`` (neuPrint style).
+
+    Attributes
+    ----------
+    name : str
+        The dataset name, e.g. ``"hemibrain-mb"``; letters, digits, ``_ . -``.
+    tag : str
+        The version tag, e.g. ``"v1.2.1"``; same characters.
+    """
+
+    name: str
+    tag: str
+
+    @classmethod
+    def parse(cls, text: str) -> "DatasetName":
+        """Parse ``"name:tag"``.
+
+        Raises
+        ------
+        InvalidIdentifierError
+            If ``text`` is not ``name:tag`` with both parts made of letters,
+            digits, ``_``, ``.`` or ``-``.
+        """
+        if not isinstance(text, str) or text.count(":") != 1:
+            raise InvalidIdentifierError(
+                f"dataset {text!r} must be written 'name:tag', e.g. 'hemibrain-mb:v1.2.1'")
+        name, tag = text.split(":")
+        if not _DATASET_NAME.match(name):
+            raise InvalidIdentifierError(
+                f"dataset name {name!r} may hold only letters, digits, '_', '.' and '-'")
+        if not _DATASET_TAG.match(tag):
+            raise InvalidIdentifierError(
+                f"dataset tag {tag!r} may hold only letters, digits, '_', '.' and '-'")
+        return cls(name, tag)
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.tag}"
+
+    def label(self, generic: str) -> str:
+        """Escaped dataset-scoped label, e.g. ```hemibrain-mb:v1.2.1_Neuron```."""
+        return escape_name(f"{self}_{generic}")
+
+    def labels(self, generic: str) -> str:
+        """Escaped label pair for patterns, e.g. ``:Neuron:`hemibrain-mb:v1.2.1_Neuron```."""
+        return f":{escape_name(generic)}:{self.label(generic)}"
