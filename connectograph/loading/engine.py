@@ -1,0 +1,274 @@
+"""Run a recipe: check, read, validate, derive, write, publish, summarise.
+
+Nothing is written until every source has been read and validated; the write
+itself goes through staging labels (:mod:`connectograph.loading.writer`), so a
+failed or killed load never leaves a half-loaded dataset visible to queries.
+A load whose recipe and input files are unchanged since the published version
+(same fingerprint) does nothing, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+import pandas as pd
+
+from ..client import Client
+from .model import (body_properties, complete_bodies, connections_from_roi_weights,
+                    hierarchy_children, is_neuron, neuron_property_types, roi_memberships,
+                    roi_totals)
+from .recipe import Recipe, check_recipe, load_recipe
+from .tables import Conflict, SourceTables, read_sources
+from .writer import DatasetWriter, list_datasets
+
+
+@dataclass
+class LoadSummary:
+    """What a load did.
+
+    Attributes
+    ----------
+    dataset : str
+        ``name:tag``.
+    skipped : bool
+        True if the dataset was already loaded from identical inputs.
+    counts : dict
+        Nodes per label and relationships per type written.
+    conflicts : list of Conflict
+        Source disagreements and which value was kept.
+    warnings : list of str
+        Incomplete data that was loaded anyway (missing status, soma...).
+    seconds : float
+        Wall time.
+    """
+
+    dataset: str
+    skipped: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        if self.skipped:
+            return (f"{self.dataset}: already loaded from identical inputs; nothing to do "
+                    "(use --force to reload)")
+        lines = [f"Loaded {self.dataset} in {self.seconds:.1f} s"]
+        lines += [f"  {k:<28} {v:>10,}" for k, v in self.counts.items()]
+        if self.conflicts:
+            lines.append(f"  {len(self.conflicts)} source conflicts (higher-precedence value kept):")
+            lines += [f"    - {c.describe()}" for c in self.conflicts]
+        if self.warnings:
+            lines.append("  warnings:")
+            lines += [f"    - {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def fingerprint(recipe: Recipe) -> str:
+    """SHA-256 over the recipe's settings and the bytes of every input file."""
+    h = hashlib.sha256()
+    h.update(recipe.model_dump_json(exclude={"source", "base_dir"}).encode())
+    files = [s.file for s in recipe.neurons + recipe.roi_connections]
+    if recipe.rois is not None:
+        files += [recipe.rois.info, recipe.rois.hierarchy]
+    for rel in files:
+        h.update(rel.encode())
+        with open(recipe.path(rel), "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def _tqdm_progress(total: int, desc: str):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=f"{desc:<16}", unit="row", leave=False, dynamic_ncols=True)
+
+
+def _warnings(neurons: pd.DataFrame, n_added: int) -> list[str]:
+    out = []
+    n = len(neurons)
+    for col, what in (("status", "status"), ("somaLocation", "soma location"),
+                      ("type", "type")):
+        if col in neurons.columns:
+            missing = int(neurons[col].isna().sum())
+            if missing:
+                out.append(f"{missing:,} of {n:,} bodies have no {what}")
+    if n_added:
+        out.append(f"{n_added:,} bodies appear only in connection tables (loaded as bare Segments)")
+    derived = int((neurons["roiInfoSource"] == "loaded connections").sum())
+    if derived:
+        out.append(f"{derived:,} bodies have no source roiInfo; theirs is derived from the loaded "
+                   "connections (upstream/downstream per ROI, lower bounds)")
+    return out
+
+
+def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: str) -> dict:
+    """The ``:Meta`` properties (neuPrint names; JSON strings where neuPrint uses them)."""
+    totals = roi_totals(neurons)
+    roi_info = {}
+    for name, info in tables.roi_info.items():
+        entry = dict(info)
+        entry.update(totals.get(name, {"pre": 0, "post": 0}))
+        roi_info[name] = entry
+    ds = recipe.dataset
+    return {
+        "dataset": ds.name,
+        "tag": ds.tag,
+        "description": ds.description,
+        "roiInfo": json.dumps(roi_info, sort_keys=True),
+        "roiHierarchy": json.dumps(tables.roi_hierarchy) if tables.roi_hierarchy else "{}",
+        "primaryRois": sorted(k for k, v in tables.roi_info.items() if v.get("isPrimary")),
+        "superLevelRois": hierarchy_children(tables.roi_hierarchy),
+        "totalPreCount": int(neurons["pre"].fillna(0).sum()) if "pre" in neurons else 0,
+        "totalPostCount": int(neurons["post"].fillna(0).sum()) if "post" in neurons else 0,
+        "lastDatabaseEdit": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "statusDefinitions": json.dumps(ds.status_definitions, sort_keys=True),
+        "neuronProperties": json.dumps(neuron_property_types(neurons), sort_keys=True),
+        "voxelSize": [ds.voxel_size] * 3,
+        "voxelUnits": ds.voxel_units,
+        "postHighAccuracyThreshold": ds.post_high_accuracy_threshold,
+        "citation": ds.citation,
+        "recipe": recipe.source,
+        "fingerprint": fp,
+    }
+
+
+def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | None = None,
+         data_dir: str | None = None, force: bool = False, batch_size: int = 5000,
+         progress: Callable | None = _tqdm_progress,
+         echo: Callable[[str], None] = lambda s: None) -> LoadSummary:
+    """Load a recipe into Neo4j.
+
+    Parameters
+    ----------
+    recipe : str or Recipe
+        A recipe file, a bundled recipe name (``"hemibrain-mb"``) or a parsed recipe.
+    client : Client, optional
+        Where to write (its own dataset is ignored). Default: a new connection
+        resolved like :class:`Client`'s.
+    dataset : str, optional
+        ``name:tag`` overriding the recipe's.
+    data_dir : str, optional
+        Folder of the input files, overriding the recipe's.
+    force : bool
+        Reload even if the inputs are unchanged.
+    batch_size : int
+        Rows per write transaction.
+    progress : callable or None
+        Progress-bar factory; None for silence.
+    echo : callable
+        Receives stage messages.
+
+    Returns
+    -------
+    LoadSummary
+
+    Raises
+    ------
+    RecipeError
+        Bad recipe, missing file or column (before anything is written).
+    ValidationError
+        Bad data, naming file, row and column (before anything is written).
+    """
+    started = time.monotonic()
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe, dataset=dataset, data_dir=data_dir)
+    check_recipe(recipe)
+    ds = recipe.dataset_name
+    echo(f"Reading and validating the sources of {ds} ...")
+    tables = read_sources(recipe)
+    fp = fingerprint(recipe)
+
+    own_client = client is None
+    if own_client:
+        client = Client(dataset=str(ds), check_dataset=False)
+    try:
+        existing = [d for d in list_datasets(client)
+                    if d["dataset"] == ds.name and d["tag"] == ds.tag]
+        if (not force and len(existing) == 1 and existing[0]["loadComplete"]
+                and existing[0]["fingerprint"] == fp):
+            return LoadSummary(dataset=str(ds), skipped=True,
+                               seconds=time.monotonic() - started)
+
+        neurons, n_added = complete_bodies(tables.neurons, tables.roi_connections)
+        neuron_flag = is_neuron(neurons, recipe.neuron_rule)
+        connections = connections_from_roi_weights(tables.roi_connections)
+        memberships = roi_memberships(neurons)
+        meta = build_meta(recipe, tables, neurons, fp)
+
+        writer = DatasetWriter(client, ds, batch_size=batch_size, progress=progress)
+        echo("Removing what an interrupted load left behind ...")
+        writer.clear_staging()
+        echo("Writing ROIs, bodies and connections ...")
+        totals = json.loads(meta["roiInfo"])
+        roi_rows = []
+        for name, info in tables.roi_info.items():
+            row = {k: v for k, v in info.items() if isinstance(v, (str, int, float, bool))}
+            row["name"] = name
+            row.update(totals.get(name, {}))
+            roi_rows.append(row)
+        roi_ids = writer.write_rois(roi_rows)
+        writer.link_roi_parents([{"child": roi_ids[n], "parent": roi_ids[i["parent"]]}
+                                 for n, i in tables.roi_info.items()
+                                 if i.get("parent") in roi_ids])
+        body_rows = [{"props": p, "neuron": bool(f)}
+                     for p, f in zip(body_properties(neurons), neuron_flag.to_numpy())]
+        body_ids = writer.write_bodies(body_rows)
+        writer.link_bodies_to_rois([{"body": body_ids[b], "roi": roi_ids[r], "props": c}
+                                    for b, r, c in memberships if r in roi_ids])
+        writer.write_connections([
+            {"pre": body_ids[int(a)], "post": body_ids[int(b)], "weight": int(w), "roiInfo": ri}
+            for a, b, w, ri in connections[["bodyId_pre", "bodyId_post", "weight",
+                                            "roiInfo"]].itertuples(index=False, name=None)])
+        writer.write_meta(meta)
+        echo("Publishing ...")
+        writer.publish()
+    finally:
+        if own_client:
+            client.close()
+
+    counts = {
+        "Segment nodes": len(neurons),
+        "Neuron nodes": int(neuron_flag.sum()),
+        "ROI nodes": len(roi_ids),
+        "ConnectsTo relationships": len(connections),
+        "InROI relationships": sum(1 for _, r, _ in memberships if r in roi_ids),
+        "per-ROI connection rows": len(tables.roi_connections),
+    }
+    return LoadSummary(dataset=str(ds), counts=counts, conflicts=tables.conflicts,
+                       warnings=tables.warnings + _warnings(neurons, n_added),
+                       seconds=time.monotonic() - started)
+
+
+def drop(dataset: str, *, client: Client | None = None) -> int:
+    """Delete a dataset (all its nodes and relationships); return nodes deleted."""
+    from ..identifiers import DatasetName
+    ds = DatasetName.parse(dataset)
+    own = client is None
+    client = client or Client(dataset=dataset, check_dataset=False)
+    try:
+        return DatasetWriter(client, ds).drop()
+    finally:
+        if own:
+            client.close()
+
+
+def datasets(*, client: Client | None = None) -> pd.DataFrame:
+    """The datasets in the database: ``dataset, tag, loadComplete, fingerprint,
+    lastDatabaseEdit``."""
+    own = client is None
+    if own:
+        from .. import neo4j_server  # noqa: F401  (connection resolution only)
+        client = Client(dataset="none:none", check_dataset=False)
+    try:
+        return pd.DataFrame(list_datasets(client),
+                            columns=["dataset", "tag", "loadComplete", "fingerprint",
+                                     "lastDatabaseEdit"])
+    finally:
+        if own:
+            client.close()

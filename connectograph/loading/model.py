@@ -1,0 +1,205 @@
+"""Derive the neuPrint data model from canonical tables (pure pandas, no database).
+
+Definitions (neuPrint's, as documented in docs/data-model.md):
+
+- ``ConnectsTo.weight`` = number of PSDs of the downstream body contacted by the
+  upstream body's T-bars. From per-ROI tables it is the sum of the pair's
+  per-ROI weights, ``NotPrimary`` included (neuprint-python's ``roi_conn_df``
+  partitions a connection's weight over primary ROIs plus ``NotPrimary``).
+- ``ConnectsTo.roiInfo`` = ``{roi: {"post": n}}``: per ROI, the PSDs of the
+  connection lying in it (neuPrint counts a connection where its post site lies).
+  ``NotPrimary`` is not an ROI and is not stored; ``weight - sum(post)`` restores it.
+- A body's ``roiInfo`` comes from its source when given. Otherwise it is derived
+  from the loaded connections: ``upstream`` in an ROI = sum of incoming weights
+  there, ``downstream`` = sum of outgoing weights there. Such bodies get
+  ``roiInfoSource = "loaded connections"``; the counts are lower bounds when
+  only part of the body's connections are loaded.
+- ``:Neuron``: neuPrint's rule, parameterised by the recipe's ``[neuron_rule]``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from neo4j.spatial import CartesianPoint
+
+from .recipe import NeuronRule
+from .tables import NOT_PRIMARY
+
+ROI_INFO_FROM_CONNECTIONS = "loaded connections"
+ROI_INFO_FROM_SOURCE = "source"
+
+
+def connections_from_roi_weights(roi_conns: pd.DataFrame) -> pd.DataFrame:
+    """Neuron-to-neuron ``ConnectsTo`` rows from per-ROI weights.
+
+    Parameters
+    ----------
+    roi_conns : DataFrame
+        ``bodyId_pre, bodyId_post, roi, weight`` (one row per pair and ROI).
+
+    Returns
+    -------
+    DataFrame
+        ``bodyId_pre, bodyId_post`` (int64), ``weight`` (int64, all ROIs and
+        NotPrimary), ``roiInfo`` (JSON string ``{roi: {"post": n}}``), one row per pair.
+    """
+    if roi_conns.empty:
+        return pd.DataFrame({"bodyId_pre": pd.Series(dtype="int64"),
+                             "bodyId_post": pd.Series(dtype="int64"),
+                             "weight": pd.Series(dtype="int64"),
+                             "roiInfo": pd.Series(dtype=object)})
+    key = ["bodyId_pre", "bodyId_post"]
+    total = roi_conns.groupby(key, sort=True)["weight"].sum()
+    per_roi = roi_conns[roi_conns["roi"] != NOT_PRIMARY].sort_values(key + ["roi"])
+    info: dict[tuple[int, int], dict] = defaultdict(dict)
+    for pre, post, roi, w in zip(per_roi["bodyId_pre"].to_numpy(), per_roi["bodyId_post"].to_numpy(),
+                                 per_roi["roi"].to_numpy(), per_roi["weight"].to_numpy()):
+        info[(int(pre), int(post))][roi] = {"post": int(w)}
+    out = total.reset_index()
+    out["roiInfo"] = [json.dumps(info.get((int(a), int(b)), {}), sort_keys=True)
+                      for a, b in zip(out["bodyId_pre"], out["bodyId_post"])]
+    return out.astype({"weight": "int64"})
+
+
+def roi_info_from_connections(roi_conns: pd.DataFrame) -> dict[int, dict[str, dict[str, int]]]:
+    """Per body and ROI, ``upstream`` (incoming weight) and ``downstream``
+    (outgoing weight) summed over the loaded per-ROI connections."""
+    real = roi_conns[roi_conns["roi"] != NOT_PRIMARY]
+    out: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
+    for column, side in (("bodyId_post", "upstream"), ("bodyId_pre", "downstream")):
+        sums = real.groupby([column, "roi"])["weight"].sum()
+        for (body, roi), w in sums.items():
+            out[int(body)].setdefault(roi, {})[side] = int(w)
+    return out
+
+
+def complete_bodies(neurons: pd.DataFrame, roi_conns: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Add a bare row for every body that appears only in connections, and
+    fill missing ``roiInfo`` from the loaded connections (``roiInfoSource``
+    says which). Returns the table and the number of bodies added."""
+    ids = pd.Index(pd.unique(np.concatenate([roi_conns["bodyId_pre"].to_numpy(),
+                                             roi_conns["bodyId_post"].to_numpy()])))
+    missing = ids.difference(neurons.index)
+    if len(missing):
+        extra = pd.DataFrame({"bodyId": missing.astype("int64")}, index=missing)
+        neurons = pd.concat([neurons, extra])
+    neurons = neurons.copy()
+    if "roiInfo" not in neurons.columns:
+        neurons["roiInfo"] = None
+    source = pd.Series(np.where(neurons["roiInfo"].notna(), ROI_INFO_FROM_SOURCE, None),
+                       index=neurons.index, dtype=object)
+    derived = roi_info_from_connections(roi_conns)
+    need = neurons.index[neurons["roiInfo"].isna()]
+    fill = {b: json.dumps(derived[b], sort_keys=True) for b in need if b in derived}
+    if fill:
+        neurons["roiInfo"] = neurons["roiInfo"].astype(object)
+        neurons.loc[list(fill), "roiInfo"] = pd.Series(fill)
+        source.loc[list(fill)] = ROI_INFO_FROM_CONNECTIONS
+    neurons["roiInfoSource"] = source
+    return neurons, len(missing)
+
+
+def is_neuron(neurons: pd.DataFrame, rule: NeuronRule) -> pd.Series:
+    """Which bodies get the ``:Neuron`` label (neuPrint's rule; see module docstring)."""
+    flag = pd.Series(False, index=neurons.index)
+    if "pre" in neurons.columns:
+        flag |= neurons["pre"].fillna(0).astype("int64") >= rule.min_pre
+    if "post" in neurons.columns:
+        flag |= neurons["post"].fillna(0).astype("int64") >= rule.min_post
+    if rule.soma and "somaLocation" in neurons.columns:
+        flag |= neurons["somaLocation"].notna()
+    if rule.named:
+        for col in ("type", "instance"):
+            if col in neurons.columns:
+                flag |= neurons[col].notna()
+    if rule.with_status and "status" in neurons.columns:
+        flag |= neurons["status"].notna()
+    return flag
+
+
+def _clean(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return value
+
+
+def body_properties(neurons: pd.DataFrame) -> list[dict[str, Any]]:
+    """One property map per body for ``SET n = props``: nulls dropped,
+    ``somaLocation`` as a cartesian-3D point (voxels), and one ``true`` property
+    per ROI in the body's roiInfo (neuPrint's ROI booleans, e.g. ``aL(R)``)."""
+    columns = list(neurons.columns)
+    rows = []
+    for values in neurons.itertuples(index=False, name=None):
+        props: dict[str, Any] = {}
+        for col, v in zip(columns, values):
+            v = _clean(v)
+            if v is None:
+                continue
+            if col == "somaLocation":
+                v = CartesianPoint(tuple(float(c) for c in v))
+            props[col] = v
+        if "roiInfo" in props:
+            for roi in json.loads(props["roiInfo"]):
+                props.setdefault(roi, True)
+        rows.append(props)
+    return rows
+
+
+def roi_memberships(neurons: pd.DataFrame) -> list[tuple[int, str, dict[str, int]]]:
+    """``(bodyId, roi, {pre, post, upstream, downstream})`` for every ROI in
+    every body's roiInfo (the ``InROI`` relationships)."""
+    out = []
+    keys = ("pre", "post", "upstream", "downstream")
+    for body, text in neurons["roiInfo"].dropna().items():
+        for roi, counts in json.loads(text).items():
+            out.append((int(body), roi, {k: int(counts[k]) for k in keys if k in counts}))
+    return out
+
+
+def neuron_property_types(neurons: pd.DataFrame) -> dict[str, str]:
+    """neuPrint's ``Meta.neuronProperties``: property name → type name."""
+    types = {}
+    for col in neurons.columns:
+        s = neurons[col].dropna()
+        if col == "somaLocation":
+            types[col] = "point"
+        elif s.empty:
+            continue
+        elif pd.api.types.is_bool_dtype(s) or all(isinstance(v, (bool, np.bool_)) for v in s.head(50)):
+            types[col] = "boolean"
+        elif pd.api.types.is_integer_dtype(s):
+            types[col] = "integer"
+        elif pd.api.types.is_float_dtype(s):
+            types[col] = "float"
+        else:
+            types[col] = "string"
+    return types
+
+
+def roi_totals(neurons: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per ROI, the sum over loaded bodies of their roiInfo ``pre`` and ``post``."""
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"pre": 0, "post": 0})
+    for text in neurons["roiInfo"].dropna():
+        for roi, counts in json.loads(text).items():
+            for k in ("pre", "post"):
+                totals[roi][k] += int(counts.get(k, 0))
+    return dict(totals)
+
+
+def hierarchy_children(hierarchy: dict | None) -> list[str]:
+    """Names of the root's children (neuPrint's ``superLevelRois``)."""
+    if not hierarchy:
+        return []
+    return [c["name"] for c in hierarchy.get("children", [])]

@@ -1,0 +1,232 @@
+"""Loader recipes: declarative descriptions of a source layout, validated with pydantic.
+
+A recipe is a TOML file (``loaders/*.toml`` ships the project's own) that says
+which file holds which canonical table, how its columns map onto neuPrint
+names, and the dataset's name, version, units and neuron rule. The engine
+(:mod:`connectograph.loading.engine`) runs it.
+
+Checking a recipe (:func:`check_recipe`) finds missing files and columns before
+anything is written, and names the recipe, the file and the column.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError
+
+from ..errors import RecipeError
+from ..identifiers import DatasetName
+
+#: Canonical neuron columns with a meaning in the neuPrint model; any other
+#: mapped column is kept as an extra neuron property (notes, class, ...).
+NEURON_COLUMNS = ("bodyId", "type", "instance", "status", "statusLabel", "cropped", "pre",
+                  "post", "upstream", "downstream", "size", "somaLocation", "somaRadius",
+                  "cellBodyFiber", "roiInfo")
+ROI_CONNECTION_COLUMNS = ("bodyId_pre", "bodyId_post", "roi", "weight")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatasetSection(_Strict):
+    """``[dataset]``: what the load is called and its units."""
+
+    name: str = Field(description="dataset name, e.g. 'hemibrain-mb'")
+    tag: str = Field(description="version tag, e.g. 'v1.2.1'")
+    description: str = ""
+    data_dir: str = Field(".", description="folder the file paths are relative to; relative "
+                          "paths are looked up from the current folder, then the repository")
+    voxel_size: float = Field(8.0, description="edge of one voxel, in voxel_units")
+    voxel_units: str = "nanometers"
+    post_high_accuracy_threshold: float = 0.0
+    status_definitions: dict[str, str] = Field(default_factory=dict)
+    citation: str = ""
+
+
+class NeuronRule(_Strict):
+    """``[neuron_rule]``: which segments also get the ``:Neuron`` label.
+
+    neuPrint's rule: a body is a Neuron if it has at least ``min_pre`` T-bars or
+    at least ``min_post`` PSDs, or a soma, or a type/instance, or a status.
+    """
+
+    min_pre: int = 2
+    min_post: int = 10
+    soma: bool = True
+    named: bool = True
+    with_status: bool = True
+
+
+class TableSource(_Strict):
+    """One source file mapped onto a canonical table.
+
+    ``columns`` maps canonical name → source column; source columns not named
+    there keep their own name unless listed in ``drop``.
+    """
+
+    file: str
+    format: Literal["csv", "parquet"] = "csv"
+    columns: dict[str, str] = Field(default_factory=dict)
+    drop: list[str] = Field(default_factory=list)
+    keep_unmapped: bool = True
+    version: str = ""
+    description: str = ""
+
+
+class RoiSection(_Strict):
+    """``[rois]``: neuPrint's roiInfo JSON (per ROI: isPrimary, parent, description)
+    and hierarchy JSON (``{"name":..., "children":[...]}``)."""
+
+    info: str
+    hierarchy: str
+
+
+class Recipe(_Strict):
+    """A whole recipe (see module docstring)."""
+
+    dataset: DatasetSection
+    neuron_rule: NeuronRule = Field(default_factory=NeuronRule)
+    rois: RoiSection | None = None
+    neurons: list[TableSource] = Field(default_factory=list,
+                                       description="neuron tables, highest precedence first")
+    roi_connections: list[TableSource] = Field(
+        default_factory=list, description="neuron-to-neuron per-ROI weight tables "
+        "(bodyId_pre, bodyId_post, roi, weight), highest precedence first")
+
+    # set by load_recipe
+    source: str = ""
+    base_dir: Path = Path(".")
+
+    @property
+    def dataset_name(self) -> DatasetName:
+        return DatasetName(self.dataset.name, self.dataset.tag)
+
+    def path(self, relative: str) -> Path:
+        return self.base_dir / relative
+
+
+def bundled_recipes() -> dict[str, str]:
+    """Names of the recipes shipped in the package (``loaders/*.toml``)."""
+    root = resources.files("connectograph.recipes")
+    return {p.name[:-5]: p.name for p in root.iterdir() if p.name.endswith(".toml")}
+
+
+def _repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def _resolve_data_dir(data_dir: str, recipe_dir: Path | None) -> Path:
+    candidates = [Path(os.environ["CONNECTOGRAPH_DATA_DIR"])] if os.environ.get(
+        "CONNECTOGRAPH_DATA_DIR") else []
+    p = Path(data_dir).expanduser()
+    if p.is_absolute():
+        candidates.append(p)
+    else:
+        candidates += [Path.cwd() / p, _repo_root() / p]
+        if recipe_dir is not None:
+            candidates.append(recipe_dir / p)
+    for c in candidates:
+        if c.is_dir():
+            return c.resolve()
+    return candidates[0]
+
+
+def load_recipe(recipe: str | os.PathLike, *, dataset: str | None = None,
+                data_dir: str | os.PathLike | None = None) -> Recipe:
+    """Read and validate a recipe.
+
+    Parameters
+    ----------
+    recipe : str or path
+        A TOML file, or the name of a bundled recipe (e.g. ``"hemibrain-mb"``).
+    dataset : str, optional
+        ``name:tag`` overriding the recipe's.
+    data_dir : path, optional
+        Folder of the source files, overriding the recipe's ``data_dir``
+        (also settable with ``$CONNECTOGRAPH_DATA_DIR``).
+
+    Raises
+    ------
+    RecipeError
+        Unknown recipe, TOML syntax error or a schema violation (the message
+        names the recipe and the offending key).
+    """
+    path = Path(recipe)
+    recipe_dir: Path | None
+    if path.suffix == ".toml" and path.exists():
+        text, source, recipe_dir = path.read_text(), str(path), path.resolve().parent
+    elif str(recipe) in bundled_recipes():
+        res = resources.files("connectograph.recipes").joinpath(bundled_recipes()[str(recipe)])
+        text, source, recipe_dir = res.read_text(), f"{recipe} (bundled)", None
+    else:
+        raise RecipeError(f"recipe {recipe!r} is neither a .toml file nor a bundled recipe "
+                          f"({', '.join(sorted(bundled_recipes())) or 'none'})")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise RecipeError(f"recipe {source}: invalid TOML: {err}") from None
+    try:
+        parsed = Recipe.model_validate(raw)
+    except PydanticValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        raise RecipeError(f"recipe {source}: {problems}") from None
+    if dataset is not None:
+        ds = DatasetName.parse(dataset)
+        parsed.dataset.name, parsed.dataset.tag = ds.name, ds.tag
+    else:
+        DatasetName.parse(f"{parsed.dataset.name}:{parsed.dataset.tag}")
+    parsed.source = source
+    parsed.base_dir = (Path(data_dir).resolve() if data_dir is not None
+                       else _resolve_data_dir(parsed.dataset.data_dir, recipe_dir))
+    return parsed
+
+
+def read_header(path: Path, fmt: str) -> list[str]:
+    """Column names of a CSV or Parquet file without reading its rows."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+        return list(pq.read_schema(path).names)
+    return list(pd.read_csv(path, nrows=0).columns)
+
+
+def check_recipe(recipe: Recipe) -> None:
+    """Check that every file the recipe names exists and has the mapped columns.
+
+    Raises
+    ------
+    RecipeError
+        Naming the recipe, the file and the missing column.
+    """
+    if not recipe.base_dir.is_dir():
+        raise RecipeError(f"recipe {recipe.source}: data folder {recipe.base_dir} does not exist; "
+                          "pass --data-dir or set CONNECTOGRAPH_DATA_DIR")
+    groups = (("neurons", recipe.neurons, ("bodyId",)),
+              ("roi_connections", recipe.roi_connections, ROI_CONNECTION_COLUMNS))
+    for section, sources, required in groups:
+        for src in sources:
+            path = recipe.path(src.file)
+            if not path.is_file():
+                raise RecipeError(f"recipe {recipe.source}, [[{section}]]: file {path} does not exist")
+            header = read_header(path, src.format)
+            for canonical, column in src.columns.items():
+                if column not in header:
+                    raise RecipeError(
+                        f"recipe {recipe.source}, [[{section}]] file {path}: column {column!r} "
+                        f"(mapped to {canonical!r}) does not exist; columns are {header}")
+            for canonical in required:
+                if src.columns.get(canonical, canonical) not in header:
+                    raise RecipeError(
+                        f"recipe {recipe.source}, [[{section}]] file {path}: required column "
+                        f"{canonical!r} is missing (map it in 'columns'); columns are {header}")
+    if recipe.rois is not None:
+        for key in ("info", "hierarchy"):
+            path = recipe.path(getattr(recipe.rois, key))
+            if not path.is_file():
+                raise RecipeError(f"recipe {recipe.source}, [rois] {key}: file {path} does not exist")

@@ -1,0 +1,348 @@
+"""Read recipe sources into canonical tables and validate them before anything is written.
+
+Canonical tables (pandas DataFrames):
+
+``neurons``
+    one row per body: ``bodyId`` (int64) and any of :data:`recipe.NEURON_COLUMNS`
+    (``somaLocation`` as a 3-tuple of floats in voxels, ``roiInfo`` as a JSON
+    string, ``cropped`` as bool) plus extra properties.
+``roi_connections``
+    ``bodyId_pre, bodyId_post`` (int64), ``roi`` (str), ``weight`` (int64 > 0):
+    neuprint-python's ``roi_conn_df``; ``roi == "NotPrimary"`` holds the part of a
+    connection outside every primary ROI.
+
+Several sources of one table are merged by precedence (first listed wins);
+every disagreement is recorded as a :class:`Conflict` for the load summary.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ValidationError
+from .recipe import NEURON_COLUMNS, Recipe, TableSource
+
+NOT_PRIMARY = "NotPrimary"
+_INT_COLUMNS = ("pre", "post", "upstream", "downstream", "size")
+_FLOAT_COLUMNS = ("somaRadius",)
+_MAX_CONFLICT_EXAMPLES = 5
+
+
+@dataclass
+class Conflict:
+    """Sources that disagree on one property.
+
+    Attributes
+    ----------
+    table : str
+        ``"neurons"`` or ``"roi_connections"``.
+    column : str
+        The property that differs.
+    kept_from, overridden_from : str
+        Files of the value kept (higher precedence) and of the value dropped.
+    count : int
+        Number of rows in disagreement.
+    examples : list of dict
+        Up to five of them: key, kept and dropped values.
+    """
+
+    table: str
+    column: str
+    kept_from: str
+    overridden_from: str
+    count: int
+    examples: list[dict] = field(default_factory=list)
+
+    def describe(self) -> str:
+        ex = "; ".join(f"{e['key']}: kept {e['kept']!r}, dropped {e['dropped']!r}"
+                       for e in self.examples[:3])
+        return (f"{self.table}.{self.column}: {self.count} rows differ between "
+                f"{self.kept_from} (kept) and {self.overridden_from}; e.g. {ex}")
+
+
+@dataclass
+class SourceTables:
+    """Everything a recipe's sources hold, validated and merged."""
+
+    neurons: pd.DataFrame
+    roi_connections: pd.DataFrame
+    roi_info: dict[str, dict]
+    roi_hierarchy: dict | None
+    conflicts: list[Conflict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _read(recipe: Recipe, src: TableSource) -> pd.DataFrame:
+    path = recipe.path(src.file)
+    if src.format == "parquet":
+        df = pd.read_parquet(path)
+    else:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    # An unnamed first column is a saved pandas index ("Unnamed: 0").
+    df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
+    df = df.rename(columns={source: canonical for canonical, source in src.columns.items()})
+    if not src.keep_unmapped:
+        df = df[[c for c in df.columns if c in src.columns]]
+    return df.drop(columns=[c for c in src.drop if c in df.columns])
+
+
+def _to_int(df: pd.DataFrame, column: str, file: str, *, positive: bool = False) -> pd.Series:
+    raw = df[column]
+    nums = pd.to_numeric(raw, errors="coerce")
+    bad = nums.isna() & raw.notna()
+    if not positive:
+        bad |= nums.notna() & (nums != np.floor(nums))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValidationError(f"{raw.iloc[i]!r} is not an integer", file=file, row=i + 1,
+                              column=column)
+    if positive:
+        nonpos = nums.notna() & ((nums <= 0) | (nums != np.floor(nums)))
+        if nonpos.any():
+            i = int(np.flatnonzero(nonpos.to_numpy())[0])
+            raise ValidationError(f"{raw.iloc[i]!r} is not a positive integer", file=file,
+                                  row=i + 1, column=column)
+    return nums.astype("Int64")
+
+
+def _parse_soma(value, file: str, row: int) -> tuple[float, float, float] | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip().strip("[]()")
+    if not text:
+        return None
+    parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
+    try:
+        xyz = tuple(float(p) for p in parts)
+    except ValueError:
+        raise ValidationError(f"somaLocation {value!r} is not 'x,y,z' numbers", file=file,
+                              row=row, column="somaLocation") from None
+    if len(xyz) != 3 or not all(math.isfinite(v) for v in xyz):
+        raise ValidationError(f"somaLocation {value!r} must be 3 finite numbers (voxels)",
+                              file=file, row=row, column="somaLocation")
+    return xyz
+
+
+def _parse_bool(value, file: str, row: int, column: str):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ValidationError(f"{value!r} is not a boolean (True/False)", file=file, row=row,
+                          column=column)
+
+
+def _check_roi_info(value, file: str, row: int) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        parsed = json.loads(value)
+    except (TypeError, json.JSONDecodeError):
+        raise ValidationError("roiInfo is not valid JSON", file=file, row=row,
+                              column="roiInfo") from None
+    if not isinstance(parsed, dict):
+        raise ValidationError("roiInfo must be a JSON object {roi: {pre, post, ...}}",
+                              file=file, row=row, column="roiInfo")
+    return json.dumps(parsed, sort_keys=True)
+
+
+def read_neuron_table(recipe: Recipe, src: TableSource) -> pd.DataFrame:
+    """One neuron source as a canonical table (validated; see module docstring).
+
+    Raises
+    ------
+    ValidationError
+        Non-integer or duplicate bodyId, malformed somaLocation/roiInfo/cropped,
+        non-numeric counts; the message names file, row and column.
+    """
+    file = str(recipe.path(src.file))
+    df = _read(recipe, src)
+    df["bodyId"] = _to_int(df, "bodyId", file)
+    missing = df["bodyId"].isna()
+    if missing.any():
+        raise ValidationError("bodyId is empty", file=file,
+                              row=int(np.flatnonzero(missing.to_numpy())[0]) + 1, column="bodyId")
+    dup = df["bodyId"].duplicated(keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        first = int(np.flatnonzero((df["bodyId"] == df["bodyId"].iloc[i]).to_numpy())[0])
+        raise ValidationError(f"duplicate bodyId {df['bodyId'].iloc[i]} (first at row {first + 1})",
+                              file=file, row=i + 1, column="bodyId")
+    for col in _INT_COLUMNS:
+        if col in df.columns:
+            # Counts come as "395.0" in some exports: accept integral floats.
+            df[col] = _to_int(df, col, file)
+    for col in _FLOAT_COLUMNS:
+        if col in df.columns:
+            nums = pd.to_numeric(df[col], errors="coerce")
+            bad = nums.isna() & df[col].notna()
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise ValidationError(f"{df[col].iloc[i]!r} is not a number", file=file,
+                                      row=i + 1, column=col)
+            df[col] = nums
+    if "somaLocation" in df.columns:
+        df["somaLocation"] = [_parse_soma(v, file, i + 1) for i, v in enumerate(df["somaLocation"])]
+    if "cropped" in df.columns:
+        df["cropped"] = pd.Series([_parse_bool(v, file, i + 1, "cropped")
+                                   for i, v in enumerate(df["cropped"])], dtype=object)
+    if "roiInfo" in df.columns:
+        df["roiInfo"] = [_check_roi_info(v, file, i + 1) for i, v in enumerate(df["roiInfo"])]
+    extras = [c for c in df.columns if c not in NEURON_COLUMNS]
+    for col in extras:
+        # Extra columns whose every value is a number become numeric properties.
+        nums = pd.to_numeric(df[col], errors="coerce")
+        if df[col].notna().any() and not (nums.isna() & df[col].notna()).any():
+            df[col] = nums
+    df["bodyId"] = df["bodyId"].astype("int64")
+    return df.set_index("bodyId", drop=False)
+
+
+def _values_differ(a: pd.Series, b: pd.Series) -> pd.Series:
+    both = a.notna() & b.notna()
+    return both & (a.astype(str) != b.astype(str))
+
+
+def merge_by_precedence(frames: list[tuple[str, pd.DataFrame]], table: str,
+                        conflicts: list[Conflict]) -> pd.DataFrame:
+    """Merge indexed frames, the first having precedence for every cell; record
+    disagreements between non-null values in ``conflicts`` (grouped by the file
+    the kept value came from and the file whose value was dropped)."""
+    merged: pd.DataFrame | None = None
+    origin: pd.DataFrame | None = None  # file each kept cell came from
+    for file, df in frames:
+        df_origin = pd.DataFrame(np.where(df.notna(), file, None), index=df.index,
+                                 columns=df.columns)
+        if merged is None:
+            merged, origin = df.copy(), df_origin
+            continue
+        shared_rows = merged.index.intersection(df.index)
+        for col in df.columns:
+            if col not in merged.columns or col == "bodyId" or not len(shared_rows):
+                continue
+            a, b = merged.loc[shared_rows, col], df.loc[shared_rows, col]
+            diff = _values_differ(a, b)
+            if not diff.any():
+                continue
+            keys = diff[diff].index
+            kept_files = origin.loc[keys, col]
+            for kept_file, group in keys.to_series().groupby(kept_files.to_numpy()):
+                conflicts.append(Conflict(
+                    table=table, column=col, kept_from=str(kept_file), overridden_from=file,
+                    count=len(group),
+                    examples=[{"key": int(k), "kept": a[k], "dropped": b[k]}
+                              for k in group.index[:_MAX_CONFLICT_EXAMPLES]]))
+        merged = merged.combine_first(df)
+        origin = origin.combine_first(df_origin)
+    assert merged is not None
+    return merged
+
+
+def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
+                         conflicts: list[Conflict]) -> pd.DataFrame:
+    """All per-ROI connection sources as one canonical table, deduplicated by
+    (bodyId_pre, bodyId_post, roi) with the first source winning.
+
+    Raises
+    ------
+    ValidationError
+        Non-integer body ids, non-positive weights, empty or unknown ROI names
+        (when ``roi_names`` is given), naming file, row and column.
+    """
+    frames = []
+    for order, src in enumerate(recipe.roi_connections):
+        file = str(recipe.path(src.file))
+        df = _read(recipe, src)[["bodyId_pre", "bodyId_post", "roi", "weight"]].copy()
+        for col in ("bodyId_pre", "bodyId_post"):
+            df[col] = _to_int(df, col, file)
+            if df[col].isna().any():
+                i = int(np.flatnonzero(df[col].isna().to_numpy())[0])
+                raise ValidationError("body id is empty", file=file, row=i + 1, column=col)
+        df["weight"] = _to_int(df, "weight", file, positive=True)
+        if df["weight"].isna().any():
+            i = int(np.flatnonzero(df["weight"].isna().to_numpy())[0])
+            raise ValidationError("weight is empty", file=file, row=i + 1, column="weight")
+        if df["roi"].isna().any():
+            i = int(np.flatnonzero(df["roi"].isna().to_numpy())[0])
+            raise ValidationError("roi is empty", file=file, row=i + 1, column="roi")
+        if roi_names is not None:
+            unknown = ~df["roi"].isin(roi_names | {NOT_PRIMARY})
+            if unknown.any():
+                i = int(np.flatnonzero(unknown.to_numpy())[0])
+                raise ValidationError(
+                    f"ROI {df['roi'].iloc[i]!r} is not in the recipe's ROI definitions",
+                    file=file, row=i + 1, column="roi")
+        df = df.astype({"bodyId_pre": "int64", "bodyId_post": "int64", "weight": "int64"})
+        df["_order"] = order
+        df["_file"] = file
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in
+                             ("bodyId_pre", "bodyId_post", "weight")}).assign(roi=pd.Series(dtype=str))
+    allrows = pd.concat(frames, ignore_index=True)
+    key = ["bodyId_pre", "bodyId_post", "roi"]
+    # Exact repeats within one file are errors; across files they are expected.
+    within = allrows.duplicated(key + ["_order"], keep="first")
+    if within.any():
+        i = int(np.flatnonzero(within.to_numpy())[0])
+        r = allrows.iloc[i]
+        raise ValidationError(
+            f"connection {r.bodyId_pre}->{r.bodyId_post} in ROI {r.roi!r} is listed twice",
+            file=r._file, column="roi")
+    first = allrows.sort_values("_order", kind="stable").drop_duplicates(key, keep="first")
+    joined = allrows.merge(first[key + ["weight", "_file"]], on=key, suffixes=("", "_kept"))
+    differ = joined[joined["weight"] != joined["weight_kept"]]
+    for (kept_file, file), grp in differ.groupby(["_file_kept", "_file"]):
+        conflicts.append(Conflict(
+            table="roi_connections", column="weight", kept_from=kept_file, overridden_from=file,
+            count=len(grp), examples=[{"key": f"{r.bodyId_pre}->{r.bodyId_post} {r.roi}",
+                                       "kept": int(r.weight_kept), "dropped": int(r.weight)}
+                                      for r in grp.head(_MAX_CONFLICT_EXAMPLES).itertuples()]))
+    return first.drop(columns=["_order", "_file"]).reset_index(drop=True)
+
+
+def read_rois(recipe: Recipe) -> tuple[dict[str, dict], dict | None]:
+    """The ROI definitions (neuPrint roiInfo JSON) and hierarchy, or empty."""
+    if recipe.rois is None:
+        return {}, None
+    info_path = recipe.path(recipe.rois.info)
+    try:
+        info = json.loads(info_path.read_text())
+        hierarchy = json.loads(recipe.path(recipe.rois.hierarchy).read_text())
+    except json.JSONDecodeError as err:
+        raise ValidationError(f"invalid JSON: {err}", file=str(info_path)) from None
+    if not isinstance(info, dict):
+        raise ValidationError("ROI info must be a JSON object {roi: {...}}", file=str(info_path))
+    return info, hierarchy
+
+
+def read_sources(recipe: Recipe) -> SourceTables:
+    """Read and validate every source of ``recipe``; nothing is written."""
+    conflicts: list[Conflict] = []
+    warnings: list[str] = []
+    roi_info, hierarchy = read_rois(recipe)
+    roi_names = set(roi_info) if roi_info else None
+    frames = [(str(recipe.path(s.file)), read_neuron_table(recipe, s)) for s in recipe.neurons]
+    if frames:
+        neurons = merge_by_precedence(frames, "neurons", conflicts)
+    else:
+        neurons = pd.DataFrame({"bodyId": pd.Series(dtype="int64")}).set_index("bodyId", drop=False)
+    if roi_names is not None and "roiInfo" in neurons.columns:
+        for body, text in neurons["roiInfo"].dropna().items():
+            unknown = set(json.loads(text)) - roi_names
+            if unknown:
+                raise ValidationError(
+                    f"roiInfo of body {body} names ROIs missing from the ROI definitions "
+                    f"({recipe.rois.info}): {sorted(unknown)}", column="roiInfo")
+    conns = read_roi_connections(recipe, roi_names, conflicts)
+    return SourceTables(neurons=neurons, roi_connections=conns, roi_info=roi_info,
+                        roi_hierarchy=hierarchy, conflicts=conflicts, warnings=warnings)

@@ -1,0 +1,155 @@
+"""Write a dataset into Neo4j so that queries never see half of it.
+
+A load writes everything under *staging* labels (``<name:tag>~staging_<Label>``)
+in batched ``UNWIND`` statements run as managed write transactions (the driver
+retries a batch on transient errors). Only when all of it is written does
+:meth:`DatasetWriter.publish` mark the dataset unavailable, delete the previous
+version, apply the schema and move the staging labels onto the published ones,
+then mark the dataset complete. Clients check ``Meta.loadComplete``, and a
+killed load leaves only staging labels or an incomplete Meta behind, which
+the next load removes first.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+from ..client import Client, chunks
+from ..cypher_files import LabelSet, dataset_statements, statement
+from ..identifiers import DatasetName, escape_name
+
+STAGING_SUFFIX = "~staging"
+
+
+def _noop_progress(total: int, desc: str):
+    class _P:
+        def update(self, n: int) -> None: ...
+        def close(self) -> None: ...
+    return _P()
+
+
+class DatasetWriter:
+    """Batched writer for one dataset (see module docstring).
+
+    Parameters
+    ----------
+    client : Client
+        Connection (its dataset need not exist yet).
+    dataset : DatasetName
+        The dataset being written.
+    batch_size : int
+        Rows per ``UNWIND`` transaction.
+    progress : callable, optional
+        ``progress(total, desc)`` returning an object with ``update(n)`` and
+        ``close()`` (a tqdm bar).
+    """
+
+    def __init__(self, client: Client, dataset: DatasetName, batch_size: int = 5000,
+                 progress: Callable | None = None):
+        self.client = client
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.progress = progress or _noop_progress
+        self.published = LabelSet(str(dataset))
+        self.staging = LabelSet(str(dataset) + STAGING_SUFFIX)
+
+    # -- generic helpers -------------------------------------------------------
+    def _batched(self, cypher: str, rows: Sequence, desc: str, collect: bool = False) -> list:
+        bar = self.progress(len(rows), desc)
+        out: list = []
+        try:
+            for batch in chunks(rows, self.batch_size):
+                result = self.client.write(cypher, {"rows": batch})
+                if collect:
+                    out.extend(result)
+                bar.update(len(batch))
+        finally:
+            bar.close()
+        return out
+
+    def labels_with_prefix(self, prefix: str) -> list[str]:
+        """Names of the database's labels starting with ``prefix + "_"``."""
+        rows = self.client.read("CALL db.labels() YIELD label WHERE label STARTS WITH $p "
+                                "RETURN label", {"p": prefix + "_"})
+        return [r["label"] for r in rows]
+
+    def _delete_label(self, label: str) -> int:
+        cypher = statement("dataset_admin.cypher", "delete_batch", Any=escape_name(label))
+        total = 0
+        while True:
+            done = self.client.write(cypher, {"batch": self.batch_size})[0]["done"]
+            total += done
+            if done == 0:
+                return total
+
+    def _delete_prefix(self, prefix: str) -> int:
+        # Meta last, so an interrupted delete still shows an (incomplete) dataset.
+        labels = sorted(self.labels_with_prefix(prefix), key=lambda s: s.endswith("_Meta"))
+        return sum(self._delete_label(label) for label in labels)
+
+    # -- stages -------------------------------------------------------------------
+    def clear_staging(self) -> int:
+        """Delete whatever an interrupted load left under the staging labels."""
+        return self._delete_prefix(self.staging.prefix)
+
+    def write_rois(self, rows: list[dict]) -> dict[str, str]:
+        """Create ROI nodes; return name → element id."""
+        cypher = dataset_statements("load_rois.cypher", "create_rois", self.staging)[0]
+        return {r["name"]: r["id"] for r in self._batched(cypher, rows, "ROIs", collect=True)}
+
+    def link_roi_parents(self, rows: list[dict]) -> None:
+        cypher = dataset_statements("load_rois.cypher", "link_roi_parents", self.staging)[0]
+        self._batched(cypher, rows, "ROI hierarchy")
+
+    def write_bodies(self, rows: list[dict]) -> dict[int, str]:
+        """Create Segment (and Neuron) nodes; return bodyId → element id."""
+        cypher = dataset_statements("load_bodies.cypher", "create_bodies", self.staging)[0]
+        return {r["bodyId"]: r["id"] for r in self._batched(cypher, rows, "bodies", collect=True)}
+
+    def link_bodies_to_rois(self, rows: list[dict]) -> None:
+        cypher = dataset_statements("load_rois.cypher", "link_bodies_to_rois", self.staging)[0]
+        self._batched(cypher, rows, "body-ROI links")
+
+    def write_connections(self, rows: list[dict]) -> None:
+        cypher = dataset_statements("load_connections.cypher", "create_connections",
+                                    self.staging)[0]
+        self._batched(cypher, rows, "ConnectsTo")
+
+    def write_meta(self, props: dict) -> None:
+        cypher = dataset_statements("load_meta.cypher", "create_meta", self.staging)[0]
+        self.client.write(cypher, {"props": {**props, "loadComplete": False}})
+
+    def publish(self) -> None:
+        """Replace the published dataset by the staged one (see module docstring)."""
+        ds = self.dataset
+        self.client.write("MATCH (m:Meta) WHERE m.dataset = $name AND m.tag = $tag "
+                          "SET m.loadComplete = false", {"name": ds.name, "tag": ds.tag})
+        self._delete_prefix(self.published.prefix)
+        for stmt in dataset_statements("schema.cypher", "schema", self.published):
+            self.client.write(stmt)
+        staged = self.labels_with_prefix(self.staging.prefix)
+        # Meta last: it is the marker that a dataset exists.
+        for label in sorted(staged, key=lambda s: s.endswith("_Meta")):
+            generic = label[len(self.staging.prefix) + 1:]
+            cypher = statement("dataset_admin.cypher", "relabel_batch",
+                               From=escape_name(label), To=self.published(generic))
+            while self.client.write(cypher, {"batch": self.batch_size * 4})[0]["done"]:
+                pass
+        self.client.write("MATCH (m:Meta) WHERE m.dataset = $name AND m.tag = $tag "
+                          "SET m.loadComplete = true", {"name": ds.name, "tag": ds.tag})
+
+    def drop(self) -> int:
+        """Delete the published dataset and any staging leftovers; return the
+        number of nodes deleted."""
+        return self._delete_prefix(self.published.prefix) + self.clear_staging()
+
+
+def list_datasets(client: Client) -> list[dict]:
+    """Every dataset's ``dataset, tag, loadComplete, fingerprint, lastDatabaseEdit``."""
+    return client.read(statement("dataset_admin.cypher", "list_datasets"))
+
+
+def as_rows(keys: Iterable[str], *columns: Iterable) -> list[dict]:
+    """Zip columns into a list of dicts (UNWIND rows)."""
+    keys = list(keys)
+    return [dict(zip(keys, values)) for values in zip(*columns)]

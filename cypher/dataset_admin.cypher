@@ -1,0 +1,21 @@
+// @name: delete_batch
+// Delete one batch of nodes under one label, with their relationships.
+MATCH (n:{{Any}})
+WITH n LIMIT $batch
+DETACH DELETE n
+RETURN count(*) AS done;
+
+// @name: relabel_batch
+// Move one batch of nodes from a staging label to the published label.
+MATCH (n:{{From}})
+WITH n LIMIT $batch
+REMOVE n:{{From}}
+SET n:{{To}}
+RETURN count(*) AS done;
+
+// @name: list_datasets
+// Every dataset's Meta node, published or not.
+MATCH (m:Meta)
+RETURN m.dataset AS dataset, m.tag AS tag, coalesce(m.loadComplete, false) AS loadComplete,
+       m.fingerprint AS fingerprint, m.lastDatabaseEdit AS lastDatabaseEdit
+ORDER BY dataset, tag;
