@@ -1,1 +1,19 @@
-"""connectograph: a self-hosted connectome explorer on Neo4j."""
+"""connectograph: a self-hosted connectome explorer on Neo4j with the neuPrint data model.
+
+>>> from connectograph import Client, NeuronCriteria as NC, fetch_neurons, fetch_adjacencies
+>>> c = Client(dataset="hemibrain-mb:v1.2.1")                     # doctest: +SKIP
+>>> neuron_df, roi_counts_df = fetch_neurons(NC(type="MBON14"), client=c)   # doctest: +SKIP
+"""
+
+from .client import Client, default_client, set_default_client
+from .criteria import NC, IsNull, NeuronCriteria, NotNull, SynapseCriteria
+from .errors import ConnectographError
+from .fetch import (fetch_adjacencies, fetch_all_rois, fetch_custom, fetch_meta, fetch_neurons,
+                    fetch_primary_rois, fetch_roi_hierarchy)
+
+__version__ = "0.1.0"
+
+__all__ = ["Client", "set_default_client", "default_client", "NeuronCriteria", "NC",
+           "SynapseCriteria", "IsNull", "NotNull", "ConnectographError", "fetch_custom",
+           "fetch_neurons", "fetch_adjacencies", "fetch_meta", "fetch_all_rois",
+           "fetch_primary_rois", "fetch_roi_hierarchy"]

@@ -117,7 +117,10 @@ class Client:
         self.dataset = DatasetName.parse(dataset)
         self.uri, auth = resolve_connection(uri, auth)
         self.database = database
-        self.driver = neo4j.GraphDatabase.driver(self.uri, auth=auth)
+        # Server notifications (e.g. "label does not exist" on an empty
+        # database) are not errors; keep them out of the user's log.
+        self.driver = neo4j.GraphDatabase.driver(self.uri, auth=auth,
+                                                 notifications_min_severity="OFF")
         try:
             self._verify()
             if check_dataset:

@@ -23,7 +23,8 @@ from .errors import InvalidIdentifierError
 MAX_NAME_LENGTH = 256
 
 _DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-_DATASET_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# No "_" in tags: "<name>:<tag>_" must be an unambiguous label prefix.
+_DATASET_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
 
 
 def escape_name(name: str) -> str:
@@ -76,7 +77,8 @@ class DatasetName:
     name : str
         The dataset name, e.g. ``"hemibrain-mb"``; letters, digits, ``_ . -``.
     tag : str
-        The version tag, e.g. ``"v1.2.1"``; same characters.
+        The version tag, e.g. ``"v1.2.1"``; letters, digits, ``. -`` (no ``_``,
+        so that ``name:tag_`` is an unambiguous label prefix).
     """
 
     name: str
@@ -101,7 +103,7 @@ class DatasetName:
                 f"dataset name {name!r} may hold only letters, digits, '_', '.' and '-'")
         if not _DATASET_TAG.match(tag):
             raise InvalidIdentifierError(
-                f"dataset tag {tag!r} may hold only letters, digits, '_', '.' and '-'")
+                f"dataset tag {tag!r} may hold only letters, digits, '.' and '-'")
         return cls(name, tag)
 
     def __str__(self) -> str:

@@ -1,0 +1,695 @@
+"""Neuron selection criteria, mirroring neuprint-python's ``NeuronCriteria``.
+
+:class:`NeuronCriteria` (alias :data:`NC`) has the fields and semantics of
+``neuprint.queries.neuroncriteria.NeuronCriteria`` but renders through the
+condition tree of :mod:`connectograph.criteria.conditions`: values travel as
+query parameters, names are backtick-escaped, and compound operands are always
+parenthesised.
+
+Differences from neuprint-python, all deliberate:
+
+* ``None`` in a value list renders as ``(n.`status` IN $p1 OR n.`status` IS NULL)``.
+  neuprint-python's ``where_expr`` emits ``n.status in [...] OR NOT exists(n.status)``
+  without parentheses, which its caller joins with ``AND``, so
+  ``NC(bodyId=[1, 2], status=['Traced', None])`` there matches *every* neuron
+  with a null status whatever its bodyId. Fixed here.
+* No ``exists(n.prop)`` (removed in Neo4j 5): ``IS NULL`` / ``IS NOT NULL``.
+* ``inputRois``/``outputRois`` use ``EXISTS { MATCH (n)-[:InROI]->(:ROI) ... }``
+  subqueries on connectograph's ``InROI`` relationships instead of APOC JSON
+  parsing of ``roiInfo``; the result is the same.
+* The match variable is not a constructor argument (neuprint's ``matchvar``);
+  it is given when rendering (``where(dataset, var="n")``). The first positional
+  argument instead accepts what neuprint-python's ``copy_as_neuroncriteria``
+  accepts (a bodyId, a list of them, a type/instance string, a DataFrame...).
+* ROI and property names are checked in an explicit :meth:`NeuronCriteria.validate`
+  step (no client at construction), which suggests the closest valid names.
+* Any neuron property can be filtered as a keyword (``NC(cellBodyFiber='ADL13')``,
+  ``NC(notes=IsNull)``), not only neuprint-python's fixed list.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import keyword
+import numbers
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CriteriaError, UnknownRoiError
+from ..identifiers import DatasetName, escape_name
+from .conditions import (And, BoolProperty, Condition, Equals, Exists, GreaterEq, In,
+                         Or, Parameters, PropertyIsNotNull, PropertyIsNull, RegexMatch,
+                         check_variable, render_conjunct)
+
+__all__ = ["NeuronCriteria", "NC", "IsNull", "NotNull", "copy_as_neuroncriteria",
+           "REGEX_FIELDS", "REGEX_CHARACTERS"]
+
+
+class _NullSentinel:
+    """Type of the :data:`IsNull` and :data:`NotNull` sentinels."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+    def __reduce__(self) -> str:
+        return self._name  # pickles/copies as the module-level singleton
+
+    def __copy__(self) -> "_NullSentinel":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "_NullSentinel":
+        return self
+
+
+#: Matches bodies where the property is absent (``n.`prop` IS NULL``);
+#: same as ``[None]``. neuprint-python's ``neuprint.IsNull``.
+IsNull = _NullSentinel("IsNull")
+#: Matches bodies where the property is present (``n.`prop` IS NOT NULL``);
+#: cannot be combined with other values. neuprint-python's ``neuprint.NotNull``.
+NotNull = _NullSentinel("NotNull")
+
+#: Fields whose string values are regular expressions when ``regex`` is true
+#: (neuprint-python's ``list_props_regex``).
+REGEX_FIELDS = ("type", "instance", "flywireType", "hemibrainType", "mancType")
+
+#: neuprint-python's rule for ``regex='guess'``: any of these characters means
+#: the string is a regular expression: ``\\ . ? [ ] + ^ $ *``.
+REGEX_CHARACTERS = re.compile(r"[\\.?\[\]+^$*]")
+
+_LABELS = ("Neuron", "Segment")
+_ROI_REQ = ("all", "any")
+
+# Constructor keywords; any other keyword is a neuron property.
+_RESERVED = frozenset({
+    "bodyId", "type", "instance", "regex", "status", "statusLabel", "cropped",
+    "min_pre", "min_post", "rois", "inputRois", "outputRois", "min_roi_inputs",
+    "min_roi_outputs", "roi_req", "soma", "somaLocation", "label",
+})
+
+# Relationship type linking a body to each ROI it has synapses in (per-ROI counts).
+_INROI_REL = "InROI"
+
+
+def _is_scalar_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _as_list(value: Any, name: str) -> list:
+    """neuprint-python's ``ensure_list_args``: None -> [], scalar -> [scalar]."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, _NullSentinel)) or not isinstance(value, Iterable):
+        return [value]
+    if isinstance(value, Mapping):
+        raise CriteriaError(f"{name} must be a value or a list of values, not a mapping")
+    if isinstance(value, (np.ndarray, pd.Series, pd.Index)):
+        return list(value.tolist())
+    return list(value)
+
+
+def _plain_scalar(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _check_values(values: list, name: str, *, kind: str) -> list:
+    """Validate and normalise one field's values.
+
+    kind: 'int' (bodyId), 'str' (type, status...), 'any' (extra properties).
+    """
+    out = []
+    for v in values:
+        v = _plain_scalar(v)
+        if v is None or isinstance(v, _NullSentinel):
+            out.append(v)
+            continue
+        if kind == "int":
+            if not _is_scalar_int(v):
+                raise CriteriaError(f"{name} must be an integer or a list of integers, got {v!r}")
+        elif kind == "str":
+            if not isinstance(v, str):
+                raise CriteriaError(
+                    f"{name} must be a string, a list of strings, None, IsNull or NotNull; "
+                    f"got {v!r}")
+        else:
+            if not isinstance(v, (str, bool, numbers.Real)):
+                raise CriteriaError(
+                    f"{name} values must be strings, numbers, booleans, None, IsNull or "
+                    f"NotNull; got {v!r}")
+        out.append(v)
+    if NotNull in out and len(out) > 1:
+        raise CriteriaError(f"{name}: NotNull cannot be combined with other values")
+    return out
+
+
+def _check_rois(value: Any, name: str) -> frozenset[str]:
+    rois = _as_list(value, name)
+    for roi in rois:
+        if not isinstance(roi, str):
+            raise CriteriaError(f"{name} must be ROI names (strings), got {roi!r}")
+        escape_name(roi)  # InvalidIdentifierError for empty/control characters
+    return frozenset(rois)
+
+
+def _property_name(kwarg: str) -> str:
+    """``class_`` -> ``class`` (Python keywords need a trailing underscore)."""
+    if kwarg.endswith("_") and keyword.iskeyword(kwarg[:-1]):
+        return kwarg[:-1]
+    return kwarg
+
+
+def _guess_regex(*value_lists: list) -> bool:
+    return any(isinstance(v, str) and REGEX_CHARACTERS.search(v)
+               for values in value_lists for v in values)
+
+
+def _closest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=5, cutoff=0.5)
+    if close:
+        return "did you mean " + ", ".join(repr(c) for c in close) + "?"
+    return "no similar name exists"
+
+
+def _value_condition(var: str, key: str, values: list, regex: bool) -> Condition | None:
+    """Condition for one field matched against a list of values.
+
+    Rules (neuprint-python's ``where_expr``, with the OR parenthesised):
+    ``[]`` -> nothing; ``[None]``/``[IsNull]`` -> IS NULL; ``[NotNull]`` -> IS NOT
+    NULL; one value -> ``=`` (``=~`` with regex); several -> ``IN`` (with regex,
+    one ``=~`` on ``(r1)|(r2)``); a None/IsNull among several -> ``(... OR IS NULL)``.
+    """
+    if not values:
+        return None
+    if values == [NotNull]:
+        return PropertyIsNotNull(var, key)
+    wants_null = any(v is None or v is IsNull for v in values)
+    concrete = [v for v in values if v is not None and v is not IsNull]
+    if not concrete:
+        return PropertyIsNull(var, key)
+    if regex:
+        pattern = concrete[0] if len(concrete) == 1 else "|".join(f"({v})" for v in concrete)
+        cond: Condition = RegexMatch(var, key, pattern)
+    elif len(values) == 1:
+        cond = Equals(var, key, concrete[0])
+    else:
+        # several values given (maybe one plus None): IN, as in the docs
+        cond = In(var, key, concrete)
+    if wants_null:
+        return Or(cond, PropertyIsNull(var, key))
+    return cond
+
+
+class NeuronCriteria:
+    """Neuron (body) selection criteria; mirrors neuprint-python's ``NeuronCriteria``.
+
+    Specifies which bodies to select; it sends no query itself but renders a
+    ``WHERE`` condition (:meth:`where`) and a ``MATCH`` pattern (:meth:`match`)
+    for the fetch functions. All criteria are AND-ed, except ``type`` and
+    ``instance``, which are OR-ed with each other (a body matching either
+    qualifies). A field given several values matches any of them (``IN``).
+
+    Parameters
+    ----------
+    criteria : int, list of int, array, Series, DataFrame, str, list of str or NC, optional
+        Positional shorthand (neuprint-python's ``copy_as_neuroncriteria`` rules):
+        an int or integer list/array/Series is ``bodyId``; a DataFrame means its
+        ``bodyId`` column; a str or list of str is both ``type`` and ``instance``
+        (OR-ed, with the ``regex='guess'`` rule); a NeuronCriteria is copied
+        (no other argument allowed then).
+    bodyId : int or list of int, optional
+        Body IDs. If given, the default ``label`` becomes ``'Segment'``.
+    type, instance : str or list of str, optional
+        Cell type / instance; exact strings, or regular expressions per ``regex``.
+        Given together, a body matching either qualifies.
+    regex : bool or 'guess', default 'guess'
+        Whether ``type``, ``instance`` (and ``flywireType``, ``hemibrainType``,
+        ``mancType``) are Java regular expressions (``=~``, matching the whole
+        string). ``'guess'``: true if any of those strings contains one of
+        ``\\ . ? [ ] + ^ $ *``. After construction ``self.regex`` holds the
+        resolved bool.
+    status, statusLabel : str or list of str, optional
+        Reconstruction status (e.g. ``'Traced'``) / finer status label.
+    cropped : bool, optional
+        True: only ``n.cropped = true``; False: cropped false or absent.
+    min_pre, min_post : int, default 0
+        Minimum total t-bars (``n.pre``) / PSDs (``n.post``); 0 means no condition.
+    rois : str or list of str, optional
+        ROIs the body intersects at all (``n.`ROI` = true`` flags); always
+        extended with ``inputRois`` and ``outputRois``; when given explicitly it
+        must already be a superset of them (as in neuprint-python).
+    inputRois, outputRois : str or list of str, optional
+        ROIs where the body has at least ``min_roi_inputs`` input (post) /
+        ``min_roi_outputs`` output (pre) synapses, checked on the ``InROI``
+        relationship counts.
+    min_roi_inputs, min_roi_outputs : int, default 1
+        Only allowed above 1 together with ``inputRois`` / ``outputRois``.
+    roi_req : {'all', 'any'}, default 'all'
+        Whether every listed ROI must match or at least one. With ``'any'`` a
+        body must still match one of ``rois``, one of ``inputRois`` AND one of
+        ``outputRois``.
+    soma : bool, optional
+        True: ``n.somaLocation IS NOT NULL``; False: ``IS NULL``. (Deprecated in
+        neuprint-python in favour of ``somaLocation``; kept.)
+    somaLocation : IsNull or NotNull, optional
+        Whether the body has a soma location; exact points cannot be matched.
+    label : {'Neuron', 'Segment'}, optional
+        Node label to match. Default ``'Neuron'``, or ``'Segment'`` when a
+        non-empty ``bodyId`` is given (neuprint-python's rule: bodies you list
+        explicitly are wanted whether or not they are Neurons).
+    **properties
+        Any other neuron property, e.g. ``cellBodyFiber='ADL13'``,
+        ``class_='CX'`` (trailing ``_`` after a Python keyword is dropped),
+        ``notes=IsNull``. Same value rules as ``status``. Names are escaped, and
+        checked against the dataset in :meth:`validate`.
+
+    Notes
+    -----
+    Value lists: ``None`` or :data:`IsNull` in a list also matches bodies
+    without the property (``[None]`` alone: only those); :data:`NotNull` alone
+    matches bodies that have it. The OR this creates is parenthesised; see the
+    module docstring for the neuprint-python bug this fixes.
+
+    Examples
+    --------
+    >>> ds = DatasetName.parse("hemibrain:v1.2.1")
+    >>> NC(bodyId=[1, 2], status=['Traced', None]).where(ds)
+    ('n.`bodyId` IN $p0 AND (n.`status` IN $p1 OR n.`status` IS NULL)', \
+{'p0': [1, 2], 'p1': ['Traced']})
+    """
+
+    def __init__(self, criteria: Any = None, /, *, bodyId: Any = None, type: Any = None,
+                 instance: Any = None, regex: bool | str = "guess", status: Any = None,
+                 statusLabel: Any = None, cropped: bool | None = None, min_pre: int = 0,
+                 min_post: int = 0, rois: Any = None, inputRois: Any = None,
+                 outputRois: Any = None, min_roi_inputs: int = 1, min_roi_outputs: int = 1,
+                 roi_req: str = "all", soma: bool | None = None, somaLocation: Any = None,
+                 label: str | None = None, **properties: Any) -> None:
+        if criteria is not None:
+            if isinstance(criteria, NeuronCriteria):
+                given = dict(bodyId=bodyId, type=type, instance=instance, status=status,
+                             statusLabel=statusLabel, cropped=cropped, rois=rois,
+                             inputRois=inputRois, outputRois=outputRois, soma=soma,
+                             somaLocation=somaLocation, label=label)
+                if any(v is not None for v in given.values()) or properties \
+                        or regex != "guess" or min_pre or min_post or roi_req != "all" \
+                        or min_roi_inputs != 1 or min_roi_outputs != 1:
+                    raise CriteriaError(
+                        "NeuronCriteria(other_criteria) copies it and takes no other argument")
+                self.__dict__.update(copy.deepcopy(criteria.__dict__))
+                return
+            kind, value = _positional(criteria)
+            if kind == "bodyId":
+                if bodyId is not None:
+                    raise CriteriaError("bodyId given both positionally and as bodyId=")
+                bodyId = value
+            else:
+                if type is not None or instance is not None:
+                    raise CriteriaError(
+                        "a positional type/instance string cannot be combined with type= "
+                        "or instance=")
+                type = instance = value
+
+        self.bodyId: list[int] = _check_values(_as_list(bodyId, "bodyId"), "bodyId", kind="int")
+        if any(v is None or isinstance(v, _NullSentinel) for v in self.bodyId):
+            raise CriteriaError("bodyId cannot be None, IsNull or NotNull")
+        self.type: list = _check_values(_as_list(type, "type"), "type", kind="str")
+        self.instance: list = _check_values(_as_list(instance, "instance"), "instance", kind="str")
+        self.status: list = _check_values(_as_list(status, "status"), "status", kind="str")
+        self.statusLabel: list = _check_values(_as_list(statusLabel, "statusLabel"),
+                                               "statusLabel", kind="str")
+
+        self._properties: dict[str, list] = {}
+        for kwarg, value in properties.items():
+            prop = _property_name(kwarg)
+            escape_name(prop)  # InvalidIdentifierError for control characters etc.
+            if prop in _RESERVED or prop in self._properties:
+                raise CriteriaError(f"property {prop!r} given twice")
+            values = _check_values(_as_list(value, prop), prop, kind="any")
+            if values:  # an empty list is no criterion, as for status=[]
+                self._properties[prop] = values
+
+        if regex not in (True, False, "guess"):
+            raise CriteriaError(f"regex must be True, False or 'guess', not {regex!r}")
+        if regex == "guess":
+            regex = _guess_regex(*(self._field(f) for f in REGEX_FIELDS))
+        self.regex: bool = bool(regex)
+        if self.regex:
+            for f in REGEX_FIELDS:
+                for v in self._field(f):
+                    if not (v is None or isinstance(v, (str, _NullSentinel))):
+                        raise CriteriaError(f"{f}: regular expressions must be strings, got {v!r}")
+
+        if cropped not in (None, True, False):
+            raise CriteriaError(f"cropped must be True, False or None, not {cropped!r}")
+        self.cropped: bool | None = cropped
+
+        for name, v in (("min_pre", min_pre), ("min_post", min_post),
+                        ("min_roi_inputs", min_roi_inputs), ("min_roi_outputs", min_roi_outputs)):
+            if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)) or v < 0:
+                raise CriteriaError(f"{name} must be a non-negative number, not {v!r}")
+        self.min_pre = _plain_scalar(min_pre)
+        self.min_post = _plain_scalar(min_post)
+
+        if roi_req not in _ROI_REQ:
+            raise CriteriaError(f"roi_req must be 'all' or 'any', not {roi_req!r}")
+        self.roi_req: str = roi_req
+        inputs = _check_rois(inputRois, "inputRois")
+        outputs = _check_rois(outputRois, "outputRois")
+        intersecting = _check_rois(rois, "rois")
+        if min_roi_inputs > 1 and not inputs:
+            raise CriteriaError("min_roi_inputs needs inputRois: give the ROIs it applies to")
+        if min_roi_outputs > 1 and not outputs:
+            raise CriteriaError("min_roi_outputs needs outputRois: give the ROIs it applies to")
+        if intersecting and not intersecting >= inputs | outputs:
+            missing = sorted((inputs | outputs) - intersecting)
+            raise CriteriaError(
+                f"rois must include every inputRois/outputRois ROI; missing {missing}. "
+                "Leave rois empty to have it filled in automatically")
+        self.rois: frozenset[str] = intersecting | inputs | outputs
+        self.inputRois: frozenset[str] = inputs
+        self.outputRois: frozenset[str] = outputs
+        self.min_roi_inputs = _plain_scalar(min_roi_inputs)
+        self.min_roi_outputs = _plain_scalar(min_roi_outputs)
+
+        if soma not in (None, True, False):
+            raise CriteriaError(f"soma must be True, False or None, not {soma!r}")
+        if somaLocation not in (None, IsNull, NotNull):
+            raise CriteriaError(
+                "somaLocation can only be IsNull or NotNull (a soma point cannot be matched "
+                f"exactly), not {somaLocation!r}")
+        if soma is not None and somaLocation is not None:
+            raise CriteriaError("give soma or somaLocation, not both "
+                                "(soma=True is somaLocation=NotNull)")
+        self.soma: bool | None = soma
+        self.somaLocation = somaLocation
+
+        if label is None:
+            label = "Segment" if self.bodyId else "Neuron"
+        if label not in _LABELS:
+            raise CriteriaError(f"label must be 'Neuron' or 'Segment', not {label!r}")
+        self.label: str = label
+
+    # --- field access ---------------------------------------------------------
+
+    def _field(self, name: str) -> list:
+        if name in ("type", "instance"):
+            return getattr(self, name)
+        return self._properties.get(name, [])
+
+    @property
+    def properties(self) -> dict[str, list]:
+        """The extra property criteria, ``{property name: values}`` (a copy)."""
+        return {k: list(v) for k, v in self._properties.items()}
+
+    def __getattr__(self, name: str) -> Any:
+        # neuprint-python exposes every criterion as an attribute (nc.cellBodyFiber).
+        if name.startswith("_"):
+            raise AttributeError(name)
+        props = self.__dict__.get("_properties", {})
+        if name in props:
+            return list(props[name])
+        if _property_name(name) in props:
+            return list(props[_property_name(name)])
+        raise AttributeError(f"NeuronCriteria has no criterion {name!r}")
+
+    @property
+    def all_rois(self) -> frozenset[str]:
+        """Every ROI named in ``rois``, ``inputRois`` or ``outputRois``."""
+        return self.rois | self.inputRois | self.outputRois
+
+    # --- validation -----------------------------------------------------------
+
+    def validate(self, known_rois: Iterable[str],
+                 neuron_properties: Iterable[str] | None = None) -> "NeuronCriteria":
+        """Check ROI and property names against a dataset; return ``self``.
+
+        Like neuprint-python's ``_validate_rois`` (which uses the client's
+        ``all_rois``), but an explicit step, and it also checks extra property
+        names against the dataset's ``Meta.neuronProperties``.
+
+        Parameters
+        ----------
+        known_rois : iterable of str
+            All ROI names of the dataset.
+        neuron_properties : iterable of str, optional
+            The keys of ``Meta.neuronProperties``; None skips the property check.
+
+        Raises
+        ------
+        UnknownRoiError
+            Naming every unknown ROI with the closest known names.
+        CriteriaError
+            For a property the dataset's neurons do not have, with close names.
+        """
+        known = set(known_rois)
+        unknown = sorted(self.all_rois - known)
+        if unknown:
+            details = "; ".join(f"{r!r}: {_closest(r, known)}" for r in unknown)
+            raise UnknownRoiError(f"unknown ROI(s) in this dataset: {details}")
+        if neuron_properties is not None:
+            props = set(neuron_properties)
+            bad = sorted(p for p in self._properties if p not in props)
+            if bad:
+                details = "; ".join(f"{p!r}: {_closest(p, props)}" for p in bad)
+                raise CriteriaError(f"unknown neuron property(ies) in this dataset: {details}")
+        return self
+
+    # --- rendering --------------------------------------------------------------
+
+    def condition(self, dataset: DatasetName | str, var: str = "n") -> Condition:
+        """The criteria as a condition tree (an :class:`And`), for composing
+        several criteria in one query: ``And(a.condition(ds, 'a'), b.condition(ds, 'b'))``.
+
+        The order is fixed: bodyId, type/instance, other regex-optional types,
+        status, statusLabel, cropped, min_pre, min_post, soma, other properties
+        (sorted by name), ``rois`` flags, ``inputRois``, ``outputRois``.
+        """
+        ds = _dataset(dataset)
+        check_variable(var)
+        parts: list[Condition | None] = [_value_condition(var, "bodyId", self.bodyId, False)]
+
+        t = _value_condition(var, "type", self.type, self.regex)
+        i = _value_condition(var, "instance", self.instance, self.regex)
+        parts.append(Or(t, i) if t and i else (t or i))
+
+        for f in REGEX_FIELDS[2:]:
+            parts.append(_value_condition(var, f, self._field(f), self.regex))
+        parts.append(_value_condition(var, "status", self.status, False))
+        parts.append(_value_condition(var, "statusLabel", self.statusLabel, False))
+
+        if self.cropped is True:
+            parts.append(BoolProperty(var, "cropped", True))
+        elif self.cropped is False:
+            # absent counts as not cropped (neuprint-python's _tag_expr)
+            parts.append(Or(BoolProperty(var, "cropped", False), PropertyIsNull(var, "cropped")))
+        if self.min_pre:
+            parts.append(GreaterEq(var, "pre", self.min_pre))
+        if self.min_post:
+            parts.append(GreaterEq(var, "post", self.min_post))
+        if self.soma is True or self.somaLocation is NotNull:
+            parts.append(PropertyIsNotNull(var, "somaLocation"))
+        elif self.soma is False or self.somaLocation is IsNull:
+            parts.append(PropertyIsNull(var, "somaLocation"))
+
+        for prop in sorted(self._properties):
+            if prop in REGEX_FIELDS:
+                continue
+            parts.append(_value_condition(var, prop, self._properties[prop], False))
+
+        if self.rois:
+            flags = [BoolProperty(var, roi) for roi in sorted(self.rois)]
+            parts.append(And(*flags) if self.roi_req == "all" else Or(*flags))
+        parts.append(self._directed_rois(ds, var, self.inputRois, "post", self.min_roi_inputs))
+        parts.append(self._directed_rois(ds, var, self.outputRois, "pre", self.min_roi_outputs))
+        return And(*(p for p in parts if p is not None))
+
+    def _directed_rois(self, ds: DatasetName, var: str, rois: frozenset[str], count: str,
+                       minimum: int) -> Condition | None:
+        """``EXISTS { MATCH (n)-[n_in:InROI]->(n_roi:`D_ROI`) WHERE n_roi.name ... AND
+        n_in.post >= $m }``: one subquery per ROI for 'all', one with IN for 'any'."""
+        if not rois:
+            return None
+        rel_var, roi_var = f"{var}_in", f"{var}_roi"
+        roi_label = f"{ds}_ROI"
+
+        def exists(name_cond: Condition) -> Exists:
+            return Exists(var, _INROI_REL, rel_var, roi_var, roi_label,
+                          And(name_cond, GreaterEq(rel_var, count, minimum)))
+
+        names = sorted(rois)
+        if self.roi_req == "all":
+            return And(*(exists(Equals(roi_var, "name", r)) for r in names))
+        if len(names) == 1:
+            return exists(Equals(roi_var, "name", names[0]))
+        return exists(In(roi_var, "name", names))
+
+    def where(self, dataset: DatasetName | str, var: str = "n",
+              params: Parameters | None = None) -> tuple[str, dict]:
+        """Render the ``WHERE`` condition (without the keyword).
+
+        Mirrors neuprint-python's ``basic_conditions()`` plus
+        ``directed_rois_condition()`` in a single boolean expression.
+
+        Parameters
+        ----------
+        dataset : DatasetName or str
+            The dataset (``name:tag``), needed for the dataset-scoped ROI label.
+        var : str, default "n"
+            The Cypher variable of the body.
+        params : Parameters, optional
+            Shared collector when several criteria go into one query.
+
+        Returns
+        -------
+        (str, dict)
+            The condition text (``true`` if there are no criteria) and every
+            parameter in the collector. The text is safe to join with ``AND``
+            (a top-level ``OR`` comes parenthesised); to ``OR`` it with other
+            text, wrap it in parentheses, or compose :meth:`condition` trees.
+        """
+        params = params if params is not None else Parameters()
+        text = render_conjunct(self.condition(dataset, var), params)
+        return text, params.as_dict()
+
+    def match(self, dataset: DatasetName | str, var: str = "n") -> str:
+        """The node pattern, e.g. ``(n:`hemibrain:v1.2.1_Neuron`)`` (label from ``label``)."""
+        check_variable(var)
+        return f"({var}:{_dataset(dataset).label(self.label)})"
+
+    def to_cypher(self, dataset: DatasetName | str, var: str = "n") -> tuple[str, dict]:
+        """A complete ``MATCH ... WHERE ... RETURN var`` query and its parameters,
+        for inspection (nothing is sent to a database)."""
+        text, params = self.where(dataset, var)
+        return f"MATCH {self.match(dataset, var)}\nWHERE {text}\nRETURN {var}", params
+
+    # --- comparison and display -------------------------------------------------
+
+    def _state(self) -> tuple:
+        # regex only matters when a regex-optional field is given
+        regex = self.regex if any(self._field(f) for f in REGEX_FIELDS) else None
+        return (self.bodyId, self.type, self.instance, regex, self.status,
+                self.statusLabel, self.cropped, self.min_pre, self.min_post, self.rois,
+                self.inputRois, self.outputRois, self.min_roi_inputs, self.min_roi_outputs,
+                self.roi_req, self.soma, self.somaLocation, self.label,
+                sorted(self._properties.items()))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NeuronCriteria):
+            return NotImplemented
+        return self._state() == other._state()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable lists inside
+
+    def __repr__(self) -> str:
+        args: list[str] = []
+
+        def values(name: str, vals: list) -> None:
+            if not vals:
+                return
+            if len(vals) == 1 and vals[0] is not None:
+                args.append(f"{name}={vals[0]!r}")
+            else:
+                args.append(f"{name}={vals!r}")
+
+        values("bodyId", self.bodyId)
+        values("type", self.type)
+        values("instance", self.instance)
+        if any(self._field(f) for f in REGEX_FIELDS):
+            args.append(f"regex={self.regex}")
+        values("status", self.status)
+        values("statusLabel", self.statusLabel)
+        if self.cropped is not None:
+            args.append(f"cropped={self.cropped}")
+        if self.min_pre:
+            args.append(f"min_pre={self.min_pre!r}")
+        if self.min_post:
+            args.append(f"min_post={self.min_post!r}")
+        for name in ("rois", "inputRois", "outputRois"):
+            rois = getattr(self, name)
+            if rois:
+                args.append(f"{name}={sorted(rois)!r}")
+        if self.min_roi_inputs != 1:
+            args.append(f"min_roi_inputs={self.min_roi_inputs!r}")
+        if self.min_roi_outputs != 1:
+            args.append(f"min_roi_outputs={self.min_roi_outputs!r}")
+        if self.roi_req != "all":
+            args.append(f"roi_req={self.roi_req!r}")
+        if self.soma is not None:
+            args.append(f"soma={self.soma}")
+        if self.somaLocation is not None:
+            args.append(f"somaLocation={self.somaLocation!r}")
+        if self.label != ("Segment" if self.bodyId else "Neuron"):
+            args.append(f"label={self.label!r}")
+        odd = {}
+        for prop, vals in self._properties.items():
+            kwarg = prop + "_" if keyword.iskeyword(prop) else prop
+            if kwarg.isidentifier() and kwarg not in _RESERVED:
+                values(kwarg, vals)
+            else:
+                odd[prop] = vals if len(vals) != 1 or vals[0] is None else vals[0]
+        if odd:
+            args.append(f"**{odd!r}")
+        return f"NeuronCriteria({', '.join(args)})"
+
+
+#: Short alias, as in ``from neuprint import NeuronCriteria as NC``.
+NC = NeuronCriteria
+
+
+def _dataset(dataset: DatasetName | str) -> DatasetName:
+    if isinstance(dataset, DatasetName):
+        return dataset
+    return DatasetName.parse(dataset)
+
+
+def _positional(obj: Any) -> tuple[str, Any]:
+    """Classify a positional criteria argument: ('bodyId', ...) or ('typeinst', ...)."""
+    if isinstance(obj, pd.DataFrame):
+        if "bodyId" not in obj.columns:
+            raise CriteriaError("a DataFrame given as criteria needs a 'bodyId' column")
+        return "bodyId", obj["bodyId"].tolist()
+    if isinstance(obj, str):
+        return "typeinst", obj
+    if _is_scalar_int(obj):
+        return "bodyId", obj
+    if isinstance(obj, (np.ndarray, pd.Series, pd.Index)):
+        if np.issubdtype(obj.dtype, np.integer):
+            return "bodyId", obj.tolist()
+        obj = obj.tolist()
+    if isinstance(obj, Iterable) and not isinstance(obj, Mapping):
+        items = list(obj)
+        present = [x for x in items if x is not None]
+        if present and all(_is_scalar_int(x) for x in present):
+            return "bodyId", items
+        if present and all(isinstance(x, str) for x in present):
+            return "typeinst", items
+    raise CriteriaError(
+        f"cannot build a NeuronCriteria from {obj!r}: pass a bodyId, a list of bodyIds, "
+        "a type/instance string or list of them, a DataFrame with a 'bodyId' column, "
+        "or use keywords such as NC(type=..., status=...)")
+
+
+def copy_as_neuroncriteria(obj: Any) -> NeuronCriteria:
+    """neuprint-python's ``copy_as_neuroncriteria``: a copy of a NeuronCriteria,
+    ``NC()`` for None, else ``NC(obj)`` by the positional rules (bodyId(s),
+    type/instance string(s), DataFrame with ``bodyId``).
+
+    Raises
+    ------
+    CriteriaError
+        For an empty list, ``[None]`` or anything else unrecognised.
+    """
+    if obj is None:
+        return NeuronCriteria()
+    return NeuronCriteria(obj)

@@ -1,0 +1,66 @@
+"""Dataset facts the fetch functions need (Meta node, ROI names), read once per client."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..client import Client
+from ..criteria import NeuronCriteria, copy_as_neuroncriteria
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """The parsed ``:Meta`` node of a dataset.
+
+    Attributes
+    ----------
+    meta : dict
+        Every Meta property, JSON strings parsed (roiInfo, roiHierarchy,
+        neuronProperties, statusDefinitions).
+    all_rois : list of str
+        Every ROI name (sorted).
+    primary_rois : list of str
+        neuPrint's primary ROIs (a non-overlapping partition of the brain).
+    neuron_properties : dict
+        Property name → type name.
+    """
+
+    meta: dict
+    all_rois: list[str]
+    primary_rois: list[str]
+    neuron_properties: dict[str, str]
+
+
+_JSON_KEYS = ("roiInfo", "roiHierarchy", "neuronProperties", "statusDefinitions")
+
+
+def dataset_info(client: Client) -> DatasetInfo:
+    """The client's dataset Meta, cached on the client (cleared by a new Client)."""
+    cached = getattr(client, "_dataset_info", None)
+    if cached is not None:
+        return cached
+    ds = client.dataset
+    rows = client.read(f"MATCH (m:{ds.label('Meta')}) RETURN properties(m) AS m")
+    if not rows:
+        client.check_dataset()  # raises DatasetNotFoundError with the loaded list
+    meta = dict(rows[0]["m"])
+    for key in _JSON_KEYS:
+        if isinstance(meta.get(key), str):
+            meta[key] = json.loads(meta[key])
+    roi_info = meta.get("roiInfo") or {}
+    info = DatasetInfo(meta=meta, all_rois=sorted(roi_info),
+                       primary_rois=sorted(meta.get("primaryRois") or []),
+                       neuron_properties=dict(meta.get("neuronProperties") or {}))
+    client._dataset_info = info
+    return info
+
+
+def checked_criteria(criteria, client: Client, default_label: str = "Neuron") -> NeuronCriteria:
+    """Turn anything neuprint-python accepts as criteria into a validated
+    NeuronCriteria (unknown ROI → UnknownRoiError with the closest names)."""
+    nc = copy_as_neuroncriteria(criteria) if criteria is not None else NeuronCriteria(
+        label=default_label)
+    info = dataset_info(client)
+    nc.validate(info.all_rois, info.neuron_properties)
+    return nc

@@ -1,0 +1,149 @@
+"""fetch_neurons: neuron properties and per-ROI synapse counts (neuprint-python's)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from ..client import Client, resolve_client
+from ..criteria import NeuronCriteria
+from ..identifiers import escape_name
+from ._dataset import checked_criteria, dataset_info
+
+#: Column order of ``neuron_df`` (neuprint-python's core neuron columns);
+#: other properties follow in alphabetical order.
+CORE_NEURON_COLUMNS = ["bodyId", "instance", "type", "pre", "post", "downstream", "upstream",
+                       "mito", "size", "status", "cropped", "statusLabel", "cellBodyFiber",
+                       "somaRadius", "somaLocation", "roiInfo", "notes", "inputRois",
+                       "outputRois"]
+ROI_COUNT_COLUMNS = ["pre", "post", "downstream", "upstream", "mito"]
+
+
+def _point_to_list(value):
+    if value is None:
+        return None
+    coords = getattr(value, "x", None)
+    if coords is not None:
+        return [value.x, value.y, value.z] if len(value) == 3 else [value.x, value.y]
+    return value
+
+
+def neuron_frame(records: list[dict], all_rois: list[str]) -> pd.DataFrame:
+    """Property maps of bodies → neuron DataFrame (ROI booleans dropped,
+    points as ``[x, y, z]`` lists, core columns first)."""
+    rois = set(all_rois)
+    df = pd.DataFrame.from_records(records)
+    if df.empty:
+        return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
+                                     if c not in ("inputRois", "outputRois")])
+    df = df[[c for c in df.columns if c not in rois]]
+    for col in df.columns:
+        if df[col].map(lambda v: hasattr(v, "srid")).any():
+            df[col] = df[col].map(_point_to_list)
+    core = [c for c in CORE_NEURON_COLUMNS if c in df.columns]
+    extra = sorted(c for c in df.columns if c not in core)
+    return df[core + extra]
+
+
+def roi_counts_frame(neuron_df: pd.DataFrame, primary_rois: list[str]) -> pd.DataFrame:
+    """Per-neuron, per-ROI counts from ``roiInfo`` (dicts), plus ``NotPrimary``
+    rows = the neuron's totals minus its primary-ROI sums (neuprint-python's
+    definition; all-zero rows dropped).
+
+    Returns
+    -------
+    DataFrame
+        ``bodyId, roi, pre, post, downstream, upstream[, mito]`` (int64), sorted
+        by ``bodyId, roi``.
+    """
+    countcols = [c for c in ROI_COUNT_COLUMNS if c in neuron_df.columns]
+    fullcols = ["bodyId", "roi", *countcols]
+    rows = [{"bodyId": body, "roi": roi, **counts}
+            for body, info in zip(neuron_df["bodyId"], neuron_df["roiInfo"])
+            for roi, counts in (info or {}).items()]
+    counts = pd.DataFrame(rows, columns=fullcols)
+    counts[countcols] = counts[countcols].fillna(0).astype("int64")
+    primary = counts[counts["roi"].isin(primary_rois)]
+    sums = primary.groupby("bodyId")[countcols].sum().reindex(neuron_df["bodyId"]).fillna(0)
+    totals = neuron_df.set_index("bodyId")[countcols].apply(
+        pd.to_numeric, errors="coerce").fillna(0)
+    not_primary = (totals - sums).astype("int64")
+    not_primary["roi"] = "NotPrimary"
+    not_primary = not_primary.reset_index()[fullcols]
+    out = pd.concat([counts, not_primary], ignore_index=True)
+    out = out.sort_values(["bodyId", "roi"], ignore_index=True)
+    return out.loc[out[countcols].any(axis=1)].reset_index(drop=True)
+
+
+def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | None = None, *,
+                  omit_rois: bool = False, returned_columns: list[str] | None = None,
+                  client: Client | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Neuron properties and per-ROI synapse counts; mirrors neuprint-python's
+    ``fetch_neurons``.
+
+    Parameters
+    ----------
+    criteria : NeuronCriteria or shorthand
+        Which bodies (see :class:`~connectograph.criteria.NeuronCriteria`; an int
+        or list means bodyIds, a str a type or instance). None: every ``:Neuron``.
+    omit_rois : bool
+        Skip ``roiInfo`` parsing: no ``inputRois``/``outputRois`` columns and
+        ``roi_counts_df`` is None (faster).
+    returned_columns : list of str, optional
+        Only these neuron properties (``bodyId`` always included).
+    client : Client, optional
+        Default: the client set with ``set_default_client``.
+
+    Returns
+    -------
+    neuron_df : DataFrame
+        One row per body, sorted by ``bodyId``: ``bodyId`` (int64), ``instance``,
+        ``type`` (str), ``pre`` (T-bars), ``post`` (PSDs), ``downstream``,
+        ``upstream`` (int), ``size`` (voxels), ``status``, ``cropped`` (bool),
+        ``statusLabel``, ``cellBodyFiber``, ``somaRadius`` (voxels),
+        ``somaLocation`` (``[x, y, z]`` in 8 nm voxels or None), ``roiInfo``
+        (dict), ``notes``, then other properties; with ``inputRois`` /
+        ``outputRois`` (sorted ROI names where ``post`` / ``pre`` > 0). Missing
+        values are NaN/None.
+    roi_counts_df : DataFrame or None
+        ``bodyId, roi, pre, post, downstream, upstream[, mito]`` (int64), with
+        ``NotPrimary`` rows (see :func:`roi_counts_frame`).
+
+    Raises
+    ------
+    UnknownRoiError
+        An ROI in the criteria is not in the dataset (closest names listed).
+    CriteriaError
+        Invalid criteria or an unknown property name.
+    """
+    client = resolve_client(client)
+    nc = checked_criteria(criteria, client)
+    info = dataset_info(client)
+    where, params = nc.where(client.dataset, "n")
+    keys = None
+    if returned_columns:
+        keys = list(dict.fromkeys(["bodyId", *returned_columns,
+                                   *([] if omit_rois else ["roiInfo"])]))
+        projection = ", ".join("." + escape_name(k) for k in keys)
+        ret = f"RETURN n {{{projection}}} AS n"
+    else:
+        ret = "RETURN properties(n) AS n"
+    cypher = f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\n{ret}\nORDER BY n.bodyId"
+    records = [r["n"] for r in client.read(cypher, params)]
+    neuron_df = neuron_frame(records, info.all_rois)
+    if keys is not None:
+        neuron_df = neuron_df.reindex(columns=keys)
+    if omit_rois or neuron_df.empty:
+        if omit_rois:
+            return neuron_df.drop(columns=["roiInfo"], errors="ignore"), None
+        return neuron_df, pd.DataFrame(columns=["bodyId", "roi", "pre", "post"])
+    if "roiInfo" not in neuron_df.columns:
+        neuron_df["roiInfo"] = None
+    neuron_df["roiInfo"] = neuron_df["roiInfo"].map(
+        lambda s: json.loads(s) if isinstance(s, str) else {})
+    neuron_df["inputRois"] = neuron_df["roiInfo"].map(
+        lambda d: sorted(k for k, v in d.items() if v.get("post")))
+    neuron_df["outputRois"] = neuron_df["roiInfo"].map(
+        lambda d: sorted(k for k, v in d.items() if v.get("pre")))
+    return neuron_df, roi_counts_frame(neuron_df, info.primary_rois)
