@@ -10,8 +10,8 @@ Definitions (neuPrint's, as documented in docs/data-model.md):
   connection lying in it (neuPrint counts a connection where its post site lies).
   ``NotPrimary`` is not an ROI and is not stored; ``weight - sum(post)`` restores it.
 - A body's ``roiInfo`` comes from its source when given. Otherwise it is derived
-  from the loaded connections: ``upstream`` in an ROI = sum of incoming weights
-  there, ``downstream`` = sum of outgoing weights there. Such bodies get
+  from the loaded connections: ``upstream`` (= ``post``, as in neuPrint) in an
+  ROI = sum of incoming weights there, ``downstream`` = sum of outgoing weights. Such bodies get
   ``roiInfoSource = "loaded connections"``; the counts are lower bounds when
   only part of the body's connections are loaded.
 - ``:Neuron``: neuPrint's rule, parameterised by the recipe's ``[neuron_rule]``.
@@ -68,14 +68,18 @@ def connections_from_roi_weights(roi_conns: pd.DataFrame) -> pd.DataFrame:
 
 
 def roi_info_from_connections(roi_conns: pd.DataFrame) -> dict[int, dict[str, dict[str, int]]]:
-    """Per body and ROI, ``upstream`` (incoming weight) and ``downstream``
-    (outgoing weight) summed over the loaded per-ROI connections."""
+    """Per body and ROI, ``upstream`` and ``post`` (incoming weight; neuPrint
+    defines upstream = post) and ``downstream`` (outgoing weight), summed over
+    the loaded per-ROI connections. ``pre`` (T-bars) cannot be derived."""
     real = roi_conns[roi_conns["roi"] != NOT_PRIMARY]
     out: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
     for column, side in (("bodyId_post", "upstream"), ("bodyId_pre", "downstream")):
         sums = real.groupby([column, "roi"])["weight"].sum()
         for (body, roi), w in sums.items():
-            out[int(body)].setdefault(roi, {})[side] = int(w)
+            entry = out[int(body)].setdefault(roi, {})
+            entry[side] = int(w)
+            if side == "upstream":
+                entry["post"] = int(w)
     return out
 
 

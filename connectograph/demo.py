@@ -1,0 +1,72 @@
+"""``connectograph demo``: start the local server, load the real hemibrain-mb
+bundle (idempotently) and print a short tour of what is in it."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+
+from .client import Client
+from .criteria import NC
+from .fetch import fetch_adjacencies, fetch_custom, fetch_neurons
+from .utils import connection_table_to_matrix, merge_neuron_properties
+
+DEMO_RECIPE = "hemibrain-mb"
+DEMO_DATASET = "hemibrain-mb:v1.2.1"
+
+
+def _section(echo: Callable[[str], None], title: str) -> None:
+    echo("")
+    echo(title)
+    echo("-" * len(title))
+
+
+def _show(echo: Callable[[str], None], df: pd.DataFrame, max_rows: int = 15) -> None:
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        echo(df.head(max_rows).to_string(index=False) if not isinstance(df.index, pd.MultiIndex)
+             and df.index.name is None else df.head(max_rows).to_string())
+
+
+def tour(client: Client, echo: Callable[[str], None] = print) -> None:
+    """Print the tour of a loaded hemibrain-mb dataset."""
+    neuron = client.dataset.label("Neuron")
+
+    _section(echo, "1. What was loaded: neurons per cell class (Schlegel et al. 2024 annotation)")
+    classes = fetch_custom(
+        f"MATCH (n:{neuron}) RETURN coalesce(n.class, '(no class)') AS class, count(*) AS neurons "
+        "ORDER BY neurons DESC, class LIMIT 12", client=client)
+    _show(echo, classes)
+
+    _section(echo, "2. MBONs with inputs in the alpha lobe aL(R)  [fetch_neurons]")
+    mbons, roi_counts = fetch_neurons(NC(type="MBON.*", inputRois=["aL(R)"]), client=client)
+    in_al = roi_counts[roi_counts["roi"] == "aL(R)"][["bodyId", "post"]].rename(
+        columns={"post": "PSDs in aL(R)"})
+    table = mbons[["bodyId", "type", "instance", "status", "post"]].merge(in_al, on="bodyId")
+    _show(echo, table.sort_values("PSDs in aL(R)", ascending=False))
+
+    _section(echo, "3. Strongest inputs of MBON14 by ROI  [fetch_adjacencies]")
+    neurons_df, conn = fetch_adjacencies(targets=NC(type="MBON14"), client=client)
+    conn = merge_neuron_properties(neurons_df, conn, ["type"])
+    by_roi = (conn.groupby(["type_pre", "roi"], dropna=False)["weight"].sum()
+              .sort_values(ascending=False).head(10).reset_index())
+    _show(echo, by_roi)
+
+    _section(echo, "4. Uniglomerular PN type x KC type weights in the calyx CA(R)  "
+                   "[connection_table_to_matrix]")
+    neurons_df, conn = fetch_adjacencies(NC(type=".*_.*PN"), NC(type="KC.*"), rois=["CA(R)"],
+                                         client=client)
+    conn = merge_neuron_properties(neurons_df, conn, ["type"])
+    matrix = connection_table_to_matrix(conn, "type")
+    top_pns = matrix.sum(axis=1).sort_values(ascending=False).head(10).index
+    top_kcs = matrix.sum(axis=0).sort_values(ascending=False).head(8).index
+    _show(echo, matrix.loc[top_pns, top_kcs], max_rows=10)
+    echo(f"({matrix.shape[0]} PN types x {matrix.shape[1]} KC types, "
+         f"{int(matrix.to_numpy().sum()):,} PSDs in all)")
+
+    _section(echo, "Explore further")
+    echo("  Python:  from connectograph import Client, NC, fetch_neurons, fetch_adjacencies")
+    echo(f"           c = Client(dataset='{client.dataset}')")
+    echo("  Browser: connectograph neo4j status   (prints the Neo4j Browser address)")
+    echo(f"  Cypher:  MATCH (n:{neuron} {{type: 'MBON14'}})<-[e:ConnectsTo]-(m) "
+         "RETURN m.type, sum(e.weight) AS w ORDER BY w DESC LIMIT 5")

@@ -1,0 +1,73 @@
+"""Shared fixtures: a real Neo4j server for the session, and the real bundle loaded in it.
+
+The server is the project's own local Neo4j (``connectograph neo4j``), started
+as a throw-away instance named ``test`` on free loopback ports and stopped at
+the end. Set NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD to test against another
+Neo4j 5 server instead (it must have APOC core).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLE = (REPO / ".." / "shared" / "datasets" / "hemibrain-mb").resolve()
+DATASET = "hemibrain-mb:v1.2.1"
+
+
+@pytest.fixture(scope="session")
+def bundle_dir() -> Path:
+    """The real hemibrain-mb bundle (shared/datasets/hemibrain-mb beside the repo)."""
+    assert BUNDLE.is_dir(), f"the hemibrain-mb bundle is missing at {BUNDLE}"
+    return BUNDLE
+
+
+@pytest.fixture(scope="session")
+def neo4j_connection():
+    """(uri, (user, password)) of a running Neo4j 5 server for this session."""
+    if os.environ.get("NEO4J_URI"):
+        yield os.environ["NEO4J_URI"], (os.environ.get("NEO4J_USERNAME", "neo4j"),
+                                         os.environ["NEO4J_PASSWORD"])
+        return
+    from connectograph import neo4j_server
+    from connectograph.neo4j_server.settings import InstanceSettings, read_connection
+
+    name = "test"
+    neo4j_server.stop(name, echo=lambda s: None)
+    shutil.rmtree(InstanceSettings(name=name).root, ignore_errors=True)
+    neo4j_server.install(echo=lambda s: None)
+    neo4j_server.start(name, bolt_port=neo4j_server.free_port(),
+                       http_port=neo4j_server.free_port(), heap="1g", pagecache="512m",
+                       echo=lambda s: None)
+    conn = read_connection(InstanceSettings(name=name))
+    try:
+        yield conn["uri"], (conn["username"], conn["password"])
+    finally:
+        neo4j_server.stop(name, echo=lambda s: None)
+
+
+@pytest.fixture(scope="session")
+def loaded(neo4j_connection, bundle_dir):
+    """The load summary of the real bundle, loaded once into the session's server."""
+    from connectograph import Client
+    from connectograph.loading import load
+
+    uri, auth = neo4j_connection
+    with Client(uri, auth=auth, dataset=DATASET, check_dataset=False) as writer:
+        summary = load("hemibrain-mb", client=writer, data_dir=str(bundle_dir), progress=None)
+    return summary
+
+
+@pytest.fixture(scope="session")
+def client(neo4j_connection, loaded):
+    """A Client on the loaded hemibrain-mb dataset."""
+    from connectograph import Client
+
+    uri, auth = neo4j_connection
+    c = Client(uri, auth=auth, dataset=DATASET)
+    yield c
+    c.close()
