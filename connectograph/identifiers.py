@@ -22,9 +22,9 @@ from .errors import InvalidIdentifierError
 #: Longest name accepted; Neo4j allows more, but longer names are surely wrong.
 MAX_NAME_LENGTH = 256
 
-_DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*\Z")
 # No "_" in tags: "<name>:<tag>_" must be an unambiguous label prefix.
-_DATASET_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
+_DATASET_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*\Z")
 
 
 def escape_name(name: str) -> str:

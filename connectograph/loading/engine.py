@@ -19,6 +19,8 @@ from typing import Callable
 import pandas as pd
 
 from ..client import Client
+from ..errors import ValidationError
+from ..skeletons.storage import skeleton_properties
 from .model import (body_properties, complete_bodies, connections_from_roi_weights,
                     hierarchy_children, is_neuron, neuron_property_types, roi_memberships,
                     roi_totals)
@@ -74,6 +76,10 @@ def fingerprint(recipe: Recipe) -> str:
     h = hashlib.sha256()
     h.update(recipe.model_dump_json(exclude={"source", "base_dir"}).encode())
     files = [s.file for s in recipe.neurons + recipe.roi_connections]
+    for src in recipe.skeletons:
+        files += ([str(p.relative_to(recipe.base_dir))
+                   for p in sorted(recipe.path(src.folder).iterdir())] if src.folder
+                  else [src.file])
     if recipe.rois is not None:
         files += [recipe.rois.info, recipe.rois.hierarchy]
     for rel in files:
@@ -196,6 +202,11 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
                                seconds=time.monotonic() - started)
 
         neurons, n_added = complete_bodies(tables.neurons, tables.roi_connections)
+        unknown = sorted(set(tables.skeletons) - set(neurons.index))
+        if unknown:
+            raise ValidationError(
+                f"{len(unknown)} skeletons belong to bodies that no neuron or connection table "
+                f"lists (e.g. {unknown[:5]}); add those bodies to a neuron table")
         neuron_flag = is_neuron(neurons, recipe.neuron_rule)
         connections = connections_from_roi_weights(tables.roi_connections)
         memberships = roi_memberships(neurons)
@@ -225,6 +236,8 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
             {"pre": body_ids[int(a)], "post": body_ids[int(b)], "weight": int(w), "roiInfo": ri}
             for a, b, w, ri in connections[["bodyId_pre", "bodyId_post", "weight",
                                             "roiInfo"]].itertuples(index=False, name=None)])
+        writer.write_skeletons([{"body": body_ids[b], "props": skeleton_properties(s, b)}
+                                for b, s in sorted(tables.skeletons.items())])
         writer.write_meta(meta)
         echo("Publishing ...")
         writer.publish()
@@ -239,6 +252,7 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         "ConnectsTo relationships": len(connections),
         "InROI relationships": sum(1 for _, r, _ in memberships if r in roi_ids),
         "per-ROI connection rows": len(tables.roi_connections),
+        "Skeleton nodes": len(tables.skeletons),
     }
     return LoadSummary(dataset=str(ds), counts=counts, conflicts=tables.conflicts,
                        warnings=tables.warnings + _warnings(neurons, n_added),

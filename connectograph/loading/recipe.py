@@ -88,6 +88,18 @@ class RoiSection(_Strict):
     hierarchy: str
 
 
+class SkeletonSource(_Strict):
+    """One ``[[skeletons]]`` source: a folder of ``<bodyId>.swc`` files, or one
+    file (SWC, or neuprint-python's skeleton CSV ``rowId,x,y,z,radius,link``)."""
+
+    folder: str | None = None
+    file: str | None = None
+    format: Literal["swc", "neuprint-csv"] = "swc"
+    bodyId: int | None = Field(None, description="body of a single file (default: file name)")
+    version: str = ""
+    description: str = ""
+
+
 class Recipe(_Strict):
     """A whole recipe (see module docstring)."""
 
@@ -99,6 +111,8 @@ class Recipe(_Strict):
     roi_connections: list[TableSource] = Field(
         default_factory=list, description="neuron-to-neuron per-ROI weight tables "
         "(bodyId_pre, bodyId_post, roi, weight), highest precedence first")
+    skeletons: list[SkeletonSource] = Field(
+        default_factory=list, description="skeleton sources, highest precedence first")
 
     # set by load_recipe
     source: str = ""
@@ -225,6 +239,13 @@ def check_recipe(recipe: Recipe) -> None:
                     raise RecipeError(
                         f"recipe {recipe.source}, [[{section}]] file {path}: required column "
                         f"{canonical!r} is missing (map it in 'columns'); columns are {header}")
+    for src in recipe.skeletons:
+        if (src.folder is None) == (src.file is None):
+            raise RecipeError(f"recipe {recipe.source}, [[skeletons]]: give exactly one of "
+                              "'folder' or 'file'")
+        path = recipe.path(src.folder or src.file)
+        if not (path.is_dir() if src.folder else path.is_file()):
+            raise RecipeError(f"recipe {recipe.source}, [[skeletons]]: {path} does not exist")
     if recipe.rois is not None:
         for key in ("info", "hierarchy"):
             path = recipe.path(getattr(recipe.rois, key))

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ValidationError
-from .recipe import NEURON_COLUMNS, Recipe, TableSource
+from ..skeletons import Skeleton, read_swc, validate_skeleton
+from .recipe import NEURON_COLUMNS, Recipe, SkeletonSource, TableSource
 
 NOT_PRIMARY = "NotPrimary"
 _INT_COLUMNS = ("pre", "post", "upstream", "downstream", "size")
@@ -74,6 +75,7 @@ class SourceTables:
     roi_connections: pd.DataFrame
     roi_info: dict[str, dict]
     roi_hierarchy: dict | None
+    skeletons: dict[int, Skeleton] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -325,6 +327,59 @@ def read_rois(recipe: Recipe) -> tuple[dict[str, dict], dict | None]:
     return info, hierarchy
 
 
+def _read_skeleton_file(path: Path, src: SkeletonSource, body: int | None) -> Skeleton:
+    if src.format == "swc":
+        skel = read_swc(path, body=body)
+    else:
+        df = pd.read_csv(path)
+        df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
+        missing = [c for c in ("rowId", "x", "y", "z", "radius", "link") if c not in df.columns]
+        if missing:
+            raise ValidationError(f"skeleton CSV lacks columns {missing}", file=str(path))
+        nodes = pd.DataFrame({"rowId": df["rowId"].astype("int64"),
+                              "type": np.zeros(len(df), dtype=np.int64),
+                              "x": df["x"].astype("float64"), "y": df["y"].astype("float64"),
+                              "z": df["z"].astype("float64"),
+                              "radius": df["radius"].astype("float64"),
+                              "link": df["link"].astype("int64")})
+        skel = Skeleton(nodes=nodes, header=[], body=body)
+    if skel.body is None:
+        raise ValidationError("cannot tell the skeleton's body: name the file <bodyId>.swc or "
+                              "give bodyId in the recipe", file=str(path))
+    validate_skeleton(skel.to_df(), body=skel.body)
+    return skel
+
+
+def read_skeletons(recipe: Recipe, conflicts: list[Conflict]) -> dict[int, Skeleton]:
+    """Every skeleton source, validated (cycles, missing parents, duplicate node
+    ids, non-finite coordinates raise SkeletonError naming body and node). A body
+    given by several sources keeps the first; the others are recorded as conflicts."""
+    out: dict[int, Skeleton] = {}
+    origin: dict[int, str] = {}
+    for src in recipe.skeletons:
+        if src.folder:
+            suffix = ".swc" if src.format == "swc" else ".csv"
+            paths = sorted(recipe.path(src.folder).glob("*" + suffix))
+        else:
+            paths = [recipe.path(src.file)]
+        dropped: list[int] = []
+        for path in paths:
+            skel = _read_skeleton_file(path, src, src.bodyId if src.file else None)
+            if skel.body in out:
+                dropped.append(int(skel.body))
+                continue
+            out[int(skel.body)] = skel
+            origin[int(skel.body)] = str(path.parent if src.folder else path)
+        if dropped:
+            kept = origin[dropped[0]]
+            conflicts.append(Conflict(
+                table="skeletons", column="skeleton", kept_from=kept,
+                overridden_from=str(recipe.path(src.folder or src.file)), count=len(dropped),
+                examples=[{"key": b, "kept": "skeleton", "dropped": "skeleton"}
+                          for b in dropped[:_MAX_CONFLICT_EXAMPLES]]))
+    return out
+
+
 def read_sources(recipe: Recipe) -> SourceTables:
     """Read and validate every source of ``recipe``; nothing is written."""
     conflicts: list[Conflict] = []
@@ -344,5 +399,7 @@ def read_sources(recipe: Recipe) -> SourceTables:
                     f"roiInfo of body {body} names ROIs missing from the ROI definitions "
                     f"({recipe.rois.info}): {sorted(unknown)}", column="roiInfo")
     conns = read_roi_connections(recipe, roi_names, conflicts)
+    skeletons = read_skeletons(recipe, conflicts)
     return SourceTables(neurons=neurons, roi_connections=conns, roi_info=roi_info,
-                        roi_hierarchy=hierarchy, conflicts=conflicts, warnings=warnings)
+                        roi_hierarchy=hierarchy, skeletons=skeletons, conflicts=conflicts,
+                        warnings=warnings)

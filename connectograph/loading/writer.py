@@ -115,6 +115,18 @@ class DatasetWriter:
                                     self.staging)[0]
         self._batched(cypher, rows, "ConnectsTo")
 
+    def write_skeletons(self, rows: list[dict]) -> None:
+        """Create ``:Skeleton`` nodes (see :mod:`connectograph.skeletons.storage`)."""
+        cypher = dataset_statements("skeletons.cypher", "create_skeletons", self.staging)[0]
+        bar = self.progress(len(rows), "skeletons")
+        try:
+            # Skeletons are large rows: a few per transaction.
+            for batch in chunks(rows, 20):
+                self.client.write(cypher, {"rows": batch})
+                bar.update(len(batch))
+        finally:
+            bar.close()
+
     def write_meta(self, props: dict) -> None:
         cypher = dataset_statements("load_meta.cypher", "create_meta", self.staging)[0]
         self.client.write(cypher, {"props": {**props, "loadComplete": False}})
