@@ -20,7 +20,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError
 
-from ..errors import RecipeError
+from ..errors import InvalidIdentifierError, RecipeError
 from ..identifiers import DatasetName
 
 #: Canonical neuron columns with a meaning in the neuPrint model; any other
@@ -191,11 +191,12 @@ def load_recipe(recipe: str | os.PathLike, *, dataset: str | None = None,
     except PydanticValidationError as err:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
         raise RecipeError(f"recipe {source}: {problems}") from None
-    if dataset is not None:
-        ds = DatasetName.parse(dataset)
-        parsed.dataset.name, parsed.dataset.tag = ds.name, ds.tag
-    else:
-        DatasetName.parse(f"{parsed.dataset.name}:{parsed.dataset.tag}")
+    try:
+        ds = DatasetName.parse(dataset if dataset is not None
+                               else f"{parsed.dataset.name}:{parsed.dataset.tag}")
+    except InvalidIdentifierError as err:
+        raise RecipeError(f"recipe {source}: [dataset] {err}") from None
+    parsed.dataset.name, parsed.dataset.tag = ds.name, ds.tag
     parsed.source = source
     parsed.base_dir = (Path(data_dir).resolve() if data_dir is not None
                        else _resolve_data_dir(parsed.dataset.data_dir, recipe_dir))

@@ -157,7 +157,8 @@ def _check_roi_info(value, file: str, row: int) -> str | None:
     return json.dumps(parsed, sort_keys=True)
 
 
-def read_neuron_table(recipe: Recipe, src: TableSource) -> pd.DataFrame:
+def read_neuron_table(recipe: Recipe, src: TableSource,
+                      roi_names: set[str] | None = None) -> pd.DataFrame:
     """One neuron source as a canonical table (validated; see module docstring).
 
     Raises
@@ -199,6 +200,13 @@ def read_neuron_table(recipe: Recipe, src: TableSource) -> pd.DataFrame:
                                    for i, v in enumerate(df["cropped"])], dtype=object)
     if "roiInfo" in df.columns:
         df["roiInfo"] = [_check_roi_info(v, file, i + 1) for i, v in enumerate(df["roiInfo"])]
+        if roi_names is not None:
+            for i, text in enumerate(df["roiInfo"]):
+                unknown = sorted(set(json.loads(text)) - roi_names) if text else []
+                if unknown:
+                    raise ValidationError(
+                        f"roiInfo names ROIs missing from the recipe's ROI definitions: {unknown}",
+                        file=file, row=i + 1, column="roiInfo")
     extras = [c for c in df.columns if c not in NEURON_COLUMNS]
     for col in extras:
         # Extra columns whose every value is a number become numeric properties.
@@ -286,6 +294,7 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
         df = df.astype({"bodyId_pre": "int64", "bodyId_post": "int64", "weight": "int64"})
         df["_order"] = order
         df["_file"] = file
+        df["_row"] = np.arange(1, len(df) + 1)
         frames.append(df)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in
@@ -299,7 +308,7 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
         r = allrows.iloc[i]
         raise ValidationError(
             f"connection {r.bodyId_pre}->{r.bodyId_post} in ROI {r.roi!r} is listed twice",
-            file=r._file, column="roi")
+            file=r._file, row=int(r._row), column="roi")
     first = allrows.sort_values("_order", kind="stable").drop_duplicates(key, keep="first")
     joined = allrows.merge(first[key + ["weight", "_file"]], on=key, suffixes=("", "_kept"))
     differ = joined[joined["weight"] != joined["weight_kept"]]
@@ -309,7 +318,7 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
             count=len(grp), examples=[{"key": f"{r.bodyId_pre}->{r.bodyId_post} {r.roi}",
                                        "kept": int(r.weight_kept), "dropped": int(r.weight)}
                                       for r in grp.head(_MAX_CONFLICT_EXAMPLES).itertuples()]))
-    return first.drop(columns=["_order", "_file"]).reset_index(drop=True)
+    return first.drop(columns=["_order", "_file", "_row"]).reset_index(drop=True)
 
 
 def read_rois(recipe: Recipe) -> tuple[dict[str, dict], dict | None]:
@@ -386,18 +395,12 @@ def read_sources(recipe: Recipe) -> SourceTables:
     warnings: list[str] = []
     roi_info, hierarchy = read_rois(recipe)
     roi_names = set(roi_info) if roi_info else None
-    frames = [(str(recipe.path(s.file)), read_neuron_table(recipe, s)) for s in recipe.neurons]
+    frames = [(str(recipe.path(s.file)), read_neuron_table(recipe, s, roi_names))
+              for s in recipe.neurons]
     if frames:
         neurons = merge_by_precedence(frames, "neurons", conflicts)
     else:
         neurons = pd.DataFrame({"bodyId": pd.Series(dtype="int64")}).set_index("bodyId", drop=False)
-    if roi_names is not None and "roiInfo" in neurons.columns:
-        for body, text in neurons["roiInfo"].dropna().items():
-            unknown = set(json.loads(text)) - roi_names
-            if unknown:
-                raise ValidationError(
-                    f"roiInfo of body {body} names ROIs missing from the ROI definitions "
-                    f"({recipe.rois.info}): {sorted(unknown)}", column="roiInfo")
     conns = read_roi_connections(recipe, roi_names, conflicts)
     skeletons = read_skeletons(recipe, conflicts)
     return SourceTables(neurons=neurons, roi_connections=conns, roi_info=roi_info,

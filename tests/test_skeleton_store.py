@@ -1,0 +1,104 @@
+"""Skeletons stored in the real Neo4j server: fetch, heal, export (real bodies)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from connectograph import fetch_skeleton
+from connectograph.fetch import SkeletonNotFoundError
+from connectograph.skeletons import (heal_skeleton_report, read_swc, skeleton_swc_to_df,
+                                     validate_skeleton)
+
+KC = 5813078552
+COLUMNS = ["rowId", "x", "y", "z", "radius", "link"]
+
+
+def _upn_files(bundle_dir):
+    return sorted((bundle_dir / "skeletons" / "upn-raw").glob("*.swc"))
+
+
+def test_kenyon_cell_skeleton_equals_its_csv(client, bundle_dir):
+    expected = pd.read_csv(bundle_dir / "skeletons" / "kc-5813078552" / "KCskel1847.csv")
+    got = fetch_skeleton(KC, client=client)
+    assert list(got.columns) == COLUMNS
+    assert len(got) == 2191
+    np.testing.assert_array_equal(got["rowId"].to_numpy(), expected["rowId"].to_numpy())
+    np.testing.assert_array_equal(got["link"].to_numpy(), expected["link"].to_numpy())
+    for c in ("x", "y", "z", "radius"):
+        np.testing.assert_array_equal(got[c].to_numpy(), expected[c].to_numpy(dtype=float))
+
+
+def test_every_stored_upn_skeleton_is_lossless(client, bundle_dir):
+    files = _upn_files(bundle_dir)
+    assert len(files) == 120
+    label = client.dataset.label("Skeleton")
+    stored = {r["bodyId"]: r for r in client.read(
+        f"MATCH (s:{label}) RETURN s.bodyId AS bodyId, s.header AS header, "
+        "s.nodeType AS nodeType, s.rowId AS rowId")}
+    for path in files:
+        skel = read_swc(path)
+        rec = stored[int(path.stem)]
+        assert rec["header"] == skel.header, path.name
+        assert rec["nodeType"] == skel.nodes["type"].tolist(), path.name
+        assert rec["rowId"] == skel.nodes["rowId"].tolist(), path.name
+    # Spot-check full values of one body through fetch_skeleton.
+    path = files[0]
+    pd.testing.assert_frame_equal(fetch_skeleton(int(path.stem), client=client),
+                                  skeleton_swc_to_df(path)[COLUMNS], check_dtype=False)
+
+
+def test_skeleton_is_linked_from_its_body(client):
+    seg, skel = client.dataset.label("Segment"), client.dataset.label("Skeleton")
+    rows = client.read(f"MATCH (n:{seg})-[:Contains]->(s:{skel}) RETURN count(*) AS n, "
+                       "sum(CASE WHEN n.bodyId = s.bodyId THEN 1 ELSE 0 END) AS same")
+    assert rows[0]["n"] == 121 and rows[0]["same"] == 121
+
+
+def test_heal_on_fetch_joins_fragments_like_the_offline_healer(client, bundle_dir):
+    multi = [p for p in _upn_files(bundle_dir)
+             if (skeleton_swc_to_df(p)["link"] == -1).sum() > 5]
+    assert multi, "the bundle has uPN skeletons with several roots"
+    path = multi[0]
+    body = int(path.stem)
+    raw = skeleton_swc_to_df(path)
+    expected = heal_skeleton_report(raw, body=body)
+    healed = fetch_skeleton(body, heal=True, client=client)
+    assert len(healed) == len(raw)
+    assert (healed["link"] == -1).sum() == 1
+    validate_skeleton(healed, body=body)
+    # Same bridges as healing the file directly.
+    pd.testing.assert_frame_equal(healed.reset_index(drop=True),
+                                  expected.skeleton[COLUMNS].reset_index(drop=True),
+                                  check_dtype=False)
+
+
+def test_heal_with_max_distance_leaves_far_fragments(client, bundle_dir):
+    raw = fetch_skeleton(KC, client=client)
+    report = heal_skeleton_report(raw, body=KC)
+    longest = float(report.bridges["length"].max())
+    partial = fetch_skeleton(KC, heal=longest / 2, client=client)
+    n_long = int((report.bridges["length"] > longest / 2).sum())
+    assert (partial["link"] == -1).sum() == 1 + n_long
+
+
+def test_export_and_formats(client, tmp_path):
+    out = tmp_path / f"{KC}.swc"
+    df = fetch_skeleton(KC, heal=True, export_path=str(out), with_distances=True, client=client)
+    assert np.isinf(df.loc[df["link"] == -1, "distance"]).all()
+    child = df[df["link"] != -1].iloc[0]
+    parent = df[df["rowId"] == child["link"]].iloc[0]
+    assert child["distance"] == pytest.approx(np.linalg.norm(
+        child[["x", "y", "z"]].to_numpy(float) - parent[["x", "y", "z"]].to_numpy(float)))
+    back = skeleton_swc_to_df(out)
+    pd.testing.assert_frame_equal(back, df[COLUMNS], check_dtype=False)
+    text = fetch_skeleton(KC, format="swc", client=client)
+    assert len([ln for ln in text.splitlines() if ln and not ln.startswith("#")]) == 2191
+    g = fetch_skeleton(KC, format="nx", client=client)
+    assert g.number_of_nodes() == 2191 and g.number_of_edges() == 2191 - 4
+
+
+def test_missing_skeleton_is_a_clear_error(client):
+    with pytest.raises(SkeletonNotFoundError, match="no skeleton for body 300972942"):
+        fetch_skeleton(300972942, client=client)
