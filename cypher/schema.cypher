@@ -13,4 +13,5 @@ CREATE INDEX IF NOT EXISTS FOR (n:{{Segment}}) ON (n.status);
 CREATE CONSTRAINT IF NOT EXISTS FOR (r:{{ROI}}) REQUIRE r.name IS UNIQUE;
 CREATE POINT INDEX IF NOT EXISTS FOR (s:{{Synapse}}) ON (s.location);
 CREATE INDEX IF NOT EXISTS FOR (s:{{Skeleton}}) ON (s.bodyId);
+CREATE INDEX IF NOT EXISTS FOR (s:{{SkelNode}}) ON (s.bodyId, s.rowNumber);
 CREATE INDEX IF NOT EXISTS FOR (m:Meta) ON (m.dataset, m.tag);

@@ -12,3 +12,23 @@ MATCH (s:{{Skeleton}})
 WHERE s.bodyId = $body
 RETURN s.rowId AS rowId, s.nodeType AS nodeType, s.x AS x, s.y AS y, s.z AS z,
        s.radius AS radius, s.link AS link, s.header AS header;
+
+// @name: skeleton_nodes
+// Optional per-node form of one body's skeleton, for looking at it in Neo4j
+// Browser, with neuPrint's names: (:Skeleton)-[:Contains]->(:SkelNode
+// {bodyId, rowNumber, location, radius, type}) and (child)-[:LinksTo]->(parent).
+// Replaces any earlier per-node form of the body.
+MATCH (old:{{SkelNode}}) WHERE old.bodyId = $body
+DETACH DELETE old;
+MATCH (s:{{Skeleton}}) WHERE s.bodyId = $body
+UNWIND range(0, size(s.rowId) - 1) AS i
+CREATE (s)-[:Contains]->(:SkelNode:{{SkelNode}} {bodyId: s.bodyId, rowNumber: s.rowId[i],
+        location: point({x: s.x[i], y: s.y[i], z: s.z[i]}), radius: s.radius[i],
+        type: s.nodeType[i]});
+MATCH (s:{{Skeleton}}) WHERE s.bodyId = $body
+UNWIND range(0, size(s.rowId) - 1) AS i
+WITH s.rowId[i] AS child, s.link[i] AS parent
+WHERE parent <> -1
+MATCH (c:{{SkelNode}} {bodyId: $body, rowNumber: child})
+MATCH (p:{{SkelNode}} {bodyId: $body, rowNumber: parent})
+CREATE (c)-[:LinksTo]->(p);

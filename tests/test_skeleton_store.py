@@ -102,3 +102,28 @@ def test_export_and_formats(client, tmp_path):
 def test_missing_skeleton_is_a_clear_error(client):
     with pytest.raises(SkeletonNotFoundError, match="no skeleton for body 300972942"):
         fetch_skeleton(300972942, client=client)
+
+
+def test_per_node_form_for_browser(client):
+    from connectograph.skeletons.storage import store_skeleton_nodes
+    raw = fetch_skeleton(KC, client=client)
+    try:
+        _check_per_node_form(client, raw, store_skeleton_nodes)
+    finally:  # leave the shared dataset as loaded
+        client.write(f"MATCH (n:{client.dataset.label('SkelNode')}) DETACH DELETE n")
+
+
+def _check_per_node_form(client, raw, store_skeleton_nodes):
+    assert store_skeleton_nodes(KC, client=client) == len(raw)
+    assert store_skeleton_nodes(KC, client=client) == len(raw)  # replaces, no duplicates
+    node = client.dataset.label("SkelNode")
+    rows = client.read(
+        f"MATCH (n:{node}) WHERE n.bodyId = $b "
+        "OPTIONAL MATCH (n)-[l:LinksTo]->(p) "
+        "RETURN n.rowNumber AS rowId, n.location.x AS x, n.location.y AS y, n.location.z AS z, "
+        "n.radius AS radius, coalesce(p.rowNumber, -1) AS link ORDER BY rowId", {"b": KC})
+    got = pd.DataFrame(rows)
+    expected = raw.sort_values("rowId", ignore_index=True)
+    pd.testing.assert_frame_equal(got[COLUMNS], expected[COLUMNS], check_dtype=False)
+    with pytest.raises(ValueError, match="more than max_nodes"):
+        store_skeleton_nodes(KC, client=client, max_nodes=100)

@@ -54,3 +54,53 @@ def skeleton_from_record(record: dict, body: int) -> Skeleton:
         "link": np.asarray(record["link"], dtype=np.int64),
     })
     return Skeleton(nodes=nodes, header=list(record.get("header") or []), body=int(body))
+
+
+#: Largest skeleton expanded into per-node form (Browser shows a few thousand
+#: nodes comfortably; the array form serves every size).
+MAX_BROWSER_NODES = 20_000
+
+
+def store_skeleton_nodes(body: int, *, client, max_nodes: int = MAX_BROWSER_NODES) -> int:
+    """Add the optional per-node form of a stored skeleton, for Neo4j Browser.
+
+    Creates ``(:Skeleton)-[:Contains]->(:SkelNode {bodyId, rowNumber, location
+    (point, voxels), radius, type})`` and ``(child:SkelNode)-[:LinksTo]->(parent)``
+    (neuPrint's names), replacing any earlier per-node form of the body. The
+    array form stays the source of truth for :func:`fetch_skeleton`.
+
+    Parameters
+    ----------
+    body : int
+    client : Client
+        A client of the dataset (needs write access).
+    max_nodes : int
+        Refuse larger skeletons (they are unreadable in Browser anyway).
+
+    Returns
+    -------
+    int
+        Number of SkelNodes created.
+
+    Raises
+    ------
+    LookupError
+        No skeleton stored for ``body``.
+    ValueError
+        The skeleton has more than ``max_nodes`` nodes.
+    """
+    from ..cypher_files import LabelSet, dataset_statements
+
+    label = client.dataset.label("Skeleton")
+    rows = client.read(f"MATCH (s:{label}) WHERE s.bodyId = $body RETURN s.nodeCount AS n",
+                       {"body": int(body)})
+    if not rows:
+        raise LookupError(f"dataset {client.dataset} has no skeleton for body {body}")
+    n = int(rows[0]["n"])
+    if n > max_nodes:
+        raise ValueError(f"skeleton of body {body} has {n:,} nodes, more than max_nodes="
+                         f"{max_nodes:,}; use fetch_skeleton for large skeletons")
+    for stmt in dataset_statements("skeletons.cypher", "skeleton_nodes",
+                                   LabelSet(str(client.dataset))):
+        client.write(stmt, {"body": int(body)})
+    return n
