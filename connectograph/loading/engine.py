@@ -186,8 +186,6 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         recipe = load_recipe(recipe, dataset=dataset, data_dir=data_dir)
     check_recipe(recipe)
     ds = recipe.dataset_name
-    echo(f"Reading and validating the sources of {ds} ...")
-    tables = read_sources(recipe)
     fp = fingerprint(recipe)
 
     own_client = client is None
@@ -200,6 +198,10 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
                 and existing[0]["fingerprint"] == fp):
             return LoadSummary(dataset=str(ds), skipped=True,
                                seconds=time.monotonic() - started)
+
+        # Validated in full before anything is written.
+        echo(f"Reading and validating the sources of {ds} ...")
+        tables = read_sources(recipe)
 
         neurons, n_added = complete_bodies(tables.neurons, tables.roi_connections)
         unknown = sorted(set(tables.skeletons) - set(neurons.index))
@@ -277,7 +279,6 @@ def datasets(*, client: Client | None = None) -> pd.DataFrame:
     lastDatabaseEdit``."""
     own = client is None
     if own:
-        from .. import neo4j_server  # noqa: F401  (connection resolution only)
         client = Client(dataset="none:none", check_dataset=False)
     try:
         return pd.DataFrame(list_datasets(client),

@@ -54,11 +54,12 @@ class DatasetWriter:
         self.staging = LabelSet(str(dataset) + STAGING_SUFFIX)
 
     # -- generic helpers -------------------------------------------------------
-    def _batched(self, cypher: str, rows: Sequence, desc: str, collect: bool = False) -> list:
+    def _batched(self, cypher: str, rows: Sequence, desc: str, collect: bool = False,
+                 batch_size: int | None = None) -> list:
         bar = self.progress(len(rows), desc)
         out: list = []
         try:
-            for batch in chunks(rows, self.batch_size):
+            for batch in chunks(rows, batch_size or self.batch_size):
                 result = self.client.write(cypher, {"rows": batch})
                 if collect:
                     out.extend(result)
@@ -118,14 +119,8 @@ class DatasetWriter:
     def write_skeletons(self, rows: list[dict]) -> None:
         """Create ``:Skeleton`` nodes (see :mod:`connectograph.skeletons.storage`)."""
         cypher = dataset_statements("skeletons.cypher", "create_skeletons", self.staging)[0]
-        bar = self.progress(len(rows), "skeletons")
-        try:
-            # Skeletons are large rows: a few per transaction.
-            for batch in chunks(rows, 20):
-                self.client.write(cypher, {"rows": batch})
-                bar.update(len(batch))
-        finally:
-            bar.close()
+        # Skeletons are large rows: a few per transaction.
+        self._batched(cypher, rows, "skeletons", batch_size=20)
 
     def write_meta(self, props: dict) -> None:
         cypher = dataset_statements("load_meta.cypher", "create_meta", self.staging)[0]
