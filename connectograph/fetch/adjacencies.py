@@ -8,7 +8,7 @@ import os
 import pandas as pd
 
 from ..client import Client, resolve_client
-from ..criteria import NeuronCriteria, Parameters
+from ..criteria import Parameters
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import escape_name
 from ._dataset import checked_criteria, dataset_info

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
 
 from ..client import Client, resolve_client
 

@@ -301,7 +301,6 @@ def _bit_partition_queries(coords, cid, live, cand, best, ub, nd, nq, lb, resolv
 
 def _choose_roots(row_ids, parent, frag, n_frag, comp, root, body):
     """Root position of every final component (see heal_skeleton_report)."""
-    n_comp = int(comp.max()) + 1 if len(comp) else 0
     old_roots = np.flatnonzero(parent < 0)
     if isinstance(root, str) and root == "smallest_rowId":
         order = np.lexsort((row_ids, comp))
