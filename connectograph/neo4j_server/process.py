@@ -127,13 +127,21 @@ def _bolt_answers(settings: InstanceSettings) -> bool:
 
 
 def run_admin(args: list[str], settings: InstanceSettings | None = None,
-              capture: bool = True) -> subprocess.CompletedProcess:
+              capture: bool = True, secrets_in_args: tuple[str, ...] = ()
+              ) -> subprocess.CompletedProcess:
     """Run ``neo4j-admin ARGS`` for an instance (e.g. ``["database", "import", "full", ...]``).
+
+    Parameters
+    ----------
+    secrets_in_args
+        Values among ``args`` (e.g. a password) that must never appear in an
+        error message; they are replaced by ``***``.
 
     Raises
     ------
     Neo4jServerError
-        If neo4j-admin exits with an error (its output is in the message).
+        If neo4j-admin exits with an error (its output, with secrets redacted,
+        is in the message).
     """
     settings = settings or load_settings()
     check_java()
@@ -142,7 +150,10 @@ def run_admin(args: list[str], settings: InstanceSettings | None = None,
     proc = subprocess.run(cmd, env=env, capture_output=capture, text=True)
     if proc.returncode != 0:
         out = ((proc.stdout or "") + (proc.stderr or "")).strip()
-        raise Neo4jServerError(f"neo4j-admin {' '.join(args[:3])} failed:\n{out[-2000:]}")
+        shown = " ".join(args[:3])
+        for secret in secrets_in_args:
+            out, shown = out.replace(secret, "***"), shown.replace(secret, "***")
+        raise Neo4jServerError(f"neo4j-admin {shown} failed:\n{out[-2000:]}")
     return proc
 
 
@@ -158,8 +169,11 @@ def configure(settings: InstanceSettings) -> None:
     _saved_settings_file(settings.name).write_text(json.dumps(saved, indent=2))
     conn = read_connection(settings)
     if conn is None:
-        password = secrets.token_urlsafe(18)
-        run_admin(["dbms", "set-initial-password", password], settings)
+        # Hex only: a URL-safe token may start with "-", which neo4j-admin
+        # then parses as an option and fails ("Missing required parameter").
+        password = secrets.token_hex(16)
+        run_admin(["dbms", "set-initial-password", password], settings,
+                  secrets_in_args=(password,))
         conn = {"uri": settings.bolt_uri, "username": "neo4j", "password": password}
     conn["uri"] = settings.bolt_uri
     fd = os.open(settings.connection_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
