@@ -1,8 +1,8 @@
 """Shared fixtures: a real Neo4j server for the session, and the real bundle loaded in it.
 
 The server is the project's own local Neo4j (``connectograph neo4j``), started
-as a throw-away instance named ``test`` on free loopback ports and stopped at
-the end. Set NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD to test against another
+as a throw-away instance named ``test`` (``$CONNECTOGRAPH_TEST_INSTANCE`` to
+run several suites side by side) on free loopback ports and stopped at the end. Set NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD to test against another
 Neo4j 5 server instead (it must have APOC core).
 """
 
@@ -36,7 +36,7 @@ def neo4j_connection():
     from connectograph import neo4j_server
     from connectograph.neo4j_server.settings import InstanceSettings, read_connection
 
-    name = "test"
+    name = os.environ.get("CONNECTOGRAPH_TEST_INSTANCE", "test")
     neo4j_server.stop(name, echo=lambda s: None)
     shutil.rmtree(InstanceSettings(name=name).root, ignore_errors=True)
     neo4j_server.install(echo=lambda s: None)
