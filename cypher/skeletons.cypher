@@ -32,3 +32,10 @@ WHERE parent <> -1
 MATCH (c:{{SkelNode}} {bodyId: $body, rowNumber: child})
 MATCH (p:{{SkelNode}} {bodyId: $body, rowNumber: parent})
 CREATE (c)-[:LinksTo]->(p);
+
+// @name: soma_location
+// A body's somaLocation as [x, y, z] (voxels), or no row / null.
+MATCH (n:{{Segment}})
+WHERE n.bodyId = $body
+RETURN CASE WHEN n.somaLocation IS NULL THEN null
+            ELSE [n.somaLocation.x, n.somaLocation.y, n.somaLocation.z] END AS soma;

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +20,13 @@ COLUMNS = ["rowId", "x", "y", "z", "radius", "link"]
 
 def _upn_files(bundle_dir):
     return sorted((bundle_dir / "skeletons" / "upn-raw").glob("*.swc"))
+
+
+def _source_soma(bundle_dir, body):
+    """somaLocation [x, y, z] of a uPN from the neuPrint export (None if none)."""
+    table = pd.read_csv(bundle_dir / "neuprint-exports" / "olf_neuprint_PNallinrvt_df.csv")
+    value = table.loc[table["bodyId"] == body, "somaLocation"].iloc[0]
+    return None if pd.isna(value) else json.loads(value)
 
 
 def test_kenyon_cell_skeleton_equals_its_csv(client, bundle_dir):
@@ -58,12 +68,14 @@ def test_skeleton_is_linked_from_its_body(client):
 
 def test_heal_on_fetch_joins_fragments_like_the_offline_healer(client, bundle_dir):
     multi = [p for p in _upn_files(bundle_dir)
-             if (skeleton_swc_to_df(p)["link"] == -1).sum() > 5]
+             if (skeleton_swc_to_df(p)["link"] == -1).sum() > 5
+             and _source_soma(bundle_dir, int(p.stem)) is not None]
     assert multi, "the bundle has uPN skeletons with several roots"
     path = multi[0]
     body = int(path.stem)
     raw = skeleton_swc_to_df(path)
-    expected = heal_skeleton_report(raw, body=body)
+    soma = _source_soma(bundle_dir, body)
+    expected = heal_skeleton_report(raw, body=body, soma_xyz=soma)
     healed = fetch_skeleton(body, heal=True, client=client)
     assert len(healed) == len(raw)
     assert (healed["link"] == -1).sum() == 1
@@ -78,9 +90,55 @@ def test_heal_with_max_distance_leaves_far_fragments(client, bundle_dir):
     raw = fetch_skeleton(KC, client=client)
     report = heal_skeleton_report(raw, body=KC)
     longest = float(report.bridges["length"].max())
-    partial = fetch_skeleton(KC, heal=longest / 2, client=client)
+    with pytest.warns(UserWarning, match="left separate"):
+        partial = fetch_skeleton(KC, heal=longest / 2, client=client)
     n_long = int((report.bridges["length"] > longest / 2).sum())
     assert (partial["link"] == -1).sum() == 1 + n_long
+    heal = partial.attrs["heal"]
+    assert heal["n_left_separate"] == n_long and heal["max_distance"] == longest / 2
+    # The hemibrain's voxels are 8 nm: lengths are also reported in nm.
+    assert heal["voxel_size_nm"] == 8.0
+    assert np.allclose(heal["bridges"]["length_nm"], np.asarray(heal["bridges"]["length"]) * 8.0)
+    assert f"{longest / 2 * 8:.6g} nm" in heal["description"]
+
+
+def test_heal_on_fetch_roots_at_the_soma(client, bundle_dir):
+    body = next(int(p.stem) for p in _upn_files(bundle_dir)
+                if (skeleton_swc_to_df(p)["link"] == -1).sum() > 1
+                and _source_soma(bundle_dir, int(p.stem)) is not None)
+    raw = skeleton_swc_to_df(bundle_dir / "skeletons" / "upn-raw" / f"{body}.swc")
+    soma = np.asarray(_source_soma(bundle_dir, body), float)
+    nearest = raw["rowId"].to_numpy()[
+        np.argmin(np.linalg.norm(raw[["x", "y", "z"]].to_numpy(float) - soma, axis=1))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fragment is left apart without max_distance
+        healed = fetch_skeleton(body, heal=True, client=client)
+    assert healed.loc[healed["link"] == -1, "rowId"].tolist() == [nearest]
+    largest = fetch_skeleton(body, heal=True, root="largest", client=client)
+    smallest = fetch_skeleton(body, heal=True, root="smallest_rowId", client=client)
+    assert smallest.loc[smallest["link"] == -1, "rowId"].tolist() == [raw["rowId"].min()]
+    # Same tree whatever the root: the undirected edge sets agree.
+    def edges(df):
+        e = df[df["link"] != -1]
+        return {frozenset(p) for p in zip(e["rowId"], e["link"])}
+    assert edges(healed) == edges(largest) == edges(smallest)
+    # Without healing, root="soma" re-roots the soma's tree and leaves the rest.
+    rerooted = fetch_skeleton(body, root="soma", client=client)
+    assert nearest in rerooted.loc[rerooted["link"] == -1, "rowId"].tolist()
+    assert (rerooted["link"] == -1).sum() == (raw["link"] == -1).sum()
+
+
+def test_soma_root_without_a_soma_is_a_clear_error(client, bundle_dir):
+    from connectograph.errors import SkeletonError
+    body = next(int(p.stem) for p in _upn_files(bundle_dir)
+                if _source_soma(bundle_dir, int(p.stem)) is None)
+    with pytest.raises(SkeletonError, match="no somaLocation"):
+        fetch_skeleton(body, root="soma", client=client)
+    # Healing falls back to the largest fragment's root.
+    raw = skeleton_swc_to_df(bundle_dir / "skeletons" / "upn-raw" / f"{body}.swc")
+    expected = heal_skeleton_report(raw, body=body, root="largest")
+    healed = fetch_skeleton(body, heal=True, client=client)
+    assert healed.loc[healed["link"] == -1, "rowId"].tolist() == [expected.root]
 
 
 def test_export_and_formats(client, tmp_path):

@@ -19,6 +19,7 @@ from connectograph.skeletons.healing import (
     fragment_bridges,
     heal_skeleton,
     heal_skeleton_report,
+    nearest_node,
 )
 from connectograph.skeletons.swc import (
     Skeleton,
@@ -37,6 +38,7 @@ __all__ = [
     "fragment_bridges",
     "heal_skeleton",
     "heal_skeleton_report",
+    "nearest_node",
     "read_swc",
     "reorient_skeleton",
     "skeleton_df_to_navis",

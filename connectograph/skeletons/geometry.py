@@ -17,6 +17,7 @@ from connectograph.skeletons._tree import (
     orient_from_roots,
     parent_positions,
 )
+from connectograph.skeletons.healing import nearest_node
 from connectograph.skeletons.validation import validate_skeleton
 
 __all__ = [
@@ -179,8 +180,10 @@ def reorient_skeleton(
     """Re-root the tree containing a chosen node.
 
     Exactly one of ``rowId``, ``xyz`` and ``use_max_radius`` selects the new
-    root: a node id, the node nearest to a coordinate, or the node with the
-    largest radius (first in row order on ties). Only ``link`` changes: edges
+    root: a node id, the node nearest to a coordinate (pass a neuron's
+    ``somaLocation`` to root it at the soma; ``fetch_skeleton(root="soma")``
+    does this from the database), or the node with the largest radius (first
+    in row order on ties). Only ``link`` changes: edges
     are re-oriented by breadth-first search from the new root; other trees of a
     fragmented skeleton keep their roots and orientation.
 
@@ -217,6 +220,8 @@ def reorient_skeleton(
         )
     validate_skeleton(skeleton_df, body=body)
     row_ids = skeleton_df["rowId"].to_numpy()
+    if xyz is not None:
+        rowId = nearest_node(skeleton_df, xyz)
     if rowId is not None:
         hits = np.flatnonzero(row_ids == rowId)
         if len(hits) == 0:
@@ -225,10 +230,6 @@ def reorient_skeleton(
                 "is not in the skeleton"
             )
         new_root = int(hits[0])
-    elif xyz is not None:
-        target = np.asarray(xyz, dtype=np.float64).reshape(3)
-        d = np.linalg.norm(skeleton_df[XYZ].to_numpy(np.float64) - target, axis=1)
-        new_root = int(np.argmin(d))
     else:
         new_root = int(np.argmax(skeleton_df["radius"].to_numpy(np.float64)))
 

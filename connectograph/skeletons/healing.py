@@ -58,7 +58,8 @@ from connectograph.skeletons._tree import (
 )
 from connectograph.skeletons.validation import validate_skeleton
 
-__all__ = ["HealResult", "heal_skeleton", "heal_skeleton_report", "fragment_bridges"]
+__all__ = ["HealResult", "heal_skeleton", "heal_skeleton_report", "fragment_bridges",
+           "nearest_node"]
 
 #: Neighbours fetched per node by the initial k-nearest-neighbour query.
 _K_INITIAL = 8
@@ -90,6 +91,11 @@ class HealResult:
         fragments apart.
     root : int
         ``rowId`` of the root of the tree holding the chosen root.
+    max_distance : float
+        The longest bridge allowed, in coordinate units (inf: no limit).
+    voxel_size_nm : float or None
+        Edge of one voxel in nm when the coordinates are voxels of a known
+        size (hemibrain: 8.0); then ``bridges`` also has ``length_nm``.
     """
 
     skeleton: pd.DataFrame
@@ -97,11 +103,55 @@ class HealResult:
     n_fragments_before: int
     n_fragments_after: int
     root: int
+    max_distance: float = np.inf
+    voxel_size_nm: float | None = None
 
     @property
     def total_bridge_length(self) -> float:
         """Sum of the bridge lengths (coordinate units)."""
         return float(self.bridges["length"].sum())
+
+    @property
+    def n_left_separate(self) -> int:
+        """Fragments ``max_distance`` kept from joining the main tree."""
+        return self.n_fragments_after - 1
+
+    def summary(self) -> dict:
+        """The report without the skeleton, as plain Python values (safe in
+        ``DataFrame.attrs``): ``n_fragments_before``, ``n_fragments_after``,
+        ``n_left_separate``, ``root``, ``max_distance``, ``voxel_size_nm``,
+        ``total_bridge_length``, ``bridges`` (column → list) and
+        ``description`` (:meth:`describe`)."""
+        return {
+            "n_fragments_before": self.n_fragments_before,
+            "n_fragments_after": self.n_fragments_after,
+            "n_left_separate": self.n_left_separate,
+            "root": self.root,
+            "max_distance": self.max_distance,
+            "voxel_size_nm": self.voxel_size_nm,
+            "total_bridge_length": self.total_bridge_length,
+            "bridges": self.bridges.to_dict("list"),
+            "description": self.describe(),
+        }
+
+    def describe(self) -> str:
+        """One line for people: bridges added, their length, what stayed apart.
+
+        Lengths are given in coordinate units (voxels for neuPrint data) and,
+        when ``voxel_size_nm`` is known, in nm as well.
+        """
+
+        def length(v: float) -> str:
+            if self.voxel_size_nm is None:
+                return f"{v:.6g}"
+            return f"{v:.6g} voxels ({v * self.voxel_size_nm:.6g} nm)"
+
+        text = (f"{self.n_fragments_before} fragment(s): added {len(self.bridges)} "
+                f"bridge(s), total length {length(self.total_bridge_length)}")
+        if self.n_left_separate:
+            text += (f"; {self.n_left_separate} fragment(s) left separate, farther than "
+                     f"max_distance = {length(self.max_distance)}")
+        return text
 
 
 def fragment_bridges(coords, labels, max_distance=np.inf):
@@ -318,7 +368,7 @@ def _choose_roots(row_ids, parent, frag, n_frag, comp, root, body):
     if isinstance(root, str):
         if root != "largest":
             raise SkeletonError(
-                f"{where(body)}: root must be 'largest', 'smallest_rowId' or a "
+                f"{where(body)}: root must be 'auto', 'soma', 'largest', 'smallest_rowId' or a "
                 f"rowId, got {root!r}"
             )
         # The main tree is the one holding the overall largest fragment.
@@ -335,12 +385,30 @@ def _choose_roots(row_ids, parent, frag, n_frag, comp, root, body):
     # (n_comp is implied by len(chosen))
 
 
+def nearest_node(skeleton_df, xyz) -> int:
+    """``rowId`` of the node nearest to a point (first in row order on ties).
+
+    Parameters
+    ----------
+    skeleton_df : pandas.DataFrame
+        Columns ``rowId, x, y, z``.
+    xyz : array_like of float, shape (3,)
+        Same units as the skeleton (neuPrint: 8 nm voxels), e.g. a neuron's
+        ``somaLocation``.
+    """
+    target = np.asarray(xyz, dtype=np.float64).reshape(3)
+    d = np.linalg.norm(skeleton_df[XYZ].to_numpy(np.float64) - target, axis=1)
+    return int(skeleton_df["rowId"].to_numpy()[int(np.argmin(d))])
+
+
 def heal_skeleton_report(
     skeleton_df,
     max_distance=np.inf,
     root_parent=-1,
     *,
-    root="largest",
+    root="auto",
+    soma_xyz=None,
+    voxel_size_nm=None,
     body=None,
 ) -> HealResult:
     """Join a fragmented skeleton into one tree and report what was added.
@@ -365,13 +433,21 @@ def heal_skeleton_report(
         limit.
     root_parent : int, default -1
         ``link`` value of root nodes, in the input and the output.
-    root : {"largest", "smallest_rowId"} or int, default "largest"
-        Root of the healed tree. ``"largest"``: the original root of the
+    root : {"auto", "soma", "largest", "smallest_rowId"} or int, default "auto"
+        Root of the healed tree. ``"auto"``: ``"soma"`` when ``soma_xyz`` is
+        given, else ``"largest"`` (navis's default). ``"soma"``: the node
+        nearest to ``soma_xyz``. ``"largest"``: the original root of the
         largest fragment (by node count; ties: smaller root rowId).
         ``"smallest_rowId"``: the node with the smallest rowId
         (neuprint-python's choice). An int: that rowId. Trees left separate by
         ``max_distance`` are rooted at the original root of their largest
         fragment (``"smallest_rowId"``: at their smallest rowId).
+    soma_xyz : array_like of float, shape (3,), optional
+        The neuron's soma position in the skeleton's units (neuPrint:
+        ``somaLocation``, voxels).
+    voxel_size_nm : float, optional
+        nm per coordinate unit (hemibrain: 8.0). Adds ``length_nm`` to the
+        bridges and nm to :meth:`HealResult.describe`.
     body : int, optional
         Body id, named in error messages.
 
@@ -380,18 +456,28 @@ def heal_skeleton_report(
     HealResult
         ``skeleton`` (a new DataFrame: same rows, order, columns and values as
         the input except ``link``), ``bridges``, ``n_fragments_before``,
-        ``n_fragments_after`` and ``root``.
+        ``n_fragments_after``, ``root``, ``max_distance`` and
+        ``voxel_size_nm``.
 
     Raises
     ------
     SkeletonError
         If the input is not a valid forest (see
-        :func:`~connectograph.skeletons.validate_skeleton`) or ``root`` names
-        an absent node.
+        :func:`~connectograph.skeletons.validate_skeleton`), ``root`` names
+        an absent node, or ``root="soma"`` without ``soma_xyz``.
     """
     validate_skeleton(skeleton_df, body=body, root_parent=root_parent)
     if max_distance is None:
         max_distance = np.inf
+    if isinstance(root, str) and root == "auto":
+        root = "largest" if soma_xyz is None else "soma"
+    if isinstance(root, str) and root == "soma":
+        if soma_xyz is None:
+            raise SkeletonError(f"{where(body)}: root='soma' needs soma_xyz (the neuron's "
+                                "somaLocation); this neuron may have no soma")
+        if len(skeleton_df) == 0:
+            raise SkeletonError(f"{where(body)}: the skeleton has no nodes")
+        root = nearest_node(skeleton_df, soma_xyz)
     row_ids = skeleton_df["rowId"].to_numpy().astype(np.int64)
     parent = parent_positions(skeleton_df, body, root_parent)
     n = len(parent)
@@ -425,6 +511,8 @@ def heal_skeleton_report(
             "length": bd,
         }
     )
+    if voxel_size_nm is not None:
+        bridges["length_nm"] = bd * float(voxel_size_nm)
     if main is None:  # "smallest_rowId"
         main = int(np.argmin(row_ids))
     main_root = roots[comp[roots] == comp[main]][0]
@@ -434,22 +522,26 @@ def heal_skeleton_report(
         n_fragments_before=int(n_frag),
         n_fragments_after=int(n_after),
         root=int(row_ids[main_root]),
+        max_distance=float(max_distance),
+        voxel_size_nm=None if voxel_size_nm is None else float(voxel_size_nm),
     )
 
 
-def heal_skeleton(skeleton_df, max_distance=np.inf, root_parent=-1, *, root="largest", body=None):
+def heal_skeleton(skeleton_df, max_distance=np.inf, root_parent=-1, *, root="auto",
+                  soma_xyz=None, body=None):
     """Join a fragmented skeleton into one tree (neuprint-python's name).
 
     Same as :func:`heal_skeleton_report` but returns only the healed
     DataFrame, as ``neuprint.heal_skeleton`` does. Differences from
     neuprint-python: the input is never modified and row order is kept (not
-    sorted by rowId); the default root is the original root of the largest
-    fragment (pass ``root="smallest_rowId"`` for neuprint-python's choice);
+    sorted by rowId); the default root is the node nearest the soma when
+    ``soma_xyz`` is given, else the original root of the largest fragment
+    (pass ``root="smallest_rowId"`` for neuprint-python's choice);
     ``max_distance=None`` means no limit.
 
     Parameters
     ----------
-    skeleton_df, max_distance, root_parent, root, body
+    skeleton_df, max_distance, root_parent, root, soma_xyz, body
         See :func:`heal_skeleton_report`.
 
     Returns
@@ -463,5 +555,5 @@ def heal_skeleton(skeleton_df, max_distance=np.inf, root_parent=-1, *, root="lar
         See :func:`heal_skeleton_report`.
     """
     return heal_skeleton_report(
-        skeleton_df, max_distance, root_parent, root=root, body=body
+        skeleton_df, max_distance, root_parent, root=root, soma_xyz=soma_xyz, body=body
     ).skeleton

@@ -257,6 +257,43 @@ def test_root_choices():
         heal_skeleton_report(df, root="biggest")
 
 
+def test_soma_root():
+    big = _chain(5, [[0, 0, 0], [1, 0, 0], [2, 0, 0], [3, 0, 0]])
+    small = _chain(1, [[3, 2, 0], [3, 3, 0]])
+    df = pd.concat([big, small], ignore_index=True)
+    # The soma lies next to node 2 of the small fragment: the default ("auto")
+    # roots the healed tree there, not at the largest fragment's root.
+    soma = [3.1, 3.2, 0.0]
+    result = heal_skeleton_report(df, soma_xyz=soma)
+    s = result.skeleton.set_index("rowId")["link"]
+    assert result.root == 2 and s[2] == -1 and s[1] == 2 and s[8] == 1 and s[5] == 6
+    assert heal_skeleton_report(df, root="soma", soma_xyz=soma).root == 2
+    # An explicit choice wins over the soma.
+    assert heal_skeleton_report(df, root="largest", soma_xyz=soma).root == 5
+    with pytest.raises(SkeletonError, match="soma_xyz"):
+        heal_skeleton_report(df, root="soma")
+
+
+def test_report_in_nm_when_the_voxel_size_is_known():
+    a = _chain(1, [[0, 0, 0], [1, 0, 0]])
+    b = _chain(10, [[1, 3, 0]])
+    c = _chain(20, [[100, 0, 0]])
+    df = pd.concat([a, b, c], ignore_index=True)
+    result = heal_skeleton_report(df, max_distance=10, voxel_size_nm=8.0)
+    assert result.bridges["length"].tolist() == [3.0]
+    assert result.bridges["length_nm"].tolist() == [24.0]
+    assert result.n_left_separate == 1
+    text = result.describe()
+    assert "3 voxels (24 nm)" in text
+    assert "1 fragment(s) left separate, farther than max_distance = 10 voxels (80 nm)" in text
+    plain = heal_skeleton_report(df, max_distance=10)
+    assert "length_nm" not in plain.bridges and "nm" not in plain.describe()
+    summary = result.summary()
+    assert summary["bridges"] == {"rowId_child": [10], "rowId_parent": [2], "length": [3.0],
+                                  "length_nm": [24.0]}
+    assert summary["n_fragments_before"] == 3 and summary["n_fragments_after"] == 2
+
+
 def test_heal_skeleton_returns_dataframe_and_leaves_input_alone():
     df = pd.concat([_chain(1, [[0, 0, 0], [1, 0, 0]]), _chain(3, [[1, 1, 0]])], ignore_index=True)
     before = df.copy()
