@@ -10,6 +10,10 @@ from .criteria import NC, IsNull, NeuronCriteria, NotNull, SynapseCriteria
 from .errors import ConnectographError
 from .fetch import (fetch_adjacencies, fetch_all_rois, fetch_custom, fetch_meta, fetch_neurons,
                     fetch_primary_rois, fetch_roi_hierarchy, fetch_skeleton)
+from .fetch import (fetch_common_connectivity, fetch_custom_neurons, fetch_datasets,
+                    fetch_downstream_orphan_tasks, fetch_output_completeness, fetch_paths,
+                    fetch_roi_completeness, fetch_roi_connectivity, fetch_shortest_paths,
+                    fetch_simple_connections, fetch_traced_adjacencies)
 from .utils import connection_table_to_matrix, merge_neuron_properties
 
 __version__ = "0.1.0"
@@ -18,4 +22,8 @@ __all__ = ["Client", "set_default_client", "default_client", "NeuronCriteria", "
            "SynapseCriteria", "IsNull", "NotNull", "ConnectographError", "fetch_custom",
            "fetch_neurons", "fetch_adjacencies", "fetch_meta", "fetch_all_rois",
            "fetch_primary_rois", "fetch_roi_hierarchy", "fetch_skeleton",
-           "connection_table_to_matrix", "merge_neuron_properties"]
+           "connection_table_to_matrix", "merge_neuron_properties",
+           "fetch_datasets", "fetch_custom_neurons", "fetch_simple_connections",
+           "fetch_traced_adjacencies", "fetch_common_connectivity", "fetch_shortest_paths",
+           "fetch_paths", "fetch_output_completeness", "fetch_downstream_orphan_tasks",
+           "fetch_roi_completeness", "fetch_roi_connectivity"]

@@ -68,6 +68,11 @@ class QueryTimeoutError(ConnectographError):
     """A query ran longer than its time limit."""
 
 
+class QueryResultError(ConnectographError, ValueError):
+    """A query's result lacks what the function needs (e.g. a custom query for
+    ``fetch_custom_neurons`` that does not ``RETURN n``)."""
+
+
 # --- loading ----------------------------------------------------------------------
 
 
@@ -109,3 +114,45 @@ class ValidationError(ConnectographError, ValueError):
 class SkeletonError(ConnectographError, ValueError):
     """A skeleton (SWC or DataFrame) is malformed: cycles, missing parents,
     duplicate node ids or non-finite coordinates."""
+
+
+# --- the neuPrintHTTP-compatible service (connectograph serve) ------------------
+
+
+class ServiceError(ConnectographError):
+    """A request to ``connectograph serve`` cannot be answered (HTTP 4xx)."""
+
+    #: HTTP status the service answers with.
+    status_code = 400
+
+
+class CypherRewriteError(ServiceError, ValueError):
+    """A query cannot be scoped to its dataset (unterminated string, unbalanced
+    brackets, a label of another dataset, a dynamic label...)."""
+
+
+class WriteQueryRefusedError(ServiceError, ValueError):
+    """A query sent to the read-only service writes, administers the server or
+    calls a procedure outside the service's read-only list."""
+
+
+class RowLimitExceededError(ServiceError):
+    """A query returned more rows than the service's per-request limit."""
+
+
+class InvalidTokenError(ServiceError):
+    """A request's bearer token is missing, unknown or revoked."""
+
+    status_code = 401
+
+
+# --- synthetic data and benchmarks ------------------------------------------------
+
+
+class SyntheticDataError(ConnectographError, ValueError):
+    """The synthetic generator was given an unusable size, seed or dataset name."""
+
+
+class BenchmarkError(ConnectographError):
+    """A benchmark cannot run (unknown section, missing bench dependency, a
+    result that disagrees between our function and its hand-written baseline)."""

@@ -1,10 +1,20 @@
 """The fetch_* functions: neuprint-python's names, arguments and columns."""
 
-from .adjacencies import fetch_adjacencies
+from .adjacencies import fetch_adjacencies, fetch_traced_adjacencies
+from .completeness import (fetch_downstream_orphan_tasks, fetch_output_completeness,
+                           fetch_roi_completeness)
+from .connections import fetch_common_connectivity, fetch_simple_connections
 from .custom import fetch_custom
+from .datasets import fetch_datasets
 from .meta import fetch_all_rois, fetch_meta, fetch_primary_rois, fetch_roi_hierarchy
-from .neurons import fetch_neurons
+from .neurons import fetch_custom_neurons, fetch_neurons
+from .paths import fetch_paths, fetch_shortest_paths
+from .roi_connectivity import fetch_roi_connectivity
 from .skeleton import SkeletonNotFoundError, fetch_skeleton
 
 __all__ = ["fetch_custom", "fetch_neurons", "fetch_adjacencies", "fetch_meta", "fetch_all_rois",
-           "fetch_primary_rois", "fetch_roi_hierarchy", "fetch_skeleton", "SkeletonNotFoundError"]
+           "fetch_primary_rois", "fetch_roi_hierarchy", "fetch_skeleton", "SkeletonNotFoundError",
+           "fetch_datasets", "fetch_custom_neurons", "fetch_simple_connections",
+           "fetch_traced_adjacencies", "fetch_common_connectivity", "fetch_shortest_paths",
+           "fetch_paths", "fetch_output_completeness", "fetch_downstream_orphan_tasks",
+           "fetch_roi_completeness", "fetch_roi_connectivity"]

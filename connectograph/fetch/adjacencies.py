@@ -1,4 +1,5 @@
-"""fetch_adjacencies: neuron-to-neuron connection weights per ROI (neuprint-python's)."""
+"""fetch_adjacencies and fetch_traced_adjacencies: neuron-to-neuron connection
+weights per ROI (neuprint-python's), fetched in batches for large requests."""
 
 from __future__ import annotations
 
@@ -8,16 +9,21 @@ import os
 import pandas as pd
 
 from ..client import Client, resolve_client
-from ..criteria import Parameters
+from ..criteria import NeuronCriteria, Parameters
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import escape_name
 from ._dataset import checked_criteria, dataset_info
 
 NOT_PRIMARY = "NotPrimary"
 ROI_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "roi", "weight"]
+TOTAL_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "weight"]
+
+#: Default number of bodies per batch in :func:`fetch_adjacencies`.
+DEFAULT_BATCH_SIZE = 10_000
 
 
-def roi_connections_frame(connections: pd.DataFrame, primary_rois: list[str]) -> pd.DataFrame:
+def roi_connections_frame(connections: pd.DataFrame, primary_rois: list[str],
+                          include_nonprimary: bool = False) -> pd.DataFrame:
     """Expand ``ConnectsTo`` rows into per-ROI rows.
 
     Parameters
@@ -26,14 +32,17 @@ def roi_connections_frame(connections: pd.DataFrame, primary_rois: list[str]) ->
         ``bodyId_pre, bodyId_post, weight, roiInfo`` (roiInfo a JSON string
         ``{roi: {"post": n, ...}}``).
     primary_rois : list of str
-        The dataset's primary ROIs; other ROIs overlap them and are skipped.
+        The dataset's primary ROIs (a partition of the brain).
+    include_nonprimary : bool
+        Also emit rows for non-primary ROIs (they overlap the primary ones).
 
     Returns
     -------
     DataFrame
-        ``bodyId_pre, bodyId_post, roi, weight`` with one row per primary ROI in
-        which the connection has PSDs, plus ``NotPrimary`` = weight minus the
-        primary-ROI sum when positive (neuprint-python's convention).
+        ``bodyId_pre, bodyId_post`` (int64), ``roi`` (str), ``weight`` (int64):
+        one row per primary ROI in which the connection has PSDs, plus
+        ``NotPrimary`` = weight minus the primary-ROI sum when positive
+        (neuprint-python's convention), plus non-primary ROI rows if asked.
     """
     primary = set(primary_rois)
     pre, post, roi, weight = [], [], [], []
@@ -41,11 +50,12 @@ def roi_connections_frame(connections: pd.DataFrame, primary_rois: list[str]) ->
                                       "roiInfo"]].itertuples(index=False, name=None):
         counted = 0
         for name, counts in (json.loads(info) if info else {}).items():
-            if name in primary:
-                n = int(counts.get("post", 0))
-                if n:
-                    pre.append(a), post.append(b), roi.append(name), weight.append(n)
-                    counted += n
+            n = int(counts.get("post", 0))
+            is_primary = name in primary
+            if n and (is_primary or include_nonprimary):
+                pre.append(a), post.append(b), roi.append(name), weight.append(n)
+            if is_primary:
+                counted += n
         rest = int(w) - counted
         if rest > 0:
             pre.append(a), post.append(b), roi.append(NOT_PRIMARY), weight.append(rest)
@@ -55,48 +65,152 @@ def roi_connections_frame(connections: pd.DataFrame, primary_rois: list[str]) ->
                          "weight": pd.Series(weight, dtype="int64")})
 
 
+def _known_size(nc: NeuronCriteria) -> int | None:
+    """An upper bound on the bodies ``nc`` matches without asking the server."""
+    return len(set(nc.bodyId)) if nc.bodyId else None
+
+
+def batch_plan(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None, *,
+               client: Client) -> tuple[str | None, list[int]]:
+    """Decide how to split a ``(src)-[:ConnectsTo]->(tgt)`` fetch.
+
+    Returns ``(None, [])`` for one query (no batch size, or a side known or
+    counted to have at most ``batch_size`` bodies), else the side to batch
+    (``"a"`` for sources, ``"b"`` for targets, the smaller one) and its sorted
+    bodyIds. As in neuprint-python, only one side is batched.
+    """
+    if batch_size is None:
+        return None, []
+    if batch_size < 1:
+        raise CriteriaError(f"batch_size must be a positive number of bodies or None, "
+                            f"not {batch_size!r}")
+    known = [k for k in (_known_size(src), _known_size(tgt)) if k is not None]
+    if known and min(known) <= batch_size:
+        return None, []
+    ds = client.dataset
+    params = Parameters()
+    where_a, _ = src.where(ds, "a", params)
+    where_b, all_params = tgt.where(ds, "b", params)
+    counts = client.read(
+        f"CALL {{ MATCH {src.match(ds, 'a')} WHERE {where_a} RETURN count(a) AS ns }}\n"
+        f"CALL {{ MATCH {tgt.match(ds, 'b')} WHERE {where_b} RETURN count(b) AS nt }}\n"
+        "RETURN ns, nt", all_params)[0]
+    if min(counts["ns"], counts["nt"]) <= batch_size:
+        return None, []
+    side, nc = ("a", src) if counts["ns"] <= counts["nt"] else ("b", tgt)
+    where, side_params = nc.where(ds, side)
+    rows = client.read(f"MATCH {nc.match(ds, side)} WHERE {where} "
+                       f"RETURN {side}.bodyId AS bodyId ORDER BY bodyId", side_params)
+    return side, [r["bodyId"] for r in rows]
+
+
+def fetch_connections(src: NeuronCriteria, tgt: NeuronCriteria, *, min_weight: int = 1,
+                      with_roi_info: bool = True, batch_size: int | None = DEFAULT_BATCH_SIZE,
+                      client: Client) -> pd.DataFrame:
+    """``ConnectsTo`` rows from bodies matching ``src`` to bodies matching
+    ``tgt`` with ``weight >= min_weight``: ``bodyId_pre, bodyId_post, weight``
+    (int64) and, if ``with_roi_info``, ``roiInfo`` (JSON string); sorted by
+    ``bodyId_pre, bodyId_post``. Split into batches of at most ``batch_size``
+    bodies of one side (see :func:`batch_plan`); the result does not depend
+    on the batching."""
+    ds = client.dataset
+    side, bodies = batch_plan(src, tgt, batch_size, client=client)
+    params = Parameters()
+    where_a, _ = src.where(ds, "a", params)
+    where_b, all_params = tgt.where(ds, "b", params)
+    batch_cond = f" AND {side}.bodyId IN $batch" if side else ""
+    cypher = (f"MATCH {src.match(ds, 'a')}-[e:ConnectsTo]->{tgt.match(ds, 'b')}\n"
+              f"WHERE ({where_a}) AND ({where_b}) AND e.weight >= $min_weight{batch_cond}\n"
+              "RETURN a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight"
+              + (", e.roiInfo AS roiInfo" if with_roi_info else ""))
+    all_params["min_weight"] = int(min_weight)
+    columns = TOTAL_CONN_COLUMNS + (["roiInfo"] if with_roi_info else [])
+    if side is None:
+        frames = [client.read_frame(cypher, all_params)]
+    else:
+        frames = [client.read_frame(cypher, {**all_params, "batch": bodies[i:i + batch_size]})
+                  for i in range(0, len(bodies), batch_size)]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c != "roiInfo" else object)
+                             for c in columns})
+    out = pd.concat(frames, ignore_index=True)
+    out = out.astype({"bodyId_pre": "int64", "bodyId_post": "int64", "weight": "int64"})
+    return out.sort_values(["bodyId_pre", "bodyId_post"], ignore_index=True)[columns]
+
+
 def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None = None,
                       min_roi_weight: int = 1, min_total_weight: int = 1,
-                      include_nonprimary: bool = True, export_dir: str | None = None,
+                      include_nonprimary: bool = False, export_dir: str | None = None,
+                      batch_size: int | None = DEFAULT_BATCH_SIZE,
                       properties: list[str] = ("type", "instance"), *,
+                      omit_rois: bool = False,
                       client: Client | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Connections between two sets of neurons, per ROI; mirrors neuprint-python's
-    ``fetch_adjacencies``.
+    ``fetch_adjacencies`` (same arguments in the same order).
 
     Parameters
     ----------
     sources, targets : NeuronCriteria or shorthand, optional
-        Upstream and downstream bodies; at least one must be given. Default
-        label: ``Neuron``.
+        Upstream and downstream bodies; at least one must be given. A missing
+        side means every ``:Neuron``.
     rois : str or list of str, optional
-        Keep only per-ROI weights in these (primary) ROIs.
+        Keep only per-ROI rows in these ROIs (non-primary ones need
+        ``include_nonprimary=True``).
     min_roi_weight : int
         Drop per-ROI rows below this weight.
     min_total_weight : int
-        Drop connections whose total over the kept ROI rows is below this.
+        Keep connections whose total is at least this (raised to
+        ``min_roi_weight`` if lower, as in neuprint-python). The total is taken
+        before ``min_roi_weight`` drops rows: over the ``rois`` rows when
+        ``rois`` is given, else over the primary-ROI and ``NotPrimary`` rows,
+        i.e. the connection's weight.
     include_nonprimary : bool
-        Keep ``NotPrimary`` rows (weight outside every primary ROI).
+        Also list rows for non-primary ROIs (they overlap the primary ones, so
+        a pair's rows then sum to more than its weight). ``NotPrimary`` rows
+        (weight outside every primary ROI) are always listed.
     export_dir : str, optional
-        Also write ``neurons.csv`` and ``roi-connections.csv`` there.
+        Also write ``neurons.csv``, ``roi-connections.csv`` (unless
+        ``omit_rois``) and ``total-connections.csv`` there.
+    batch_size : int or None
+        Fetch in batches of at most this many bodies of the smaller side
+        (counted first unless a side is an explicit bodyId list); None: one
+        query. The result is the same either way.
     properties : list of str
         Neuron properties in ``neurons_df`` besides ``bodyId``.
+    omit_rois : bool
+        Return total weights only (no ``roi`` column); faster. Cannot be
+        combined with ``rois``, ``min_roi_weight > 1`` or ``include_nonprimary``.
     client : Client, optional
 
     Returns
     -------
     neurons_df : DataFrame
-        ``bodyId`` (int64) and ``properties`` for every body in ``roi_conn_df``.
+        ``bodyId`` (int64) and ``properties`` for every body in the connection
+        table, sorted by bodyId.
     roi_conn_df : DataFrame
         ``bodyId_pre, bodyId_post`` (int64), ``roi`` (str), ``weight`` (int64:
-        PSDs of the downstream body in that ROI contacted by the upstream body),
-        sorted by ``bodyId_pre, bodyId_post`` then weight descending.
+        PSDs of the downstream body in that ROI contacted by the upstream
+        body), sorted by ``bodyId_pre, bodyId_post`` then weight descending.
+        With ``omit_rois``: ``bodyId_pre, bodyId_post, weight`` (the total).
 
     Raises
     ------
     CriteriaError
-        Neither sources nor targets given, or bad criteria.
+        Neither sources nor targets given, bad criteria or option mix.
     UnknownRoiError
-        An ROI not in the dataset, or not a primary ROI.
+        An ROI not in the dataset, or a non-primary one without
+        ``include_nonprimary``.
+
+    Notes
+    -----
+    Deliberate differences from neuprint-python: with
+    ``include_nonprimary=True`` neuprint-python adds the overlapping
+    non-primary rows into the total checked against ``min_total_weight``
+    (counting synapses twice); here the total is the connection's weight.
+    neuprint-python batches by 200 bodies and queries the server several times
+    even for small requests; here one query is sent unless a side has more than
+    ``batch_size`` bodies.
     """
     client = resolve_client(client)
     if sources is None and targets is None:
@@ -106,45 +220,93 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
     tgt = checked_criteria(targets, client)
     if isinstance(rois, str):
         rois = [rois]
-    if rois:
-        bad = [r for r in rois if r not in info.primary_rois]
-        if bad:
-            raise UnknownRoiError(
-                f"fetch_adjacencies counts weights in primary ROIs only; not primary or unknown: "
-                f"{bad}. Primary ROIs: {', '.join(info.primary_rois)}")
-    params = Parameters()
-    where_a, _ = src.where(client.dataset, "a", params)
-    where_b, all_params = tgt.where(client.dataset, "b", params)
-    all_params["min_total"] = int(min_total_weight) if not rois else 1
-    cypher = (f"MATCH {src.match(client.dataset, 'a')}-[e:ConnectsTo]->"
-              f"{tgt.match(client.dataset, 'b')}\n"
-              f"WHERE ({where_a}) AND ({where_b}) AND e.weight >= $min_total\n"
-              "RETURN a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight, "
-              "e.roiInfo AS roiInfo")
-    connections = client.read_frame(cypher, all_params)
-    roi_conn = roi_connections_frame(connections, info.primary_rois)
-    if rois:
-        roi_conn = roi_conn[roi_conn["roi"].isin(rois)]
-    if not include_nonprimary:
-        roi_conn = roi_conn[roi_conn["roi"] != NOT_PRIMARY]
-    roi_conn = roi_conn[roi_conn["weight"] >= min_roi_weight]
-    totals = roi_conn.groupby(["bodyId_pre", "bodyId_post"])["weight"].transform("sum")
-    roi_conn = roi_conn[totals >= min_total_weight]
-    roi_conn = roi_conn.sort_values(["bodyId_pre", "bodyId_post", "weight"],
-                                    ascending=[True, True, False], ignore_index=True)
-    bodies = sorted(set(roi_conn["bodyId_pre"]) | set(roi_conn["bodyId_post"]))
+    rois = list(dict.fromkeys(rois or []))
+    if omit_rois and (rois or min_roi_weight > 1 or include_nonprimary):
+        raise CriteriaError(
+            "omit_rois=True returns total weights only; it cannot filter by rois, "
+            "min_roi_weight or include_nonprimary (use min_total_weight instead)")
+    unknown = [r for r in rois if r not in info.all_rois]
+    if unknown:
+        raise UnknownRoiError(f"unknown ROI(s) in fetch_adjacencies: {unknown}; see "
+                              "fetch_all_rois() for this dataset's ROIs")
+    nonprimary = [r for r in rois if r not in info.primary_rois]
+    if nonprimary and not include_nonprimary:
+        raise UnknownRoiError(
+            f"{nonprimary} are not primary ROIs; pass include_nonprimary=True to count "
+            f"weights in them. Primary ROIs: {', '.join(info.primary_rois)}")
+    min_roi_weight = max(int(min_roi_weight), 1)
+    min_total_weight = max(int(min_total_weight), min_roi_weight)
+
+    connections = fetch_connections(src, tgt, min_weight=min_total_weight,
+                                    with_roi_info=not omit_rois, batch_size=batch_size,
+                                    client=client)
+    if omit_rois:
+        conn = connections[TOTAL_CONN_COLUMNS]
+    else:
+        conn = roi_connections_frame(connections, info.primary_rois, include_nonprimary)
+        if rois:
+            conn = conn[conn["roi"].isin(rois)]
+            counted = conn
+        else:
+            counted = conn[conn["roi"].isin(info.primary_rois) | (conn["roi"] == NOT_PRIMARY)]
+        totals = counted.groupby(["bodyId_pre", "bodyId_post"])["weight"].sum()
+        keep = totals[totals >= min_total_weight].index
+        pair = pd.MultiIndex.from_frame(conn[["bodyId_pre", "bodyId_post"]])
+        conn = conn[pair.isin(keep) & (conn["weight"] >= min_roi_weight).to_numpy()]
+        conn = conn.sort_values(["bodyId_pre", "bodyId_post", "weight"],
+                                ascending=[True, True, False], ignore_index=True)
+        conn = conn[ROI_CONN_COLUMNS]
+    bodies = sorted(set(conn["bodyId_pre"]) | set(conn["bodyId_post"]))
     neurons_df = fetch_body_properties(bodies, list(properties), client=client)
     if export_dir:
         os.makedirs(export_dir, exist_ok=True)
         neurons_df.to_csv(os.path.join(export_dir, "neurons.csv"), index=False)
-        roi_conn.to_csv(os.path.join(export_dir, "roi-connections.csv"), index=False)
-    return neurons_df, roi_conn[ROI_CONN_COLUMNS]
+        if not omit_rois:
+            conn.to_csv(os.path.join(export_dir, "roi-connections.csv"), index=False)
+        connections[TOTAL_CONN_COLUMNS].to_csv(
+            os.path.join(export_dir, "total-connections.csv"), index=False)
+    return neurons_df, conn.reset_index(drop=True)
+
+
+def fetch_traced_adjacencies(export_dir: str | None = None,
+                             batch_size: int | None = DEFAULT_BATCH_SIZE, *,
+                             statuses: list[str] | str = ("Traced",), omit_rois: bool = False,
+                             client: Client | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every connection among traced, uncropped neurons; mirrors
+    neuprint-python's ``fetch_traced_adjacencies``.
+
+    Calls :func:`fetch_adjacencies` with ``NC(status=statuses, cropped=False)``
+    on both sides (a missing ``cropped`` counts as not cropped).
+
+    Parameters
+    ----------
+    export_dir : str, optional
+        Also write the CSV files (see :func:`fetch_adjacencies`).
+    batch_size : int or None
+        See :func:`fetch_adjacencies`.
+    statuses : str or list of str
+        The statuses that count as traced (neuprint-python: ``'Traced'`` only;
+        an addition here).
+    omit_rois : bool
+        Total weights only.
+    client : Client, optional
+
+    Returns
+    -------
+    neurons_df, roi_conn_df : DataFrame
+        As :func:`fetch_adjacencies`.
+    """
+    criteria = NeuronCriteria(status=list([statuses] if isinstance(statuses, str) else statuses),
+                              cropped=False)
+    return fetch_adjacencies(criteria, criteria, export_dir=export_dir, batch_size=batch_size,
+                             omit_rois=omit_rois, client=client)
 
 
 def fetch_body_properties(bodies: list[int], properties: list[str], *,
                           client: Client) -> pd.DataFrame:
     """``bodyId`` plus ``properties`` for the given bodies (any Segment), sorted
     by bodyId; missing properties are None."""
+    properties = [p for p in properties if p != "bodyId"]
     # Property names travel as parameters (n[$props[i]]); only the returned
     # column aliases are spliced, escaped.
     ret = "n.bodyId AS bodyId" + "".join(

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria
+from ..errors import QueryResultError
 from ..identifiers import escape_name
 from ._dataset import checked_criteria, dataset_info
 
@@ -131,7 +132,16 @@ def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | N
         ret = "RETURN properties(n) AS n"
     cypher = f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\n{ret}\nORDER BY n.bodyId"
     records = [r["n"] for r in client.read(cypher, params)]
-    neuron_df = neuron_frame(records, info.all_rois)
+    return neuron_tables(records, info.all_rois, info.primary_rois, keys=keys,
+                         omit_rois=omit_rois)
+
+
+def neuron_tables(records: list, all_rois: list[str], primary_rois: list[str], *,
+                  keys: list[str] | None = None,
+                  omit_rois: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Body property maps (dicts or driver nodes) → ``(neuron_df, roi_counts_df)``
+    as :func:`fetch_neurons` returns them (``keys``: keep only these columns)."""
+    neuron_df = neuron_frame([dict(r) for r in records], all_rois)
     if keys is not None:
         neuron_df = neuron_df.reindex(columns=keys)
     if omit_rois or neuron_df.empty:
@@ -141,9 +151,63 @@ def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | N
     if "roiInfo" not in neuron_df.columns:
         neuron_df["roiInfo"] = None
     neuron_df["roiInfo"] = neuron_df["roiInfo"].map(
-        lambda s: json.loads(s) if isinstance(s, str) else {})
+        lambda s: json.loads(s) if isinstance(s, str) else (s if isinstance(s, dict) else {}))
     neuron_df["inputRois"] = neuron_df["roiInfo"].map(
         lambda d: sorted(k for k, v in d.items() if v.get("post")))
     neuron_df["outputRois"] = neuron_df["roiInfo"].map(
         lambda d: sorted(k for k, v in d.items() if v.get("pre")))
-    return neuron_df, roi_counts_frame(neuron_df, info.primary_rois)
+    return neuron_df, roi_counts_frame(neuron_df, primary_rois)
+
+
+def fetch_custom_neurons(q: str, params: dict | None = None, *,
+                         client: Client | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Neuron table from your own Cypher; mirrors neuprint-python's
+    ``fetch_custom_neurons``.
+
+    Parameters
+    ----------
+    q : str
+        A read query that matches bodies as ``n`` and ends with ``RETURN n``
+        (other returned columns are ignored). Scope it to the dataset with its
+        labels, e.g. ``MATCH (n:`hemibrain-mb:v1.2.1_Neuron`)`` (from
+        ``client.dataset.label("Neuron")``).
+    params : dict, optional
+        Query parameters (``$name`` in ``q``); an addition to neuprint-python,
+        whose version takes only the query text.
+    client : Client, optional
+
+    Returns
+    -------
+    neuron_df : DataFrame
+        As :func:`fetch_neurons`: one row per returned body in the query's
+        order, ``bodyId`` (int64) then the core neuPrint columns (``instance,
+        type, pre, post, downstream, upstream, ..., somaLocation`` as
+        ``[x, y, z]`` in 8 nm voxels, ``roiInfo`` parsed to dicts) and the
+        other properties; ROI boolean properties are dropped; ``inputRois`` /
+        ``outputRois`` list the ROIs with ``post`` / ``pre`` > 0.
+    roi_counts_df : DataFrame
+        ``bodyId, roi, pre, post, downstream, upstream[, mito]`` (int64), with
+        ``NotPrimary`` rows; empty (columns ``bodyId, roi, pre, post``) when
+        no body matched.
+
+    Raises
+    ------
+    QueryResultError
+        The query returns no column ``n``, or ``n`` is not a node or map.
+    neo4j.exceptions.ClientError
+        Cypher syntax errors, or a write clause (queries run read-only).
+    """
+    client = resolve_client(client)
+    info = dataset_info(client)
+    df = client.read_frame(q, params)
+    if "n" not in df.columns:
+        raise QueryResultError(
+            f"fetch_custom_neurons needs the query to RETURN n (the bodies); it returned "
+            f"{list(df.columns)}. End the query with 'RETURN n'")
+    records = df["n"].tolist()
+    bad = [r for r in records if not hasattr(r, "keys")]
+    if bad:
+        raise QueryResultError(
+            f"fetch_custom_neurons needs n to be a node (or a map of its properties); got "
+            f"{bad[0]!r}. Return the matched node itself: 'RETURN n'")
+    return neuron_tables(records, info.all_rois, info.primary_rois)

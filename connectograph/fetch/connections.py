@@ -1,0 +1,175 @@
+"""fetch_simple_connections and fetch_common_connectivity (neuprint-python's)."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+import pandas as pd
+
+from ..client import Client, resolve_client
+from ..criteria import Parameters
+from ..errors import CriteriaError, UnknownRoiError
+from ..identifiers import escape_name
+from ._dataset import checked_criteria, dataset_info
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def simple_connection_columns(properties: list[str]) -> list[str]:
+    """Column order of :func:`fetch_simple_connections`."""
+    cols = ["bodyId_pre", "bodyId_post", "weight"]
+    for p in properties:
+        cols += [f"{p}_pre", f"{p}_post"]
+    return cols + ["conn_roiInfo"]
+
+
+def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
+                             rois: list[str] | str | None = None, min_weight: int = 1,
+                             properties: list[str] = ("type", "instance"), *,
+                             client: Client | None = None) -> pd.DataFrame:
+    """Connections from one set of neurons to another, one row per pair;
+    mirrors neuprint-python's ``fetch_simple_connections``.
+
+    Parameters
+    ----------
+    upstream_criteria, downstream_criteria : NeuronCriteria or shorthand, optional
+        The upstream (presynaptic) and downstream bodies; a missing side means
+        every ``:Neuron``.
+    rois : str or list of str, optional
+        Keep pairs connecting in at least one of these ROIs (their ``weight``
+        stays the total over all ROIs). Only ROIs stored in the connection's
+        ``roiInfo`` can match; connectograph stores primary ROIs there.
+    min_weight : int
+        Keep connections with total ``weight`` at least this.
+    properties : list of str
+        Neuron properties to add for both sides, as ``<p>_pre`` and
+        ``<p>_post``; ``roiInfo`` comes parsed (dicts).
+    client : Client, optional
+
+    Returns
+    -------
+    DataFrame
+        ``bodyId_pre, bodyId_post`` (int64), ``weight`` (int64: PSDs of the
+        downstream body contacted by the upstream body), then
+        ``<p>_pre, <p>_post`` for each property (``type_pre, type_post,
+        instance_pre, instance_post`` by default; None where absent), then
+        ``conn_roiInfo`` (dict ``{roi: {"post": n}}``, PSD counts per ROI).
+        Sorted by weight descending, then ``bodyId_pre``, ``bodyId_post``.
+
+    Raises
+    ------
+    UnknownRoiError
+        An ROI (in ``rois`` or in the criteria) not in the dataset.
+    CriteriaError
+        Invalid criteria.
+    """
+    client = resolve_client(client)
+    info = dataset_info(client)
+    up = checked_criteria(upstream_criteria, client)
+    down = checked_criteria(downstream_criteria, client)
+    rois = _as_list(rois)
+    unknown = [r for r in rois if r not in info.all_rois]
+    if unknown:
+        raise UnknownRoiError(f"unknown ROI(s) in fetch_simple_connections: {unknown}; "
+                              "see fetch_all_rois() for this dataset's ROIs")
+    properties = list(properties)
+    ds = client.dataset
+    params = Parameters()
+    where_n, _ = up.where(ds, "n", params)
+    where_m, all_params = down.where(ds, "m", params)
+    # Property names travel as parameters (n[$props[i]]); only the column
+    # aliases are spliced, escaped.
+    props_ret = "".join(f", n[$props[{i}]] AS {escape_name(p + '_pre')}"
+                        f", m[$props[{i}]] AS {escape_name(p + '_post')}"
+                        for i, p in enumerate(properties))
+    cypher = (f"MATCH {up.match(ds, 'n')}-[e:ConnectsTo]->{down.match(ds, 'm')}\n"
+              f"WHERE ({where_n}) AND ({where_m}) AND e.weight >= $min_weight\n"
+              "RETURN n.bodyId AS bodyId_pre, m.bodyId AS bodyId_post, e.weight AS weight"
+              f"{props_ret}, e.roiInfo AS conn_roiInfo\n"
+              "ORDER BY weight DESC, bodyId_pre, bodyId_post")
+    all_params.update(min_weight=int(min_weight), props=properties)
+    df = client.read_frame(cypher, all_params)
+    columns = simple_connection_columns(properties)
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("bodyId_pre", "bodyId_post",
+                                                                 "weight") else object)
+                             for c in columns})
+    df.columns = columns
+    df["conn_roiInfo"] = df["conn_roiInfo"].map(lambda s: json.loads(s) if s else {})
+    if "roiInfo" in properties:
+        for col in ("roiInfo_pre", "roiInfo_post"):
+            df[col] = df[col].map(lambda s: json.loads(s) if isinstance(s, str) else s)
+    if rois:
+        wanted = set(rois)
+        df = df[df["conn_roiInfo"].map(lambda d: not wanted.isdisjoint(d))]
+    df = df.astype({"bodyId_pre": "int64", "bodyId_post": "int64", "weight": "int64"})
+    return df.reset_index(drop=True)
+
+
+def fetch_common_connectivity(criteria, search_direction: Literal["upstream",
+                                                                  "downstream"] = "upstream",
+                              min_weight: int = 1, properties: list[str] = ("type", "instance"),
+                              *, client: Client | None = None) -> pd.DataFrame:
+    """Partners shared by every neuron of a set; mirrors neuprint-python's
+    ``fetch_common_connectivity`` (neuPrint Explorer's Common Connectivity).
+
+    Parameters
+    ----------
+    criteria : NeuronCriteria or shorthand
+        The neurons whose common partners are wanted (the matched set).
+    search_direction : {'upstream', 'downstream'}
+        Common inputs (partners upstream of every matched neuron) or common
+        outputs.
+    min_weight : int
+        Only connections of at least this weight count.
+    properties : list of str
+        As in :func:`fetch_simple_connections`.
+    client : Client, optional
+
+    Returns
+    -------
+    DataFrame
+        :func:`fetch_simple_connections` columns, one row per (partner, matched
+        neuron) connection, for the partners (``:Neuron``) connected to every
+        matched neuron with at least ``min_weight``. Upstream: matched neurons
+        in the ``_post`` columns, partners in ``_pre``; downstream the reverse.
+        Sorted by weight descending, then ``bodyId_pre``, ``bodyId_post``.
+
+    Raises
+    ------
+    CriteriaError
+        Bad ``search_direction`` or criteria.
+
+    Notes
+    -----
+    Fixes a neuprint-python bug: it counts the matched set as the matched
+    neurons that have at least one connection in the result, so a matched
+    neuron with no (strong enough) partner is silently ignored and partners
+    of the others are reported as "common to all". Here the matched set is
+    every body the criteria match; if one of them has no partner, no partner
+    is common and the result is empty.
+    """
+    if search_direction not in ("upstream", "downstream"):
+        raise CriteriaError(f"search_direction must be 'upstream' or 'downstream', "
+                            f"not {search_direction!r}")
+    client = resolve_client(client)
+    nc = checked_criteria(criteria, client)
+    where, params = nc.where(client.dataset, "n")
+    matched = client.read(f"MATCH {nc.match(client.dataset, 'n')} WHERE {where} "
+                          "RETURN count(n) AS n", params)[0]["n"]
+    if search_direction == "upstream":
+        edges = fetch_simple_connections(None, nc, min_weight=min_weight,
+                                         properties=properties, client=client)
+        mine, partner = "bodyId_post", "bodyId_pre"
+    else:
+        edges = fetch_simple_connections(nc, None, min_weight=min_weight,
+                                         properties=properties, client=client)
+        mine, partner = "bodyId_pre", "bodyId_post"
+    reached = edges.groupby(partner)[mine].nunique()
+    common = reached.index[reached == matched] if matched else reached.index[:0]
+    return edges[edges[partner].isin(common)].reset_index(drop=True)

@@ -1,0 +1,159 @@
+"""fetch_paths and fetch_shortest_paths: chains of connections between two bodies
+(neuprint-python's), stopped by a server-side time limit that raises."""
+
+from __future__ import annotations
+
+import numbers
+
+import pandas as pd
+
+from ..client import Client, resolve_client
+from ..criteria import NeuronCriteria
+from ..errors import CriteriaError
+from ._dataset import checked_criteria
+
+#: Longest path length accepted (relationships); longer searches never finish.
+MAX_PATH_LENGTH = 20
+
+
+def _body(value, name: str) -> int:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    raise CriteriaError(f"{name} must be one bodyId (an integer), not {value!r}")
+
+
+def _length(value, name: str) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) \
+            or not 1 <= int(value) <= MAX_PATH_LENGTH:
+        raise CriteriaError(f"{name} must be an integer from 1 to {MAX_PATH_LENGTH}, "
+                            f"not {value!r}")
+    return int(value)
+
+
+def fetch_paths(upstream_bodyId: int, downstream_bodyId: int, min_weight: int = 1,
+                intermediate_criteria=None, timeout: float | None = 5.0, *,
+                path_length: int | None = None, max_path_length: int | None = None,
+                client: Client | None = None) -> pd.DataFrame:
+    """Paths of connections from one body to another; mirrors neuprint-python's
+    ``fetch_paths``.
+
+    Parameters
+    ----------
+    upstream_bodyId, downstream_bodyId : int
+        Start and end bodies (any ``:Segment`` of the dataset).
+    min_weight : int
+        Every connection along a path must have at least this weight.
+    intermediate_criteria : NeuronCriteria or shorthand, optional
+        Every body between the two ends must match; default
+        ``NC(status="Traced")``. ``inputRois``/``outputRois`` are not
+        supported (intersecting ``rois`` are).
+    timeout : float or None
+        Seconds before the server stops the search; None: no limit.
+    path_length : int, optional
+        Exact number of connections in each path.
+    max_path_length : int, optional
+        Every path of 1 to this many connections. With neither, all shortest
+        paths.
+    client : Client, optional
+
+    Returns
+    -------
+    DataFrame
+        One row per body per path: ``path`` (int64, path number from 0),
+        ``bodyId`` (int64), ``type`` (str or None), ``weight`` (int64: weight of
+        the connection into this body from the previous one; 0 for the first
+        body); with ``path_length``/``max_path_length`` also ``path_length``
+        (int64, connections in the path). Paths are numbered in order of
+        length, then of their bodyId sequence. Empty (same columns) when no
+        path exists.
+
+    Raises
+    ------
+    QueryTimeoutError
+        The search ran longer than ``timeout`` seconds. (neuprint-python
+        returns an empty frame instead, indistinguishable from "no path";
+        deliberate difference.)
+    CriteriaError
+        Both ``path_length`` and ``max_path_length``, lengths outside 1 to
+        :data:`MAX_PATH_LENGTH`, equal ends with shortest paths, a body missing
+        from the dataset, or unsupported criteria.
+    """
+    if path_length is not None and max_path_length is not None:
+        raise CriteriaError("give path_length or max_path_length, not both")
+    client = resolve_client(client)
+    src, dest = _body(upstream_bodyId, "upstream_bodyId"), _body(downstream_bodyId,
+                                                                  "downstream_bodyId")
+    nc = (checked_criteria(NeuronCriteria(status="Traced"), client)
+          if intermediate_criteria is None else checked_criteria(intermediate_criteria, client))
+    if nc.inputRois or nc.outputRois:
+        raise CriteriaError("fetch_paths does not support inputRois/outputRois in "
+                            "intermediate_criteria; use rois (intersecting ROIs) instead")
+    # Variable-length bounds cannot be query parameters in Cypher; they are
+    # validated Python ints (1..MAX_PATH_LENGTH) rendered by the code.
+    if path_length is not None:
+        pattern = f"p = (src)-[:ConnectsTo*{_length(path_length, 'path_length')}]->(dest)"
+    elif max_path_length is not None:
+        pattern = (f"p = (src)-[:ConnectsTo*1.."
+                   f"{_length(max_path_length, 'max_path_length')}]->(dest)")
+    else:
+        if src == dest:
+            raise CriteriaError("shortest paths need two different bodies; use path_length "
+                                "or max_path_length for cycles")
+        pattern = "p = allShortestPaths((src)-[:ConnectsTo*]->(dest))"
+    ds = client.dataset
+    where, params = nc.where(ds, "n")
+    seg = ds.label("Segment")
+    cypher = (f"MATCH (src:{seg} {{bodyId: $src}}), (dest:{seg} {{bodyId: $dest}}), {pattern}\n"
+              "WHERE all(x IN relationships(p) WHERE x.weight >= $min_weight)\n"
+              f"  AND all(n IN nodes(p) WHERE n.bodyId IN [$src, $dest]\n"
+              f"                          OR (n:{ds.label(nc.label)} AND ({where})))\n"
+              "RETURN [n IN nodes(p) | [n.bodyId, n.type]] AS path, "
+              "[x IN relationships(p) | x.weight] AS weights")
+    params.update(src=src, dest=dest, min_weight=int(min_weight))
+    rows = client.read(cypher, params, timeout=timeout)
+    if not rows:
+        found = client.read(f"MATCH (n:{seg}) WHERE n.bodyId IN [$src, $dest] "
+                            "RETURN collect(n.bodyId) AS ids", {"src": src, "dest": dest})
+        missing = sorted({src, dest} - set(found[0]["ids"]))
+        if missing:
+            raise CriteriaError(f"body {missing} not in dataset {ds}")
+    paths = [([tuple(node) for node in r["path"]], list(r["weights"])) for r in rows]
+    paths.sort(key=lambda pw: (len(pw[0]), [b for b, _ in pw[0]]))
+    index, bodies, types, weights, lengths = [], [], [], [], []
+    for i, (nodes, ws) in enumerate(paths):
+        index += [i] * len(nodes)
+        bodies += [b for b, _ in nodes]
+        types += [t for _, t in nodes]
+        weights += [0, *ws]
+        lengths += [len(ws)] * len(nodes)
+    df = pd.DataFrame({"path": pd.Series(index, dtype="int64"),
+                       "bodyId": pd.Series(bodies, dtype="int64"),
+                       "type": pd.Series(types, dtype=object),
+                       "weight": pd.Series(weights, dtype="int64")})
+    if path_length is not None or max_path_length is not None:
+        df["path_length"] = pd.Series(lengths, dtype="int64")
+    return df
+
+
+def fetch_shortest_paths(upstream_bodyId: int, downstream_bodyId: int, min_weight: int = 1,
+                         intermediate_criteria=None, timeout: float | None = 5.0, *,
+                         client: Client | None = None) -> pd.DataFrame:
+    """All shortest paths from one body to another; mirrors neuprint-python's
+    ``fetch_shortest_paths`` (:func:`fetch_paths` with no length given).
+
+    Returns
+    -------
+    DataFrame
+        ``path, bodyId`` (int64), ``type`` (str), ``weight`` (int64); see
+        :func:`fetch_paths`.
+
+    Raises
+    ------
+    QueryTimeoutError
+        The search ran longer than ``timeout`` seconds (never an empty frame).
+    CriteriaError
+        See :func:`fetch_paths`.
+    """
+    return fetch_paths(upstream_bodyId, downstream_bodyId, min_weight=min_weight,
+                       intermediate_criteria=intermediate_criteria, timeout=timeout,
+                       client=client)

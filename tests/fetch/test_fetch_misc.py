@@ -1,0 +1,65 @@
+"""fetch_datasets, fetch_custom_neurons, and the API contract of every fetch function
+(client= keyword, Client as a context manager)."""
+
+from __future__ import annotations
+
+import inspect
+
+import pandas as pd
+import pytest
+
+import connectograph
+from connectograph import NC, Client, fetch_custom_neurons, fetch_datasets, fetch_neurons
+from connectograph.errors import QueryResultError
+
+from .sources import DATASET, NEURON, recipe, roi_json
+
+pytestmark = pytest.mark.neo4j
+
+
+def test_fetch_datasets(client, bundle_dir):
+    import json
+    datasets = fetch_datasets(client=client)
+    assert DATASET in datasets
+    d = datasets[DATASET]
+    assert set(d) >= {"last-mod", "uuid", "ROIs", "superLevelROIs", "info", "hidden", "logo",
+                      "description"}
+    assert d["ROIs"] == sorted(roi_json(bundle_dir))
+    hierarchy = json.loads((bundle_dir / recipe()["rois"]["hierarchy"]).read_text())
+    assert d["superLevelROIs"] == [c["name"] for c in hierarchy["children"]]
+    assert d["hidden"] is False and d["uuid"] == "latest"
+    assert d["description"] == recipe()["dataset"]["description"]
+
+
+def test_fetch_custom_neurons_matches_fetch_neurons(client):
+    q = f"MATCH (n:{NEURON}) WHERE n.type = $t RETURN n ORDER BY n.bodyId"
+    got_n, got_r = fetch_custom_neurons(q, {"t": "MBON14"}, client=client)
+    exp_n, exp_r = fetch_neurons(NC(type="MBON14"), client=client)
+    assert len(got_n) >= 2
+    pd.testing.assert_frame_equal(got_n, exp_n)
+    pd.testing.assert_frame_equal(got_r, exp_r)
+    empty_n, empty_r = fetch_custom_neurons(f"MATCH (n:{NEURON}) WHERE n.type = $t RETURN n",
+                                            {"t": "no such type"}, client=client)
+    assert empty_n.empty and empty_r.empty
+    with pytest.raises(QueryResultError, match="RETURN n"):
+        fetch_custom_neurons(f"MATCH (m:{NEURON}) RETURN m LIMIT 1", client=client)
+    with pytest.raises(QueryResultError, match="node"):
+        fetch_custom_neurons(f"MATCH (n:{NEURON}) RETURN n.bodyId AS n LIMIT 1", client=client)
+
+
+def test_every_fetch_function_takes_client_keyword():
+    names = [n for n in connectograph.__all__ if n.startswith("fetch_")]
+    assert len(names) >= 19
+    for name in names:
+        params = inspect.signature(getattr(connectograph, name)).parameters
+        assert "client" in params, name
+        assert params["client"].kind is inspect.Parameter.KEYWORD_ONLY, name
+        assert params["client"].default is None, name
+
+
+def test_client_is_a_context_manager(neo4j_connection, loaded):
+    uri, auth = neo4j_connection
+    with Client(uri, auth=auth, dataset=DATASET) as c:
+        assert DATASET in fetch_datasets(client=c)
+    with pytest.raises(Exception):
+        c.read("RETURN 1 AS x")            # the driver is closed on exit
