@@ -23,6 +23,19 @@ demo: neo4j
 test: neo4j
 	$(BIN)/python -m pytest
 
+# Benchmarks: `make bench` (1M synthetic synapse pairs + the real bundle),
+# `make bench SIZE=smoke` (seconds, as CI runs it), `make bench SIZE=10M`.
+SIZE  ?= 1M
+BENCH_OUT ?= benchmarks/results
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench,test]'
+	touch $(BENCH_STAMP)
+
+bench: neo4j $(BENCH_STAMP)
+	$(BIN)/connectograph bench --size $(SIZE) --out $(BENCH_OUT)
+
 clean:
 	-$(BIN)/connectograph neo4j stop
 	rm -rf $(VENV) build *.egg-info .pytest_cache test-output

@@ -1,0 +1,257 @@
+"""Query speed: each fetch_* function against the bare neo4j driver.
+
+For every case, ``ours`` is the connectograph call and ``bare`` is the plain
+driver running hand-written Cypher (``baseline.cypher``) for the same rows,
+read through the driver's fastest result path (``Result.values()`` into a
+DataFrame), with no further processing. The ratio ours / bare is therefore
+the cost of everything connectograph adds: criteria building and validation,
+Meta lookups, JSON parsing, the second table (``roi_counts_df``...), column
+order and dtypes.
+
+Phases: **warm**: one untimed run, then repeated runs on the same connection;
+**cold**: before each run the server's query caches are cleared
+(``db.clearQueryCaches()``, so planning is included) and a new connection is
+opened (untimed; our client's per-connection Meta cache starts empty). The
+page cache is not dropped.
+
+Parameters are picked from the data, so the same cases run on any dataset:
+the most common cell type that has outputs, the primary ROI with most neurons
+receiving input there, the largest skeleton.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Callable
+
+import neo4j
+import pandas as pd
+
+from ..client import Client
+from ..cypher_files import LabelSet
+from ..errors import BenchmarkError
+from .timing import measure
+
+_BLOCK = re.compile(r"^//\s*@name:\s*(\S+)\s*$", re.MULTILINE)
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+def baseline_cypher(name: str, dataset: str) -> str:
+    """The hand-written statement ``name`` of ``baseline.cypher`` for ``dataset``
+    (labels escaped by :class:`~connectograph.cypher_files.LabelSet`)."""
+    text = resources.files("connectograph.bench").joinpath("baseline.cypher").read_text()
+    parts = _BLOCK.split(text)
+    blocks = {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+    if name not in blocks:
+        raise BenchmarkError(f"baseline.cypher has no block {name!r}")
+    body = "\n".join(ln for ln in blocks[name].splitlines() if not ln.lstrip().startswith("//"))
+    labels = LabelSet(dataset)
+    return _PLACEHOLDER.sub(lambda m: labels(m.group(1)), body).strip().rstrip(";")
+
+
+def bare_frame(driver: neo4j.Driver, cypher: str, params: dict) -> pd.DataFrame:
+    """Run a read query with the plain driver; rows as a DataFrame."""
+    keys, values = driver.execute_query(
+        cypher, params, routing_=neo4j.RoutingControl.READ,
+        result_transformer_=lambda r: (r.keys(), r.values()))
+    return pd.DataFrame(values, columns=keys)
+
+
+@dataclass
+class QueryCase:
+    """One comparison.
+
+    Attributes
+    ----------
+    name : str
+        Case label, e.g. ``fetch_neurons(type)``.
+    function : str
+        The fetch_* function measured.
+    ours : callable(client, params) -> int
+        Runs our function; returns the number of result rows compared.
+    bare : callable(driver, dataset, params) -> int
+        Runs the baseline; returns the same count.
+    needs : tuple of str
+        Parameters it needs (skipped when the dataset has none).
+    """
+
+    name: str
+    function: str
+    ours: Callable[[Client, dict], int]
+    bare: Callable[[neo4j.Driver, str, dict], int]
+    needs: tuple[str, ...] = ()
+
+
+def _cases() -> list[QueryCase]:
+    from ..criteria import NeuronCriteria as NC
+    from ..fetch import (fetch_adjacencies, fetch_custom, fetch_neurons, fetch_roi_hierarchy,
+                         fetch_skeleton)
+
+    def neurons_type(c, p):
+        return len(fetch_neurons(NC(type=p["type"]), client=c)[0])
+
+    def neurons_type_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("neurons_by_type", ds), {"type": p["type"]}))
+
+    def neurons_roi(c, p):
+        return len(fetch_neurons(NC(inputRois=[p["roi"]]), client=c)[0])
+
+    def neurons_roi_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("neurons_by_input_roi", ds), {"roi": p["roi"]}))
+
+    def adjacencies(c, p):
+        _, roi_conn = fetch_adjacencies(NC(type=p["type"]), None, client=c)
+        return len(roi_conn[["bodyId_pre", "bodyId_post"]].drop_duplicates())
+
+    def adjacencies_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("adjacencies_from_type", ds), {"type": p["type"]}))
+
+    def custom(c, p):
+        return len(fetch_custom(baseline_cypher("downstream_types", str(c.dataset)),
+                                {"type": p["type"]}, client=c))
+
+    def custom_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("downstream_types", ds), {"type": p["type"]}))
+
+    def hierarchy(c, p):
+        return len(fetch_roi_hierarchy(format="text", client=c).splitlines())
+
+    def hierarchy_bare(d, ds, p):
+        row = bare_frame(d, baseline_cypher("roi_hierarchy", ds), {}).iloc[0]
+        tree, lines = json.loads(row["roiHierarchy"]), []
+
+        def walk(node, depth):
+            lines.append("  " * depth + node["name"])
+            for child in node.get("children") or []:
+                walk(child, depth + 1)
+        walk(tree, 0)
+        return len(lines)
+
+    def skeleton(c, p):
+        return len(fetch_skeleton(p["body"], client=c))
+
+    def skeleton_bare(d, ds, p):
+        row = bare_frame(d, baseline_cypher("skeleton", ds), {"body": p["body"]}).iloc[0]
+        return len(pd.DataFrame({k: row[k] for k in ("rowId", "x", "y", "z", "radius", "link")}))
+
+    return [
+        QueryCase("fetch_neurons(type)", "fetch_neurons", neurons_type, neurons_type_bare,
+                  ("type",)),
+        QueryCase("fetch_neurons(inputRois)", "fetch_neurons", neurons_roi, neurons_roi_bare,
+                  ("roi",)),
+        QueryCase("fetch_adjacencies(type, any)", "fetch_adjacencies", adjacencies,
+                  adjacencies_bare, ("type",)),
+        QueryCase("fetch_custom(downstream types)", "fetch_custom", custom, custom_bare,
+                  ("type",)),
+        QueryCase("fetch_roi_hierarchy()", "fetch_roi_hierarchy", hierarchy, hierarchy_bare),
+        QueryCase("fetch_skeleton(largest)", "fetch_skeleton", skeleton, skeleton_bare,
+                  ("body",)),
+    ]
+
+
+def case_names() -> list[str]:
+    """Names of every query case."""
+    return [c.name for c in _cases()]
+
+
+def uncovered_fetch_functions() -> list[str]:
+    """fetch_* functions of :mod:`connectograph.fetch` no case measures yet."""
+    from .. import fetch
+    covered = {c.function for c in _cases()}
+    helpers = {"fetch_meta", "fetch_all_rois", "fetch_primary_rois"}  # Meta reads, cached
+    return sorted(n for n in getattr(fetch, "__all__", dir(fetch))
+                  if n.startswith("fetch_") and n not in covered | helpers)
+
+
+def pick_parameters(driver: neo4j.Driver, dataset: str) -> dict[str, Any]:
+    """Case parameters chosen from the data (see module docstring)."""
+    params: dict[str, Any] = {}
+    for key, block, column in (("type", "params_top_type", "type"),
+                               ("roi", "params_top_roi", "roi"),
+                               ("body", "params_largest_skeleton", "body")):
+        df = bare_frame(driver, baseline_cypher(block, dataset), {})
+        if not df.empty:
+            params[key] = df.iloc[0][column].item() if hasattr(df.iloc[0][column], "item") \
+                else df.iloc[0][column]
+    return params
+
+
+def run_queries(uri: str, auth: tuple[str, str], dataset: str, *, repeats: int = 5,
+                cold_repeats: int = 3, only: list[str] | None = None,
+                echo: Callable[[str], None] = lambda s: None) -> list[dict]:
+    """Time every case on ``dataset``, ours and bare, cold and warm.
+
+    Returns
+    -------
+    list of dict
+        One row per case and phase: ``case, function, phase, params, ours_min_s,
+        ours_median_s, bare_min_s, bare_median_s, ratio_min, ratio_median,
+        runs, rows, same_rows`` (``rows``: result rows compared; ``same_rows``:
+        ours and bare found the same number).
+    """
+    rows = []
+    driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+    client = Client(uri, auth=auth, dataset=dataset)
+    try:
+        params = pick_parameters(driver, dataset)
+        for case in _cases():
+            if only and not any(o in case.name for o in only):
+                continue
+            missing = [k for k in case.needs if k not in params]
+            if missing:
+                rows.append({"case": case.name, "function": case.function, "phase": "-",
+                             "note": f"skipped: the dataset has no {', '.join(missing)}"})
+                continue
+            used = {k: params[k] for k in case.needs}
+
+            def fresh_client():
+                driver.execute_query("CALL db.clearQueryCaches()")
+                return Client(uri, auth=auth, dataset=dataset, check_dataset=False)
+
+            def fresh_driver():
+                driver.execute_query("CALL db.clearQueryCaches()")
+                d = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+                d.verify_connectivity()
+                return d
+
+            phases = {
+                "warm": (measure(lambda: case.ours(client, used), repeats, warmup=True),
+                         measure(lambda: case.bare(driver, dataset, used), repeats, warmup=True)),
+                "cold": (_cold(lambda c: case.ours(c, used), fresh_client, cold_repeats),
+                         _cold(lambda d: case.bare(d, dataset, used), fresh_driver,
+                               cold_repeats)),
+            }
+            for phase, (ours, bare) in phases.items():
+                rows.append({
+                    "case": case.name, "function": case.function, "phase": phase,
+                    "params": json.dumps(used), "ours_min_s": ours.min,
+                    "ours_median_s": ours.median, "bare_min_s": bare.min,
+                    "bare_median_s": bare.median, "ratio_min": ours.min / bare.min,
+                    "ratio_median": ours.median / bare.median, "runs": len(ours.times),
+                    "rows": ours.result, "same_rows": ours.result == bare.result, "note": ""})
+                echo(f"    {case.name:<32} {phase}: ours {ours.min * 1000:8.1f} ms, bare "
+                     f"{bare.min * 1000:8.1f} ms, ratio {ours.min / bare.min:5.2f} "
+                     f"({ours.result} rows{'' if ours.result == bare.result else ' MISMATCH'})")
+        for name in uncovered_fetch_functions():
+            rows.append({"case": name, "function": name, "phase": "-",
+                         "note": "no benchmark case yet"})
+    finally:
+        client.close()
+        driver.close()
+    return rows
+
+
+def _cold(fn, fresh, repeats):
+    opened = []
+
+    def setup():
+        opened.append(fresh())
+        return opened[-1]
+    try:
+        return measure(fn, repeats, setup=setup)
+    finally:
+        for conn in opened:
+            conn.close()

@@ -1,0 +1,1 @@
+"""Synthetic connectomes shaped like the real bundle (for speed and scale only)."""
