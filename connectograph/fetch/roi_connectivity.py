@@ -8,6 +8,7 @@ import pandas as pd
 from ..client import Client, resolve_client
 from ..errors import CriteriaError, UnknownRoiError
 from ._dataset import checked_criteria, dataset_info
+from .synapse_roi_connectivity import synapse_roi_connectivity
 
 ROI_CONNECTIVITY_COLUMNS = ["from_roi", "to_roi", "count", "weight"]
 
@@ -22,6 +23,7 @@ def overview_rois(meta: dict) -> list[str]:
 
 def fetch_roi_connectivity(criteria=None, statuses: list[str] | str | None = None,
                            rois: list[str] | str | None = None, *,
+                           level: str = "neuron",
                            client: Client | None = None) -> pd.DataFrame:
     """Connectivity between ROIs estimated from each neuron's inputs and outputs;
     neuPrint's definition (neuPrintHTTP ``/api/cached/roiconnectivity``, which
@@ -47,6 +49,13 @@ def fetch_roi_connectivity(criteria=None, statuses: list[str] | str | None = Non
         The ROIs considered (for ``T_in`` and as ``i``/``o``); default
         neuPrint's overview ROIs (see :func:`overview_rois`: the primary
         ROIs unless the Meta says otherwise).
+    level : {'neuron', 'synapse'}, default 'neuron'
+        *Ours*: ``'synapse'`` counts synapse-level connections instead
+        (``SynapsesTo`` pairs whose T-bar belongs to a selected neuron) by
+        (ROI of the T-bar, ROI of the PSD) among ``rois``; ``count`` is then
+        the number of pairs and ``weight`` the same number as float. Both
+        sites must pass the confidence threshold ``> Meta.postHighAccuracyThreshold``.
+        Only bodies with loaded synapses contribute.
     client : Client, optional
 
     Returns
@@ -62,7 +71,7 @@ def fetch_roi_connectivity(criteria=None, statuses: list[str] | str | None = Non
     UnknownRoiError
         An ROI not in the dataset.
     CriteriaError
-        Invalid criteria or statuses.
+        Invalid criteria, statuses or level.
 
     Notes
     -----
@@ -72,6 +81,8 @@ def fetch_roi_connectivity(criteria=None, statuses: list[str] | str | None = Non
     outputs.
     """
     client = resolve_client(client)
+    if level not in ("neuron", "synapse"):
+        raise CriteriaError(f"level must be 'neuron' or 'synapse', not {level!r}")
     info = dataset_info(client)
     nc = checked_criteria(criteria, client)
     if rois is None:
@@ -91,6 +102,8 @@ def fetch_roi_connectivity(criteria=None, statuses: list[str] | str | None = Non
             raise CriteriaError(f"statuses must be strings, not {statuses!r}")
         status_cond = " AND n.status IN $statuses"
         params["statuses"] = statuses
+    if level == "synapse":
+        return synapse_roi_connectivity(nc, statuses, list(rois), client=client)
     params["rois"] = list(rois)
     cypher = (f"MATCH {nc.match(ds, 'n')}-[r:InROI]->(x:{ds.label('ROI')})\n"
               f"WHERE x.name IN $rois AND ({where}){status_cond}\n"
