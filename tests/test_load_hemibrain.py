@@ -69,6 +69,31 @@ def roi_conns(bundle: Path) -> pd.DataFrame:
 
 
 @cache
+def synapse_pairs(bundle: Path) -> pd.DataFrame:
+    """``bodyId_pre, bodyId_post`` of every row of the recipe's synapse-pair sources
+    (tests/loading/test_load_synapses.py checks the synapse-level graph itself)."""
+    frames = []
+    for src in _recipe().get("synapses", []):
+        if src["kind"] == "synapse_connections":
+            cols = src.get("columns", {})
+            df = _csv(bundle, src["file"])
+            frames.append(pd.DataFrame({
+                side: df[cols.get(side, side)].astype("int64")
+                for side in ("bodyId_pre", "bodyId_post")}))
+    return pd.concat(frames, ignore_index=True)
+
+
+@cache
+def synapse_bodies(bundle: Path) -> set[int]:
+    """Bodies of the recipe's synapse sources (connector folders: one body per file)."""
+    ids = set(synapse_pairs(bundle).stack().astype("int64"))
+    for src in _recipe().get("synapses", []):
+        if src["kind"] == "connectors":
+            ids |= {int(p.stem) for p in (bundle / src["folder"]).glob("*.csv")}
+    return ids
+
+
+@cache
 def merged_type(bundle: Path) -> pd.DataFrame:
     """Per bodyId, the first non-empty ``type`` in recipe order and the file it came from."""
     rows = []
@@ -118,6 +143,7 @@ def test_segment_count(client, bundle_dir, loaded):
         ids |= set(df["bodyId"].astype("int64"))
     for _, df in conn_tables(bundle_dir):
         ids |= set(df["bodyId_pre"].astype("int64")) | set(df["bodyId_post"].astype("int64"))
+    ids |= synapse_bodies(bundle_dir)       # bodies with synapses are Segments (neuPrint)
     n = client.read(f"MATCH (n:{SEG}) RETURN count(n) AS n, count(DISTINCT n.bodyId) AS d")[0]
     assert n["n"] == n["d"] == len(ids)
     assert loaded.counts["Segment nodes"] == len(ids)
@@ -127,6 +153,8 @@ def test_connectsto_count(client, bundle_dir, loaded):
     pairs = set()
     for _, df in conn_tables(bundle_dir):
         pairs |= set(zip(df["bodyId_pre"].astype("int64"), df["bodyId_post"].astype("int64")))
+    syn = synapse_pairs(bundle_dir)
+    pairs |= set(zip(syn["bodyId_pre"], syn["bodyId_post"]))   # synapse-level connections
     got = client.read(f"MATCH (a:{SEG})-[r:ConnectsTo]->(b:{SEG}) "
                       "RETURN count(r) AS n, count(DISTINCT [a.bodyId, b.bodyId]) AS d")[0]
     assert got["n"] == got["d"] == len(pairs)
@@ -134,8 +162,16 @@ def test_connectsto_count(client, bundle_dir, loaded):
 
 
 def test_total_weight_matches_csv(client, bundle_dir):
-    total, _ = weight_checksum(client)
-    assert total == int(roi_conns(bundle_dir)["weight"].sum())
+    """Over the connections without synapse-level data, the weights are the tables'."""
+    syn = synapse_pairs(bundle_dir)
+    syn_pairs = [[int(a), int(b)] for a, b in set(zip(syn["bodyId_pre"], syn["bodyId_post"]))]
+    total = client.read(f"MATCH (a:{SEG})-[r:ConnectsTo]->(b:{SEG}) "
+                        "WHERE NOT [a.bodyId, b.bodyId] IN $syn RETURN sum(r.weight) AS s",
+                        {"syn": syn_pairs})[0]["s"]
+    rows = roi_conns(bundle_dir)
+    in_syn = pd.Series(list(zip(rows["bodyId_pre"], rows["bodyId_post"]))).isin(
+        set(map(tuple, syn_pairs))).to_numpy()
+    assert total == int(rows.loc[~in_syn, "weight"].sum())
 
 
 # --- one connection, two ways ------------------------------------------------------------------
@@ -365,7 +401,8 @@ def test_second_load_is_skipped_and_force_reload_is_identical(neo4j_connection, 
     assert labels0[f"{PREFIX}Neuron"] == loaded.counts["Neuron nodes"]
     assert labels0[f"{PREFIX}ROI"] == loaded.counts["ROI nodes"] == 230
     assert labels0[f"{PREFIX}Meta"] == 1
-    assert rels0["ConnectsTo"] == loaded.counts["ConnectsTo relationships"]
+    # Segment-to-Segment ConnectsTo (SynapseSets have ConnectsTo too)
+    assert weights0[1] == loaded.counts["ConnectsTo relationships"]
     assert rels0["InROI"] == loaded.counts["InROI relationships"]
     assert not any("~staging" in k for k in labels0)
 
@@ -383,7 +420,6 @@ def test_second_load_is_skipped_and_force_reload_is_identical(neo4j_connection, 
     assert count_by_label(client) == labels0
     assert count_by_rel_type(client) == rels0
     assert weight_checksum(client) == weights0
-    assert weights0[0] == int(roi_conns(bundle_dir)["weight"].sum())
     # still exactly one published, complete Meta for the dataset
     metas = client.read("MATCH (m:Meta) WHERE m.dataset = 'hemibrain-mb' AND m.tag = 'v1.2.1' "
                         "RETURN m.loadComplete AS c")

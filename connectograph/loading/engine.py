@@ -25,6 +25,9 @@ from .model import (body_properties, complete_bodies, connections_from_roi_weigh
                     hierarchy_children, is_neuron, neuron_property_types, roi_memberships,
                     roi_totals)
 from .recipe import Recipe, check_recipe, load_recipe
+from .synapse_model import fill_bodies, merge_connections
+from .synapse_stage import prepare_synapses, write_synapse_graph
+from .synapses import check_synapse_bodies
 from .tables import Conflict, SourceTables, read_sources
 from .writer import DatasetWriter, list_datasets
 
@@ -82,6 +85,12 @@ def fingerprint(recipe: Recipe) -> str:
                   else [src.file])
     if recipe.rois is not None:
         files += [recipe.rois.info, recipe.rois.hierarchy]
+        if recipe.rois.meshes is not None:
+            files += [str(p.relative_to(recipe.base_dir))
+                      for p in sorted(recipe.path(recipe.rois.meshes).glob("*.obj"))]
+    for syn in recipe.synapses:
+        files += [str(p.relative_to(recipe.base_dir)) for p in syn.paths(recipe)]
+    files += [s.file for s in recipe.synapse_partners]
     for rel in files:
         h.update(rel.encode())
         with open(recipe.path(rel), "rb") as f:
@@ -110,6 +119,12 @@ def _warnings(neurons: pd.DataFrame, n_added: int) -> list[str]:
     if derived:
         out.append(f"{derived:,} bodies have no source roiInfo; theirs is derived from the loaded "
                    "connections (upstream/downstream per ROI, lower bounds)")
+    from_syn = int(neurons["roiInfoSource"].isin(["synapses", "synapses and loaded connections"])
+                   .sum())
+    if from_syn:
+        out.append(f"{from_syn:,} bodies have no source roiInfo; theirs is derived from their "
+                   "loaded synapses (and connections): lower bounds where only part of a body's "
+                   "synapses is loaded")
     return out
 
 
@@ -202,15 +217,32 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         # Validated in full before anything is written.
         echo(f"Reading and validating the sources of {ds} ...")
         tables = read_sources(recipe)
-
-        neurons, n_added = complete_bodies(tables.neurons, tables.roi_connections)
+        table_conns = tables.roi_connections
+        known = tables.neurons.index.union(pd.Index(table_conns["bodyId_pre"])).union(
+            pd.Index(table_conns["bodyId_post"]))
+        synapse_bodies, synapse_warnings = check_synapse_bodies(
+            recipe, tables.synapse_points, known)
+        syn = prepare_synapses(tables)
+        # Precedence: per-ROI tables win per (pair, ROI); synapse counts fill the rest.
+        roi_conns, filled = merge_connections(table_conns, syn.connection_rows,
+                                              tables.conflicts)
+        if filled:
+            synapse_warnings.append(
+                f"{filled:,} (connection, ROI) weights come from synapses for connections the "
+                "per-ROI tables list only in other ROIs")
+        base = tables.neurons
+        if synapse_bodies:
+            extra = pd.Index(synapse_bodies, dtype="int64")
+            base = pd.concat([base, pd.DataFrame({"bodyId": extra}, index=extra)])
+        neurons, n_added = complete_bodies(base, roi_conns)
+        neurons = fill_bodies(neurons, syn.totals, syn.roi_info, tables.conflicts)
         unknown = sorted(set(tables.skeletons) - set(neurons.index))
         if unknown:
             raise ValidationError(
                 f"{len(unknown)} skeletons belong to bodies that no neuron or connection table "
                 f"lists (e.g. {unknown[:5]}); add those bodies to a neuron table")
         neuron_flag = is_neuron(neurons, recipe.neuron_rule)
-        connections = connections_from_roi_weights(tables.roi_connections)
+        connections = connections_from_roi_weights(roi_conns)
         memberships = roi_memberships(neurons)
         meta = build_meta(recipe, tables, neurons, fp)
 
@@ -240,6 +272,7 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
                                             "roiInfo"]].itertuples(index=False, name=None)])
         writer.write_skeletons([{"body": body_ids[b], "props": skeleton_properties(s, b)}
                                 for b, s in sorted(tables.skeletons.items())])
+        synapse_counts = write_synapse_graph(writer, syn, body_ids)
         writer.write_meta(meta)
         echo("Publishing ...")
         writer.publish()
@@ -253,11 +286,18 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         "ROI nodes": len(roi_ids),
         "ConnectsTo relationships": len(connections),
         "InROI relationships": sum(1 for _, r, _ in memberships if r in roi_ids),
-        "per-ROI connection rows": len(tables.roi_connections),
+        "per-ROI connection rows": len(roi_conns),
         "Skeleton nodes": len(tables.skeletons),
     }
+    if synapse_counts:
+        counts.update(synapse_counts)
+        counts["per-ROI rows from synapses"] = len(roi_conns) - len(table_conns)
+        counts["synapses without a source ROI"] = syn.stats["without_roi"]
+        counts["synapses placed by ROI meshes"] = syn.stats["from_meshes"]
+        counts["synapses outside every ROI mesh"] = syn.stats["outside_meshes"]
     return LoadSummary(dataset=str(ds), counts=counts, conflicts=tables.conflicts,
-                       warnings=tables.warnings + _warnings(neurons, n_added),
+                       warnings=(tables.warnings + synapse_warnings + syn.warnings
+                                 + _warnings(neurons, n_added)),
                        seconds=time.monotonic() - started)
 
 

@@ -29,6 +29,15 @@ NEURON_COLUMNS = ("bodyId", "type", "instance", "status", "statusLabel", "croppe
                   "post", "upstream", "downstream", "size", "somaLocation", "somaRadius",
                   "cellBodyFiber", "roiInfo")
 ROI_CONNECTION_COLUMNS = ("bodyId_pre", "bodyId_post", "roi", "weight")
+#: Required columns of each synapse source kind (canonical names; map others
+#: onto them with ``columns``). ``roi*`` and ``confidence*`` columns are optional.
+SYNAPSE_COLUMNS = {
+    "synapse_connections": ("bodyId_pre", "bodyId_post", "x_pre", "y_pre", "z_pre",
+                            "x_post", "y_post", "z_post"),
+    "connectors": ("type", "x", "y", "z"),
+    "points": ("id", "bodyId", "type", "x", "y", "z"),
+}
+SYNAPSE_PARTNER_COLUMNS = ("pre_id", "post_id")
 
 
 class _Strict(BaseModel):
@@ -86,6 +95,9 @@ class RoiSection(_Strict):
 
     info: str
     hierarchy: str
+    meshes: str | None = Field(
+        None, description="folder of '<roi name>.obj' surface meshes in the dataset's voxel "
+        "space; synapses without an ROI are assigned to the meshes that contain them")
 
 
 class SkeletonSource(_Strict):
@@ -96,6 +108,59 @@ class SkeletonSource(_Strict):
     file: str | None = None
     format: Literal["swc", "neuprint-csv"] = "swc"
     bodyId: int | None = Field(None, description="body of a single file (default: file name)")
+    version: str = ""
+    description: str = ""
+
+
+class SynapseSource(_Strict):
+    """One ``[[synapses]]`` source: synapse points, with or without partners.
+
+    ``kind`` says what the rows are:
+
+    ``"synapse_connections"``
+        neuprint-python's ``fetch_synapse_connections`` output: one row per
+        (T-bar, PSD) pair with ``bodyId_pre, bodyId_post, roi_pre, roi_post,
+        x_pre, y_pre, z_pre, x_post, y_post, z_post, confidence_pre,
+        confidence_post``. No synapse ids: a T-bar with several PSDs appears in
+        several rows; ids are minted from body, type and location.
+    ``"connectors"``
+        CATMAID/navis connector tables (``connector_id, node_id, type, x, y, z,
+        roi, confidence``) of one body each: points without partners. ``type``
+        is ``pre``/``post`` or CATMAID's relation number (0 presynaptic, 1
+        postsynaptic). The body is the ``bodyId`` column, else ``bodyId`` here,
+        else the file name (``<bodyId>.csv``).
+    ``"points"``
+        the canonical point table with explicit ids (``id, bodyId, type, x, y, z,
+        confidence, roi``); partners come from ``[[synapse_partners]]``.
+    """
+
+    kind: Literal["synapse_connections", "connectors", "points"]
+    file: str | None = None
+    folder: str | None = None
+    format: Literal["csv", "parquet"] = "csv"
+    columns: dict[str, str] = Field(default_factory=dict)
+    bodyId: int | None = None
+    unknown_bodies: Literal["error", "add"] = Field(
+        "error", description="bodies that no neuron or connection table lists: reject the "
+        "load ('error') or add them as bare Segments and say so in the summary ('add')")
+    version: str = ""
+    description: str = ""
+
+    def paths(self, recipe: "Recipe") -> list[Path]:
+        """The files of this source (a folder's ``*.csv``/``*.parquet``, sorted)."""
+        if self.folder:
+            suffix = ".parquet" if self.format == "parquet" else ".csv"
+            return sorted(recipe.path(self.folder).glob("*" + suffix))
+        return [recipe.path(self.file)]
+
+
+class SynapsePartnerSource(_Strict):
+    """One ``[[synapse_partners]]`` source: ``pre_id, post_id`` pairs of synapse
+    ids given by ``kind = "points"`` sources (neuPrint's own loader layout)."""
+
+    file: str
+    format: Literal["csv", "parquet"] = "csv"
+    columns: dict[str, str] = Field(default_factory=dict)
     version: str = ""
     description: str = ""
 
@@ -113,6 +178,9 @@ class Recipe(_Strict):
         "(bodyId_pre, bodyId_post, roi, weight), highest precedence first")
     skeletons: list[SkeletonSource] = Field(
         default_factory=list, description="skeleton sources, highest precedence first")
+    synapses: list[SynapseSource] = Field(
+        default_factory=list, description="synapse sources, highest precedence first")
+    synapse_partners: list[SynapsePartnerSource] = Field(default_factory=list)
 
     # set by load_recipe
     source: str = ""
@@ -252,3 +320,49 @@ def check_recipe(recipe: Recipe) -> None:
             path = recipe.path(getattr(recipe.rois, key))
             if not path.is_file():
                 raise RecipeError(f"recipe {recipe.source}, [rois] {key}: file {path} does not exist")
+        if recipe.rois.meshes is not None and not recipe.path(recipe.rois.meshes).is_dir():
+            raise RecipeError(f"recipe {recipe.source}, [rois] meshes: folder "
+                              f"{recipe.path(recipe.rois.meshes)} does not exist")
+    _check_synapse_sources(recipe)
+
+
+def _check_columns(recipe: Recipe, section: str, path: Path, fmt: str,
+                   columns: dict[str, str], required: tuple[str, ...]) -> None:
+    header = read_header(path, fmt)
+    for canonical, column in columns.items():
+        if column not in header:
+            raise RecipeError(
+                f"recipe {recipe.source}, [[{section}]] file {path}: column {column!r} "
+                f"(mapped to {canonical!r}) does not exist; columns are {header}")
+    for canonical in required:
+        if columns.get(canonical, canonical) not in header:
+            raise RecipeError(
+                f"recipe {recipe.source}, [[{section}]] file {path}: required column "
+                f"{canonical!r} is missing (map it in 'columns'); columns are {header}")
+
+
+def _check_synapse_sources(recipe: Recipe) -> None:
+    for src in recipe.synapses:
+        if (src.folder is None) == (src.file is None):
+            raise RecipeError(f"recipe {recipe.source}, [[synapses]]: give exactly one of "
+                              "'folder' or 'file'")
+        where = recipe.path(src.folder or src.file)
+        if not (where.is_dir() if src.folder else where.is_file()):
+            raise RecipeError(f"recipe {recipe.source}, [[synapses]]: {where} does not exist")
+        paths = src.paths(recipe)
+        if not paths:
+            raise RecipeError(f"recipe {recipe.source}, [[synapses]]: folder {where} holds no "
+                              f"*.{src.format} files")
+        for path in paths:
+            _check_columns(recipe, "synapses", path, src.format, src.columns,
+                           SYNAPSE_COLUMNS[src.kind])
+    for src in recipe.synapse_partners:
+        path = recipe.path(src.file)
+        if not path.is_file():
+            raise RecipeError(f"recipe {recipe.source}, [[synapse_partners]]: file {path} "
+                              "does not exist")
+        _check_columns(recipe, "synapse_partners", path, src.format, src.columns,
+                       SYNAPSE_PARTNER_COLUMNS)
+    if recipe.synapse_partners and not any(s.kind == "points" for s in recipe.synapses):
+        raise RecipeError(f"recipe {recipe.source}: [[synapse_partners]] refer to synapse ids, "
+                          "which only [[synapses]] sources of kind 'points' define")

@@ -78,6 +78,11 @@ class SourceTables:
     skeletons: dict[int, Skeleton] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: canonical synapse tables (:mod:`connectograph.loading.synapses`)
+    synapse_points: pd.DataFrame | None = None
+    synapse_pairs: pd.DataFrame | None = None
+    #: ROI name -> trimesh mesh, read when some synapse has no ROI
+    meshes: dict | None = None
 
 
 def _read(recipe: Recipe, src: TableSource) -> pd.DataFrame:
@@ -298,7 +303,8 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
         frames.append(df)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in
-                             ("bodyId_pre", "bodyId_post", "weight")}).assign(roi=pd.Series(dtype=str))
+                             ("bodyId_pre", "bodyId_post", "weight")}).assign(
+            roi=pd.Series(dtype=str), _file=pd.Series(dtype=str))
     allrows = pd.concat(frames, ignore_index=True)
     key = ["bodyId_pre", "bodyId_post", "roi"]
     # Exact repeats within one file are errors; across files they are expected.
@@ -318,7 +324,8 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
             count=len(grp), examples=[{"key": f"{r.bodyId_pre}->{r.bodyId_post} {r.roi}",
                                        "kept": int(r.weight_kept), "dropped": int(r.weight)}
                                       for r in grp.head(_MAX_CONFLICT_EXAMPLES).itertuples()]))
-    return first.drop(columns=["_order", "_file", "_row"]).reset_index(drop=True)
+    # ``_file`` (the file each kept row came from) stays for the synapse merge's conflicts.
+    return first.drop(columns=["_order", "_row"]).reset_index(drop=True)
 
 
 def read_rois(recipe: Recipe) -> tuple[dict[str, dict], dict | None]:
@@ -403,6 +410,14 @@ def read_sources(recipe: Recipe) -> SourceTables:
         neurons = pd.DataFrame({"bodyId": pd.Series(dtype="int64")}).set_index("bodyId", drop=False)
     conns = read_roi_connections(recipe, roi_names, conflicts)
     skeletons = read_skeletons(recipe, conflicts)
+    from .synapses import read_synapse_sources
+    points, pairs = read_synapse_sources(recipe, roi_names, conflicts)
+    meshes = None
+    if recipe.rois is not None and recipe.rois.meshes is not None and points["roi"].isna().any():
+        from .meshes import load_meshes
+        meshes, mesh_warnings = load_meshes(recipe.path(recipe.rois.meshes), roi_names)
+        warnings += mesh_warnings
     return SourceTables(neurons=neurons, roi_connections=conns, roi_info=roi_info,
                         roi_hierarchy=hierarchy, skeletons=skeletons, conflicts=conflicts,
-                        warnings=warnings)
+                        warnings=warnings, synapse_points=points, synapse_pairs=pairs,
+                        meshes=meshes)

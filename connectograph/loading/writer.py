@@ -68,6 +68,22 @@ class DatasetWriter:
             bar.close()
         return out
 
+    def _batched_iter(self, cypher: str, batches: Iterable[list], total: int, desc: str,
+                      collect: bool = False) -> list:
+        """Like :meth:`_batched`, for rows built batch by batch (memory bounded by
+        the batch, not the dataset)."""
+        bar = self.progress(total, desc)
+        out: list = []
+        try:
+            for batch in batches:
+                result = self.client.write(cypher, {"rows": batch})
+                if collect:
+                    out.extend(result)
+                bar.update(len(batch))
+        finally:
+            bar.close()
+        return out
+
     def labels_with_prefix(self, prefix: str) -> list[str]:
         """Names of the database's labels starting with ``prefix + "_"``."""
         rows = self.client.read("CALL db.labels() YIELD label WHERE label STARTS WITH $p "
@@ -115,6 +131,31 @@ class DatasetWriter:
         cypher = dataset_statements("load_connections.cypher", "create_connections",
                                     self.staging)[0]
         self._batched(cypher, rows, "ConnectsTo")
+
+    def write_synapses(self, batches: Iterable[list[dict]], total: int) -> dict[int, str]:
+        """Create ``:Synapse`` nodes from batches of ``{props, x, y, z}`` rows;
+        return synapseId → element id."""
+        cypher = dataset_statements("load_synapses.cypher", "create_synapses", self.staging)[0]
+        rows = self._batched_iter(cypher, batches, total, "synapses", collect=True)
+        return {r["id"]: r["eid"] for r in rows}
+
+    def write_synapses_to(self, batches: Iterable[list[dict]], total: int) -> None:
+        cypher = dataset_statements("load_synapses.cypher", "create_synapses_to",
+                                    self.staging)[0]
+        self._batched_iter(cypher, batches, total, "SynapsesTo")
+
+    def write_synapse_sets(self, rows: list[dict]) -> dict[str, str]:
+        """Create ``:SynapseSet`` nodes with their Contains links; return key → element id."""
+        cypher = dataset_statements("load_synapses.cypher", "create_synapse_sets",
+                                    self.staging)[0]
+        # a row carries its members: fewer rows per transaction
+        found = self._batched(cypher, rows, "SynapseSets", collect=True,
+                              batch_size=max(1, self.batch_size // 10))
+        return {r["key"]: r["eid"] for r in found}
+
+    def link_synapse_sets(self, rows: list[dict]) -> None:
+        cypher = dataset_statements("load_synapses.cypher", "link_synapse_sets", self.staging)[0]
+        self._batched(cypher, rows, "SynapseSet links")
 
     def write_skeletons(self, rows: list[dict]) -> None:
         """Create ``:Skeleton`` nodes (see :mod:`connectograph.skeletons.storage`)."""

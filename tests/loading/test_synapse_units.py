@@ -1,0 +1,176 @@
+"""Fast unit tests (no server) of the synapse tables: id minting, validation,
+readers on real bundle files, precedence and derived counts on small frames."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from connectograph.errors import ValidationError
+from connectograph.loading.meshes import roi_ancestors
+from connectograph.loading.recipe import SynapseSource
+from connectograph.loading.synapse_model import (body_counts, connections_from_synapses,
+                                                 merge_connections, primary_rois)
+from connectograph.loading.synapses import (SynapsePoints, mint_synapse_ids,
+                                            read_connectors, read_synapse_connections)
+from connectograph.loading.tables import Conflict
+
+BUNDLE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
+          / "hemibrain-mb").resolve()
+KC_IN = BUNDLE / "synapses" / "kc-5813078552" / "KCinputs1847.csv"
+KC_OUT = BUNDLE / "synapses" / "kc-5813078552" / "KCoutputs1847.csv"
+DA1 = BUNDLE / "synapses" / "da1-pn" / "722817260.csv"
+KC_COLUMNS = {"bodyId_pre": "upstream_bodyId", "bodyId_post": "downstream_bodyId",
+              "roi_pre": "upstream_roi", "roi_post": "downstream_roi", "x_pre": "ux",
+              "y_pre": "uy", "z_pre": "uz", "x_post": "dx", "y_post": "dy", "z_post": "dz",
+              "confidence_pre": "upstream_confidence", "confidence_post": "downstream_confidence"}
+
+
+# --- id minting ------------------------------------------------------------------------------
+
+def test_ids_deterministic_and_order_independent():
+    rng = np.random.default_rng(1)
+    n = 1000
+    body = rng.integers(1, 10**10, n)
+    kind = rng.choice(["pre", "post"], n)
+    xyz = rng.integers(0, 40000, (n, 3)).astype(float)
+    a = mint_synapse_ids(body, kind, *xyz.T)
+    b = mint_synapse_ids(body, kind, *xyz.T)
+    assert a.dtype == np.int64 and (a >= 0).all()
+    assert np.array_equal(a, b)
+    perm = rng.permutation(n)
+    assert np.array_equal(mint_synapse_ids(body[perm], kind[perm], *xyz[perm].T), a[perm])
+    assert len(set(a.tolist())) == n
+
+
+def test_ids_differ_by_each_component():
+    base = mint_synapse_ids([5], ["pre"], [1.0], [2.0], [3.0])[0]
+    for args in (([6], ["pre"], [1.0], [2.0], [3.0]), ([5], ["post"], [1.0], [2.0], [3.0]),
+                 ([5], ["pre"], [1.5], [2.0], [3.0]), ([5], ["pre"], [1.0], [2.0], [4.0])):
+        assert mint_synapse_ids(*args)[0] != base
+    # ints and floats of the same value, and -0.0 / 0.0, are the same place
+    assert mint_synapse_ids([5], ["pre"], [0], [2], [3])[0] == \
+        mint_synapse_ids([5], ["pre"], [-0.0], [2.0], [3.0])[0]
+
+
+def test_repeated_tbar_gets_one_id():
+    src = SynapseSource(kind="synapse_connections", file="x", columns=KC_COLUMNS)
+    points, pairs = read_synapse_connections(KC_OUT, src, 0, None)
+    raw = pd.read_csv(KC_OUT, index_col=0)
+    tbars = raw.drop_duplicates(["upstream_bodyId", "ux", "uy", "uz"])
+    assert (points["type"] == "pre").sum() == len(tbars) < len(raw)
+    assert (points["type"] == "post").sum() == len(raw) == len(pairs)
+    assert points["id"].is_unique
+    # the rows of one T-bar share its id
+    first = raw.iloc[0]
+    same = raw[(raw.ux == first.ux) & (raw.uy == first.uy) & (raw.uz == first.uz)]
+    ids = set(pairs.iloc[[raw.index.get_loc(i) for i in same.index]]["pre_id"])
+    assert len(ids) == 1
+
+
+# --- readers and validation -------------------------------------------------------------------
+
+def test_connectors_types_and_catmaid_numbers(tmp_path):
+    src = SynapseSource(kind="connectors", file="x")
+    pts = read_connectors(DA1, src, 0, None)
+    raw = pd.read_csv(DA1)
+    assert pts["type"].value_counts().to_dict() == raw["type"].value_counts().to_dict()
+    assert (pts["bodyId"] == 722817260).all()
+    numeric = raw.assign(type=raw["type"].map({"pre": 0, "post": 1}))
+    p = tmp_path / "722817260.csv"
+    numeric.to_csv(p, index=False)
+    assert read_connectors(p, src, 0, None)["type"].tolist() == pts["type"].tolist()
+    numeric.loc[7, "type"] = 2          # CATMAID gap junction
+    numeric.to_csv(p, index=False)
+    with pytest.raises(ValidationError, match="gap junction") as info:
+        read_connectors(p, src, 0, None)
+    assert (info.value.row, info.value.column) == (8, "type")
+
+
+def _points(**overrides) -> pd.DataFrame:
+    df = pd.DataFrame({"id": np.array([1, 2, 3], dtype="int64"),
+                       "bodyId": np.array([10, 10, 11], dtype="int64"),
+                       "type": ["pre", "post", "post"], "x": [1.0, 2.0, 3.0],
+                       "y": [1.0, 2.0, 3.0], "z": [1.0, 2.0, 3.0],
+                       "confidence": [0.5, 0.9, np.nan], "roi": ["aL(R)", None, None],
+                       "file": "f.csv", "row": np.array([1, 2, 3], dtype="int64"),
+                       "source": np.zeros(3, dtype="int64"), "bodyColumn": "bodyId"})
+    for k, v in overrides.items():
+        df[k] = v
+    return df
+
+
+def test_points_table_valid():
+    assert len(SynapsePoints.build(_points()).frame) == 3
+
+
+@pytest.mark.parametrize("column, values, message, row", [
+    ("x", [1.0, np.nan, 3.0], "finite", 2),
+    ("z", [1.0, 2.0, np.inf], "finite", 3),
+    ("confidence", [0.5, 1.2, 0.1], "outside", 2),
+    ("confidence", [-0.1, 0.2, 0.1], "outside", 1),
+    ("type", ["pre", "PSD", "post"], "neither", 2),
+    ("id", np.array([1, 2, 1], dtype="int64"), "duplicate synapse id", 3),
+])
+def test_points_table_rejects(column, values, message, row):
+    with pytest.raises(ValidationError, match=message) as info:
+        SynapsePoints.build(_points(**{column: values}))
+    assert info.value.row == row and info.value.file == "f.csv"
+    assert info.value.column == column
+
+
+def test_roi_ancestors_from_real_hierarchy():
+    info = json.loads((BUNDLE / "rois" / "np_roiInfo.json").read_text())
+    hier = json.loads((BUNDLE / "rois" / "np_roiHierarchy.json").read_text())
+    anc = roi_ancestors(info, hier)
+    assert anc["a1(R)"] == ["aL(R)", "MB(R)", "MB(+ACA)(R)"]
+    assert anc["LH(R)"] == []                   # a child of the root
+    assert "hemibrain" not in sum(anc.values(), [])
+    # without the hierarchy JSON the parents in roiInfo give the same chains
+    assert roi_ancestors(info, None)["a1(R)"] == anc["a1(R)"]
+
+
+# --- precedence and derived counts -----------------------------------------------------------
+
+def test_tables_win_and_every_disagreement_is_a_conflict():
+    tables = pd.DataFrame({"bodyId_pre": [1, 1], "bodyId_post": [2, 2], "roi": ["aL(R)", "CA(R)"],
+                           "weight": [13, 4], "_file": "table.csv"})
+    syn = pd.DataFrame({"bodyId_pre": [1, 1, 1, 3], "bodyId_post": [2, 2, 2, 2],
+                        "roi": ["aL(R)", "CA(R)", "NotPrimary", "aL(R)"],
+                        "weight": [12, 4, 2, 7], "_file": "syn.csv"})
+    conflicts: list[Conflict] = []
+    merged, filled = merge_connections(tables, syn, conflicts)
+    got = {(r.bodyId_pre, r.roi): r.weight for r in merged.itertuples()}
+    assert got == {(1, "aL(R)"): 13, (1, "CA(R)"): 4, (1, "NotPrimary"): 2, (3, "aL(R)"): 7}
+    assert filled == 1                      # NotPrimary added to a pair the table lists
+    assert len(conflicts) == 1
+    c = conflicts[0]
+    assert (c.kept_from, c.overridden_from, c.count) == ("table.csv", "syn.csv", 1)
+    assert c.examples == [{"key": "1->2 aL(R)", "kept": 13, "dropped": 12}]
+
+
+def test_connection_counts_at_the_psd_and_body_counts():
+    # T-bar 1 of body 10 contacts PSDs 2 (body 11, in aL(R)) and 3 (body 12, no ROI)
+    pts = _points(id=np.array([1, 2, 3], dtype="int64"),
+                  bodyId=np.array([10, 11, 12], dtype="int64"),
+                  type=["pre", "post", "post"], roi=["CA(R)", "aL(R)", None])
+    pairs = pd.DataFrame({"pre_id": np.array([1, 1], dtype="int64"),
+                          "post_id": np.array([2, 3], dtype="int64"), "file": "f.csv"})
+    rois = np.empty(3, dtype=object)
+    rois[:] = [("CA(R)", "MB(R)"), ("MB(R)", "aL(R)"), ()]
+    proi, several = primary_rois(rois, {"CA(R)", "aL(R)"})
+    assert list(proi) == ["CA(R)", "aL(R)", "NotPrimary"] and several == 0
+    conns = connections_from_synapses(pts, pairs, proi)
+    assert {(r.bodyId_post, r.roi): r.weight for r in conns.itertuples()} == \
+        {(11, "aL(R)"): 1, (12, "NotPrimary"): 1}
+    totals, info = body_counts(pts, pairs, rois)
+    assert totals.loc[10].to_dict() == {"pre": 1, "post": 0, "downstream": 2, "upstream": 0}
+    assert totals.loc[11].to_dict() == {"pre": 0, "post": 1, "downstream": 0, "upstream": 1}
+    # downstream counts at the T-bar's ROIs
+    assert info[10] == {"CA(R)": {"pre": 1, "downstream": 2}, "MB(R)": {"pre": 1, "downstream": 2}}
+    assert info[11]["aL(R)"] == {"post": 1, "upstream": 1}
+    assert 12 not in info
