@@ -174,5 +174,143 @@ def demo_command(data_dir) -> None:
         tour(client, echo=click.echo)
 
 
+@main.command("browse")
+@click.argument("dataset", required=False, default="hemibrain-mb:v1.2.1")
+@_instance
+@click.option("--favorites", "favorites", type=click.Path(dir_okay=False),
+              help="Write the dataset's starter queries to this zip (default: "
+                   "<instance>/import/<dataset>-favorites.zip).")
+@click.option("--show-password", is_flag=True, help="Print the local password too.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the address in a web browser.")
+@_friendly_errors
+def browse_command(dataset, instance, favorites, show_password, open_browser) -> None:
+    """Explore DATASET in Neo4j Browser: address, login, starter queries and style.
+
+    Writes the starter queries (a neuron and its strongest partners, the ROI
+    hierarchy, a type-to-type subgraph, neurons in an ROI, synapses of a neuron
+    in an ROI) as a favorites zip for the dataset and the connectome style
+    (GraSS) beside it, and says how to load both.
+    """
+    from .browser import browser_style, browser_url, write_favorites
+    from .identifiers import DatasetName
+    from .neo4j_server import load_settings, status
+    from .neo4j_server.settings import read_connection
+
+    name = DatasetName.parse(dataset)
+    settings = load_settings(instance)
+    if favorites is None:
+        safe = str(name).replace(":", "-")
+        favorites = settings.root / "import" / f"{safe}-favorites.zip"
+    path = write_favorites(name, favorites)
+    style = path.parent / "connectograph-style.grass"
+    style.write_text(browser_style())
+    url = browser_url(settings.http_port, settings.bolt_port)
+    conn = read_connection(settings) or {}
+    running = status(instance).running
+    click.echo(f"Neo4j Browser: {url}" + ("" if running else
+               f"   (server not running: connectograph neo4j start --instance {instance})"))
+    password = conn.get("password", "?") if show_password else (
+        f"in {settings.connection_file} (or use --show-password)")
+    click.echo(f"  log in as neo4j; password {password}")
+    click.echo(f"  starter queries for {name}: {path}")
+    click.echo("    drag the zip onto Browser's Favorites pane (star icon) to import them")
+    click.echo(f"  connectome style: {style}")
+    click.echo("    drag it onto the Browser window (or type :style and paste its contents)")
+    if open_browser:
+        import webbrowser
+        webbrowser.open(url)
+
+
+# --- the neuPrintHTTP-compatible service ---------------------------------------------------
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback only unless you change it).")
+@click.option("--port", default=11000, show_default=True, type=int)
+@click.option("--timeout", default=60.0, show_default=True, type=float,
+              help="Seconds a query may run.")
+@click.option("--max-rows", default=1_000_000, show_default=True, type=int,
+              help="Rows a query may return.")
+@click.option("--meshes", multiple=True, metavar="NAME:TAG=DIR",
+              help="Folder of a dataset's <roi>.obj meshes (default: from its recipe).")
+@click.option("--certfile", type=click.Path(dir_okay=False, exists=True),
+              help="TLS certificate (default: a self-signed one made on first use).")
+@click.option("--keyfile", type=click.Path(dir_okay=False, exists=True),
+              help="TLS private key for --certfile.")
+@_friendly_errors
+def serve_command(host, port, timeout, max_rows, meshes, certfile, keyfile) -> None:
+    """Serve the database read-only to neuPrint tools (neuPrintHTTP's API, https).
+
+    \b
+    Every request needs a token: connectograph token create NAME.
+    neuprint-python:  Client('https://localhost:11000', dataset='hemibrain-mb:v1.2.1',
+                             token=TOKEN, verify=CERT)   (CERT is printed at start)
+    """
+    from pathlib import Path
+
+    from .service import Limits, ServiceConfig, serve
+    from .service.tokens import TokenStore
+
+    mesh_dirs = {}
+    for item in meshes:
+        name, sep, folder = item.partition("=")
+        if not sep or not Path(folder).is_dir():
+            raise click.BadParameter(f"{item!r}: expected NAME:TAG=DIR with an existing DIR",
+                                     param_hint="--meshes")
+        mesh_dirs[name] = Path(folder)
+    store = TokenStore()
+    if not store.list():
+        click.secho("No tokens yet: every request will be refused. Create one with "
+                    "'connectograph token create NAME'.", fg="yellow", err=True)
+    config = ServiceConfig(limits=Limits(timeout=timeout, max_rows=max_rows), tokens=store,
+                           mesh_dirs=mesh_dirs)
+    serve(config, host=host, port=port, certfile=certfile, keyfile=keyfile, echo=click.echo)
+
+
+@main.group("token")
+def token_group() -> None:
+    """Bearer tokens for `connectograph serve` (stored hashed in the connectograph home)."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@_friendly_errors
+def token_create(name) -> None:
+    """Make a token named NAME and print it (it is shown only once)."""
+    from .service.tokens import TokenStore
+    token, info = TokenStore().create(name)
+    click.echo(token)
+    click.echo(f"(id {info.id}; stored hashed, this is the only time it is shown)", err=True)
+
+
+@token_group.command("list")
+@_friendly_errors
+def token_list() -> None:
+    """List tokens (id, name, creation time; never the tokens themselves)."""
+    from .service.tokens import TokenStore
+    tokens = TokenStore().list()
+    if not tokens:
+        click.echo("No tokens. Create one with: connectograph token create NAME")
+    for t in tokens:
+        click.echo(f"{t.id}  {t.created}  {t.name}")
+
+
+@token_group.command("revoke")
+@click.argument("id_or_name")
+@_friendly_errors
+def token_revoke(id_or_name) -> None:
+    """Revoke the token(s) with this id or name; a running service refuses them at once."""
+    from .service.tokens import TokenStore
+    for t in TokenStore().revoke(id_or_name):
+        click.echo(f"revoked {t.id} ({t.name})")
+
+
+# --- benchmarks ----------------------------------------------------------------------------
+
+from .bench.cli import bench_command  # noqa: E402
+
+main.add_command(bench_command)
+
+
 if __name__ == "__main__":
     main()
