@@ -149,6 +149,34 @@ def test_segment_count(client, bundle_dir, loaded):
     assert loaded.counts["Segment nodes"] == len(ids)
 
 
+def test_every_segment_has_a_roi_info(client, bundle_dir):
+    """neuPrint stores roiInfo on every Segment ("{}" when nothing is known)."""
+    rows = client.read(
+        f"MATCH (n:{client.dataset.label('Segment')}) "
+        "RETURN count(n) AS n, count(n.roiInfo) AS with_info, "
+        "sum(CASE WHEN n.roiInfo = '{}' THEN 1 ELSE 0 END) AS empty")[0]
+    assert rows["with_info"] == rows["n"]
+    # Bodies listed only by the Schlegel et al. table (which has no roiInfo)
+    # and in no connection or synapse table have nothing to count: "{}".
+    exports = bundle_dir / "neuprint-exports"
+    known = set()
+    for path in exports.glob("*.csv"):
+        table = pd.read_csv(path, usecols=lambda c: c in ("bodyId", "bodyId_pre", "bodyId_post"))
+        for column in table.columns:
+            known |= set(table[column])
+    for path in (bundle_dir / "synapses" / "kc-5813078552").glob("*.csv"):
+        table = pd.read_csv(path, usecols=["upstream_bodyId", "downstream_bodyId"])
+        known |= set(table["upstream_bodyId"]) | set(table["downstream_bodyId"])
+    known |= {int(p.stem) for p in (bundle_dir / "synapses" / "da1-pn").glob("*.csv")}
+    meta = pd.read_csv(bundle_dir / "neurons" / "Supplemental_file5_hemibrain_meta.csv")
+    bare = sorted(set(meta["bodyId"]) - known)
+    assert len(bare) > 1000
+    found = client.read(f"MATCH (n:{client.dataset.label('Segment')}) WHERE n.bodyId IN $b "
+                        "RETURN n.roiInfo AS info", {"b": bare})
+    assert len(found) == len(bare) and {r["info"] for r in found} == {"{}"}
+    assert rows["empty"] >= len(bare)
+
+
 def test_connectsto_count(client, bundle_dir, loaded):
     pairs = set()
     for _, df in conn_tables(bundle_dir):

@@ -23,7 +23,7 @@ from ..errors import ValidationError
 from ..skeletons.storage import skeleton_properties
 from .model import (body_properties, complete_bodies, connections_from_roi_weights,
                     hierarchy_children, is_neuron, neuron_property_types, roi_memberships,
-                    roi_totals)
+                    roi_totals, with_empty_roi_info)
 from .recipe import Recipe, check_recipe, load_recipe
 from .synapse_model import fill_bodies, merge_connections
 from .synapse_stage import prepare_synapses, write_synapse_graph
@@ -236,6 +236,7 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
             base = pd.concat([base, pd.DataFrame({"bodyId": extra}, index=extra)])
         neurons, n_added = complete_bodies(base, roi_conns)
         neurons = fill_bodies(neurons, syn.totals, syn.roi_info, tables.conflicts)
+        neurons = with_empty_roi_info(neurons)
         unknown = sorted(set(tables.skeletons) - set(neurons.index))
         if unknown:
             raise ValidationError(

@@ -109,6 +109,21 @@ def complete_bodies(neurons: pd.DataFrame, roi_conns: pd.DataFrame) -> tuple[pd.
     return neurons, len(missing)
 
 
+def with_empty_roi_info(neurons: pd.DataFrame) -> pd.DataFrame:
+    """Give bodies with no known ``roiInfo`` an empty one, ``"{}"``.
+
+    neuPrint stores ``roiInfo`` on every Segment (``"{}"`` when nothing is
+    known), and neuprint-python parses it for every matched body, so a missing
+    value would break its ``fetch_neurons``. ``roiInfoSource`` stays null for
+    these bodies.
+    """
+    neurons = neurons.copy()
+    if "roiInfo" not in neurons.columns:
+        neurons["roiInfo"] = None
+    neurons["roiInfo"] = neurons["roiInfo"].astype(object).where(neurons["roiInfo"].notna(), "{}")
+    return neurons
+
+
 def is_neuron(neurons: pd.DataFrame, rule: NeuronRule) -> pd.Series:
     """Which bodies get the ``:Neuron`` label (neuPrint's rule; see module docstring)."""
     flag = pd.Series(False, index=neurons.index)
