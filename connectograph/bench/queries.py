@@ -87,8 +87,11 @@ class QueryCase:
 
 def _cases() -> list[QueryCase]:
     from ..criteria import NeuronCriteria as NC
-    from ..fetch import (fetch_adjacencies, fetch_custom, fetch_neurons, fetch_roi_hierarchy,
-                         fetch_skeleton)
+    from ..fetch import (fetch_adjacencies, fetch_common_connectivity, fetch_custom,
+                         fetch_neurons, fetch_output_completeness, fetch_roi_completeness,
+                         fetch_roi_connectivity, fetch_roi_hierarchy, fetch_shortest_paths,
+                         fetch_simple_connections, fetch_skeleton)
+    from ..fetch.completeness import NEUPRINT_COMPLETE_STATUSES
 
     def neurons_type(c, p):
         return len(fetch_neurons(NC(type=p["type"]), client=c)[0])
@@ -137,7 +140,62 @@ def _cases() -> list[QueryCase]:
         row = bare_frame(d, baseline_cypher("skeleton", ds), {"body": p["body"]}).iloc[0]
         return len(pd.DataFrame({k: row[k] for k in ("rowId", "x", "y", "z", "radius", "link")}))
 
+    def simple(c, p):
+        return len(fetch_simple_connections(NC(type=p["type"]), None, client=c))
+
+    def simple_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("simple_connections_from_type", ds),
+                              {"type": p["type"]}))
+
+    def common(c, p):
+        return len(fetch_common_connectivity(NC(type=p["type"]), "upstream", client=c))
+
+    def common_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("common_inputs_of_type", ds),
+                              {"type": p["type"]}))
+
+    def paths(c, p):
+        return len(fetch_shortest_paths(p["path_src"], p["path_dest"], timeout=None, client=c))
+
+    def paths_bare(d, ds, p):
+        df = bare_frame(d, baseline_cypher("shortest_paths", ds),
+                        {"src": p["path_src"], "dest": p["path_dest"]})
+        return int(sum(len(path) for path in df["path"]))
+
+    def roi_completeness(c, p):
+        return len(fetch_roi_completeness(client=c))
+
+    def roi_completeness_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("roi_completeness", ds),
+                              {"statuses": list(NEUPRINT_COMPLETE_STATUSES)}))
+
+    def roi_connectivity(c, p):
+        return len(fetch_roi_connectivity(client=c))
+
+    def roi_connectivity_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("roi_connectivity", ds),
+                              {"rois": p["primary_rois"]}))
+
+    def output_completeness(c, p):
+        return len(fetch_output_completeness(NC(type=p["type"]), client=c))
+
+    def output_completeness_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("output_completeness_of_type", ds),
+                              {"type": p["type"]}))
+
     return [
+        QueryCase("fetch_simple_connections(type, any)", "fetch_simple_connections", simple,
+                  simple_bare, ("type",)),
+        QueryCase("fetch_common_connectivity(type, upstream)", "fetch_common_connectivity",
+                  common, common_bare, ("type",)),
+        QueryCase("fetch_shortest_paths(2 hops)", "fetch_shortest_paths", paths, paths_bare,
+                  ("path_src", "path_dest")),
+        QueryCase("fetch_roi_completeness()", "fetch_roi_completeness", roi_completeness,
+                  roi_completeness_bare),
+        QueryCase("fetch_roi_connectivity()", "fetch_roi_connectivity", roi_connectivity,
+                  roi_connectivity_bare, ("primary_rois",)),
+        QueryCase("fetch_output_completeness(type)", "fetch_output_completeness",
+                  output_completeness, output_completeness_bare, ("type",)),
         QueryCase("fetch_neurons(type)", "fetch_neurons", neurons_type, neurons_type_bare,
                   ("type",)),
         QueryCase("fetch_neurons(inputRois)", "fetch_neurons", neurons_roi, neurons_roi_bare,
@@ -176,6 +234,15 @@ def pick_parameters(driver: neo4j.Driver, dataset: str) -> dict[str, Any]:
         if not df.empty:
             params[key] = df.iloc[0][column].item() if hasattr(df.iloc[0][column], "item") \
                 else df.iloc[0][column]
+    if "type" in params:
+        df = bare_frame(driver, baseline_cypher("params_path_pair", dataset),
+                        {"type": params["type"]})
+        if not df.empty:
+            params["path_src"], params["path_dest"] = (int(df.iloc[0]["src"]),
+                                                       int(df.iloc[0]["dest"]))
+    meta = bare_frame(driver, baseline_cypher("roi_hierarchy", dataset), {})
+    if not meta.empty and meta.iloc[0]["primaryRois"]:
+        params["primary_rois"] = sorted(meta.iloc[0]["primaryRois"])
     return params
 
 

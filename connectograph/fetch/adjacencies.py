@@ -46,10 +46,15 @@ def roi_connections_frame(connections: pd.DataFrame, primary_rois: list[str],
     """
     primary = set(primary_rois)
     pre, post, roi, weight = [], [], [], []
-    for a, b, w, info in connections[["bodyId_pre", "bodyId_post", "weight",
-                                      "roiInfo"]].itertuples(index=False, name=None):
+    frame = connections[["bodyId_pre", "bodyId_post", "weight", "roiInfo"]]
+    infos = frame["roiInfo"].tolist()
+    # One json.loads for all the strings (a JSON array) instead of one per row.
+    texts = [t for t in infos if t]
+    parsed = iter(json.loads("[" + ",".join(texts) + "]") if texts else [])
+    for a, b, w, info in zip(frame["bodyId_pre"].tolist(), frame["bodyId_post"].tolist(),
+                             frame["weight"].tolist(), infos):
         counted = 0
-        for name, counts in (json.loads(info) if info else {}).items():
+        for name, counts in (next(parsed) if info else {}).items():
             n = int(counts.get("post", 0))
             is_primary = name in primary
             if n and (is_primary or include_nonprimary):
@@ -113,6 +118,18 @@ def fetch_connections(src: NeuronCriteria, tgt: NeuronCriteria, *, min_weight: i
     ``bodyId_pre, bodyId_post``. Split into batches of at most ``batch_size``
     bodies of one side (see :func:`batch_plan`); the result does not depend
     on the batching."""
+    return _connections_and_bodies(src, tgt, min_weight=min_weight,
+                                   with_roi_info=with_roi_info, batch_size=batch_size,
+                                   properties=None, client=client)[0]
+
+
+def _connections_and_bodies(src: NeuronCriteria, tgt: NeuronCriteria, *, min_weight: int,
+                            with_roi_info: bool, batch_size: int | None,
+                            properties: list[str] | None,
+                            client: Client) -> tuple[pd.DataFrame, dict]:
+    """:func:`fetch_connections`, and with ``properties`` also those
+    properties of both ends from the same query (saving the round trip of
+    :func:`fetch_body_properties`): ``{bodyId: [bodyId, *values]}``."""
     ds = client.dataset
     side, bodies = batch_plan(src, tgt, batch_size, client=client)
     params = Parameters()
@@ -122,8 +139,12 @@ def fetch_connections(src: NeuronCriteria, tgt: NeuronCriteria, *, min_weight: i
     cypher = (f"MATCH {src.match(ds, 'a')}-[e:ConnectsTo]->{tgt.match(ds, 'b')}\n"
               f"WHERE ({where_a}) AND ({where_b}) AND e.weight >= $min_weight{batch_cond}\n"
               "RETURN a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight"
-              + (", e.roiInfo AS roiInfo" if with_roi_info else ""))
+              + (", e.roiInfo AS roiInfo" if with_roi_info else "")
+              + "".join(f", a[$props[{i}]] AS __pre_{i}, b[$props[{i}]] AS __post_{i}"
+                        for i in range(len(properties or ()))))
     all_params["min_weight"] = int(min_weight)
+    if properties is not None:
+        all_params["props"] = list(properties)
     columns = TOTAL_CONN_COLUMNS + (["roiInfo"] if with_roi_info else [])
     if side is None:
         frames = [client.read_frame(cypher, all_params)]
@@ -131,12 +152,22 @@ def fetch_connections(src: NeuronCriteria, tgt: NeuronCriteria, *, min_weight: i
         frames = [client.read_frame(cypher, {**all_params, "batch": bodies[i:i + batch_size]})
                   for i in range(0, len(bodies), batch_size)]
     frames = [f for f in frames if len(f)]
+    bodies_props: dict = {}
+    if properties is not None:
+        n = len(properties)
+        for f in frames:
+            for side in ("pre", "post"):
+                cols = [f[f"bodyId_{side}"].tolist()] + [f[f"__{side}_{i}"].tolist()
+                                                         for i in range(n)]
+                for row in zip(*cols):
+                    bodies_props.setdefault(row[0], row)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c != "roiInfo" else object)
-                             for c in columns})
+                             for c in columns}), bodies_props
     out = pd.concat(frames, ignore_index=True)
     out = out.astype({"bodyId_pre": "int64", "bodyId_post": "int64", "weight": "int64"})
-    return out.sort_values(["bodyId_pre", "bodyId_post"], ignore_index=True)[columns]
+    return (out.sort_values(["bodyId_pre", "bodyId_post"], ignore_index=True)[columns],
+            bodies_props)
 
 
 def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None = None,
@@ -237,9 +268,10 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
     min_roi_weight = max(int(min_roi_weight), 1)
     min_total_weight = max(int(min_total_weight), min_roi_weight)
 
-    connections = fetch_connections(src, tgt, min_weight=min_total_weight,
-                                    with_roi_info=not omit_rois, batch_size=batch_size,
-                                    client=client)
+    properties = [p for p in properties if p != "bodyId"]
+    connections, known = _connections_and_bodies(
+        src, tgt, min_weight=min_total_weight, with_roi_info=not omit_rois,
+        batch_size=batch_size, properties=properties, client=client)
     if omit_rois:
         conn = connections[TOTAL_CONN_COLUMNS]
     else:
@@ -257,7 +289,10 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
                                 ascending=[True, True, False], ignore_index=True)
         conn = conn[ROI_CONN_COLUMNS]
     bodies = sorted(set(conn["bodyId_pre"]) | set(conn["bodyId_post"]))
-    neurons_df = fetch_body_properties(bodies, list(properties), client=client)
+    neurons_df = pd.DataFrame([known[b] for b in bodies], columns=["bodyId", *properties])
+    if neurons_df.empty:
+        neurons_df = pd.DataFrame(columns=["bodyId", *properties])
+    neurons_df = neurons_df.astype({"bodyId": "int64"})
     if export_dir:
         os.makedirs(export_dir, exist_ok=True)
         neurons_df.to_csv(os.path.join(export_dir, "neurons.csv"), index=False)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria
 from ..errors import QueryResultError
-from ..identifiers import escape_name
+from ..identifiers import escape_name, property_access
 from ._dataset import checked_criteria, dataset_info
 
 #: Column order of ``neuron_df`` (neuprint-python's core neuron columns);
@@ -38,13 +39,50 @@ def neuron_frame(records: list[dict], all_rois: list[str]) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
                                      if c not in ("inputRois", "outputRois")])
-    df = df[[c for c in df.columns if c not in rois]]
+    return _order_neuron_columns(df[[c for c in df.columns if c not in rois]])
+
+
+def _order_neuron_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Points as ``[x, y, z]`` lists; core columns first, others alphabetical."""
     for col in df.columns:
-        if df[col].map(lambda v: hasattr(v, "srid")).any():
+        if df[col].dtype == object and any(hasattr(v, "srid") for v in df[col]):
             df[col] = df[col].map(_point_to_list)
     core = [c for c in CORE_NEURON_COLUMNS if c in df.columns]
     extra = sorted(c for c in df.columns if c not in core)
     return df[core + extra]
+
+
+def neuron_columns_frame(keys: list[str], values: list[list], *, extra_key: str | None = None,
+                         drop_empty: bool = True) -> pd.DataFrame:
+    """Columnar query result (one returned field per property) → the frame
+    :func:`neuron_frame` makes from property maps.
+
+    With ``drop_empty`` (results standing for ``properties(n)`` maps) absent
+    properties become NaN, as ``DataFrame.from_records`` makes them from maps
+    without the key, and a property absent on every row is dropped; without it
+    (map projections, which keep null keys) nulls stay None. ``extra_key`` names a
+    returned field holding ``[[key, value], ...]`` of further properties.
+    """
+    columns: dict[str, list] = {}
+    if values:
+        for key, col in zip(keys, zip(*values)):
+            if key == extra_key:
+                continue
+            if not drop_empty:
+                columns[key] = list(col)
+            elif any(v is not None for v in col):
+                columns[key] = [np.nan if v is None else v for v in col]
+        if extra_key is not None:
+            extras = values and [row[keys.index(extra_key)] for row in values]
+            if any(extras):
+                n = len(values)
+                for i, pairs in enumerate(extras):
+                    for k, v in pairs or ():
+                        columns.setdefault(k, [np.nan] * n)[i] = v
+    if not values or not columns:
+        return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
+                                     if c not in ("inputRois", "outputRois")])
+    return _order_neuron_columns(pd.DataFrame(columns))
 
 
 def roi_counts_frame(neuron_df: pd.DataFrame, primary_rois: list[str]) -> pd.DataFrame:
@@ -60,10 +98,18 @@ def roi_counts_frame(neuron_df: pd.DataFrame, primary_rois: list[str]) -> pd.Dat
     """
     countcols = [c for c in ROI_COUNT_COLUMNS if c in neuron_df.columns]
     fullcols = ["bodyId", "roi", *countcols]
-    rows = [{"bodyId": body, "roi": roi, **counts}
-            for body, info in zip(neuron_df["bodyId"], neuron_df["roiInfo"])
-            for roi, counts in (info or {}).items()]
-    counts = pd.DataFrame(rows, columns=fullcols)
+    bodies, rois, infos = [], [], []
+    for body, info in zip(neuron_df["bodyId"], neuron_df["roiInfo"]):
+        for roi, counts in (info or {}).items():
+            bodies.append(body)
+            rois.append(roi)
+            infos.append(counts)
+    data = {"bodyId": bodies, "roi": rois}
+    for c in countcols:
+        data[c] = [d.get(c) for d in infos]
+    counts = pd.DataFrame(data, columns=fullcols)
+    if counts.empty:
+        counts = pd.DataFrame(columns=fullcols)
     counts[countcols] = counts[countcols].fillna(0).astype("int64")
     primary = counts[counts["roi"].isin(primary_rois)]
     sums = primary.groupby("bodyId")[countcols].sum().reindex(neuron_df["bodyId"]).fillna(0)
@@ -122,18 +168,32 @@ def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | N
     nc = checked_criteria(criteria, client)
     info = dataset_info(client)
     where, params = nc.where(client.dataset, "n")
-    keys = None
+    rois = set(info.all_rois)
     if returned_columns:
         keys = list(dict.fromkeys(["bodyId", *returned_columns,
                                    *([] if omit_rois else ["roiInfo"])]))
-        projection = ", ".join("." + escape_name(k) for k in keys)
-        ret = f"RETURN n {{{projection}}} AS n"
+        extra = None
+        query_keys = [k for k in keys if k not in rois]  # ROI flags are never columns
     else:
-        ret = "RETURN properties(n) AS n"
-    cypher = f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\n{ret}\nORDER BY n.bodyId"
-    records = [r["n"] for r in client.read(cypher, params)]
-    return neuron_tables(records, info.all_rois, info.primary_rois, keys=keys,
-                         omit_rois=omit_rois)
+        # One returned field per known property (columnar results decode
+        # faster than maps and skip the ROI flags), plus any property the
+        # Meta does not list, as [key, value] pairs.
+        keys = ["bodyId", *sorted(k for k in info.neuron_properties
+                                  if k != "bodyId" and k not in rois)]
+        extra = "__other_properties"
+        params["__known_properties"] = [*keys, *info.all_rois]
+        query_keys = keys
+    fields = ", ".join(f"{property_access('n', k)} AS {escape_name(k)}" for k in query_keys)
+    if extra:
+        fields += (f", [k IN keys(n) WHERE NOT k IN $__known_properties | [k, n[k]]] "
+                   f"AS {extra}")
+    cypher = (f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\nRETURN {fields}\n"
+              "ORDER BY n.bodyId")
+    names, values = client.read_values(cypher, params)
+    neuron_df = neuron_columns_frame(names, values, extra_key=extra,
+                                     drop_empty=not returned_columns)
+    return _neuron_tables(neuron_df, info.primary_rois,
+                          keys=keys if returned_columns else None, omit_rois=omit_rois)
 
 
 def neuron_tables(records: list, all_rois: list[str], primary_rois: list[str], *,
@@ -142,6 +202,22 @@ def neuron_tables(records: list, all_rois: list[str], primary_rois: list[str], *
     """Body property maps (dicts or driver nodes) → ``(neuron_df, roi_counts_df)``
     as :func:`fetch_neurons` returns them (``keys``: keep only these columns)."""
     neuron_df = neuron_frame([dict(r) for r in records], all_rois)
+    return _neuron_tables(neuron_df, primary_rois, keys=keys, omit_rois=omit_rois)
+
+
+def _parse_roi_info(values) -> list[dict]:
+    """roiInfo values (JSON strings, dicts, missing) → dicts, parsing all the
+    strings with one ``json.loads`` call."""
+    values = list(values)
+    strings = [v for v in values if isinstance(v, str)]
+    parsed = iter(json.loads("[" + ",".join(strings) + "]") if strings else [])
+    return [next(parsed) if isinstance(v, str) else (v if isinstance(v, dict) else {})
+            for v in values]
+
+
+def _neuron_tables(neuron_df: pd.DataFrame, primary_rois: list[str], *,
+                   keys: list[str] | None = None,
+                   omit_rois: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     if keys is not None:
         neuron_df = neuron_df.reindex(columns=keys)
     if omit_rois or neuron_df.empty:
@@ -150,12 +226,10 @@ def neuron_tables(records: list, all_rois: list[str], primary_rois: list[str], *
         return neuron_df, pd.DataFrame(columns=["bodyId", "roi", "pre", "post"])
     if "roiInfo" not in neuron_df.columns:
         neuron_df["roiInfo"] = None
-    neuron_df["roiInfo"] = neuron_df["roiInfo"].map(
-        lambda s: json.loads(s) if isinstance(s, str) else (s if isinstance(s, dict) else {}))
-    neuron_df["inputRois"] = neuron_df["roiInfo"].map(
-        lambda d: sorted(k for k, v in d.items() if v.get("post")))
-    neuron_df["outputRois"] = neuron_df["roiInfo"].map(
-        lambda d: sorted(k for k, v in d.items() if v.get("pre")))
+    infos = _parse_roi_info(neuron_df["roiInfo"])
+    neuron_df["roiInfo"] = infos
+    neuron_df["inputRois"] = [sorted(k for k, v in d.items() if v.get("post")) for d in infos]
+    neuron_df["outputRois"] = [sorted(k for k, v in d.items() if v.get("pre")) for d in infos]
     return neuron_df, roi_counts_frame(neuron_df, primary_rois)
 
 
