@@ -21,37 +21,15 @@ META = "`hemibrain-mb:v1.2.1_Meta`"
 #: Every distinct query neuprint-python 0.6.4 sent to the service for
 #: fetch_neurons (with ROI, status and cropped criteria, and by bodyId),
 #: fetch_simple_connections, fetch_adjacencies (both batching directions),
-#: fetch_roi_hierarchy / fetch_meta, fetch_primary_rois and
-#: fetch_synapse_nt_keys; recorded from the service's query log.
+#: fetch_roi_hierarchy / fetch_meta, fetch_primary_rois,
+#: fetch_synapse_nt_keys, fetch_synapses (with type, ROI and confidence
+#: criteria) and fetch_synapse_connections (source or target a bodyId, with
+#: an ROI); recorded from the service's query log.
 RECORDED = json.loads((Path(__file__).with_name("neuprint_python_queries.json")).read_text())
 
-#: Queries of neuprint-python functions the bundle cannot serve yet (synapses),
-#: written as its source builds them (queries/synapses.py, queries/connectivity.py).
+#: Queries of neuprint-python functions not in RECORDED, written as its source
+#: builds them (queries/general.py, queries/paths.py).
 WRITTEN = [
-    # fetch_synapses
-    """
-    MATCH (n:Neuron)
-    WHERE n.bodyId in [5813078552]
-    MATCH (n)-[:Contains]->(ss:SynapseSet),
-          (ss)-[:Contains]->(s:Synapse)
-    // De-duplicate 's' because 'pre' synapses can appear in more than one SynapseSet
-    WITH DISTINCT n, s
-    WHERE (s.type = 'pre') AND (s.`CA(R)`) AND (s.confidence >= 0.5)
-    RETURN n.bodyId as bodyId, s.type as type, s.confidence as confidence,
-           s.location.x as x, s.location.y as y, s.location.z as z,
-           apoc.map.removeKeys(s, ['location', 'confidence', 'type']) as syn_info
-    """,
-    # fetch_synapse_connections
-    """
-    MATCH (n:Neuron),
-          (m:Segment),
-          (n)-[:Contains]->(nss:SynapseSet)-[:ConnectsTo]->(mss:SynapseSet)<-[:Contains]-(m),
-          (nss)-[:Contains]->(ns:Synapse)-[:SynapsesTo]->(ms:Synapse)<-[:Contains]-(mss)
-    WHERE n.type = 'DA1_lPN' AND NOT exists(m.status)
-    RETURN n.bodyId as bodyId_pre, m.bodyId as bodyId_post,
-           ns.location.x as ux, ms.location.x as dx,
-           apoc.map.removeKeys(ns, ['location', 'confidence', 'type']) as info_pre
-    """,
     # fetch_meta (also used by fetch_roi_hierarchy)
     """MATCH (m:Meta)
     WITH m as m, apoc.convert.fromJsonMap(m.roiInfo) as roiInfo
@@ -111,6 +89,24 @@ def test_fetch_neurons_query_in_detail():
     assert "(NOT n.cropped OR NOT (n.cropped IS NOT NULL))" in out
     assert "AND (n.`aL(R)`)" in out                   # ROI property untouched
     assert "// -- Basic conditions for segment 'n' --" in out   # comments untouched
+
+
+def test_synapse_queries_in_detail():
+    """fetch_synapses / fetch_synapse_connections: every node of the SynapseSet
+    walk is scoped, relationship types and apoc.map.removeKeys stay as sent."""
+    q = next(c for c in RECORDED if "SynapsesTo" in c and "(ms.`CA(R)`)" in c)
+    out = rewrite_query(q, DS).cypher
+    for label in ("Neuron", "Segment", "SynapseSet", "Synapse"):
+        assert f":`hemibrain-mb:v1.2.1_{label}`" in out
+    assert "(n)-[:Contains]->(nss:`hemibrain-mb:v1.2.1_SynapseSet`)-[:ConnectsTo]->" in out
+    assert "-[:SynapsesTo]->(ms:`hemibrain-mb:v1.2.1_Synapse`)<-[:Contains]-(mss)" in out
+    assert "apoc.map.removeKeys(ns, ['location', 'confidence', 'type']) as info_pre" in out
+    assert "WHERE (ms.`CA(R)`) AND (ms.type = 'post')" in out
+    q = next(c for c in RECORDED if "(ss)-[:Contains]->(s:Synapse)" in c
+             and "s.confidence > 0.9" in c)
+    out = rewrite_query(q, DS).cypher
+    assert "(ss)-[:Contains]->(s:`hemibrain-mb:v1.2.1_Synapse`)" in out
+    assert "WHERE (s.`CA(R)` OR s.`PED(R)`) AND (s.confidence > 0.9)" in out
 
 
 def test_timeboxed_inner_query_is_scoped_and_still_a_valid_string():
