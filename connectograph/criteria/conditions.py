@@ -16,7 +16,9 @@ instead of concatenating strings. The tree guarantees three things:
   (an unparenthesised ``OR``); this tree cannot.
 
 Only Neo4j 5 syntax is produced: ``x IS NULL`` / ``x IS NOT NULL`` (never the
-removed ``exists(n.prop)``) and ``EXISTS { MATCH ... }`` subqueries.
+removed ``exists(n.prop)``), ``EXISTS { MATCH ... }`` subqueries, and
+``elementId(n) IN COLLECT { MATCH ... }`` (:class:`ElementIdInCollect`), the
+form the planner can start a query from.
 
 Examples
 --------
@@ -48,7 +50,7 @@ __all__ = [
     "Parameters", "Condition",
     "Equals", "NotEquals", "GreaterEq", "Greater", "LessEq", "Less",
     "In", "PropertyIsNull", "PropertyIsNotNull", "RegexMatch", "BoolProperty",
-    "Exists", "And", "Or", "Not", "TRUE", "FALSE", "render_conjunct",
+    "Exists", "ElementIdInCollect", "And", "Or", "Not", "TRUE", "FALSE", "render_conjunct",
 ]
 
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -347,6 +349,67 @@ class Exists(Condition):
         if inner == "true":
             return f"EXISTS {{ MATCH {pattern} }}"
         return f"EXISTS {{ MATCH {pattern} WHERE {inner} }}"
+
+
+@dataclass(frozen=True)
+class ElementIdInCollect(Condition):
+    """The node is one of those reached from a start node: an uncorrelated
+    ``COLLECT`` subquery the planner can use as a seek.
+
+    Renders ``elementId(var) IN COLLECT { MATCH
+    (target_var:`target_label`)<-[rel_var:`rel_type`]-(body_var) WHERE <where>
+    RETURN DISTINCT elementId(body_var) }`` (arrow reversed when
+    ``direction="in"``; ``direction`` is seen from ``var``, as in :class:`Exists`).
+    The subquery does not mention ``var``, so Neo4j 5 plans it once, before
+    ``var`` is bound, and finds ``var`` with ``NodeByElementIdSeek``: the query
+    starts at ``target_var`` (e.g. an ROI found by its unique name) instead of
+    scanning every node of ``var``'s label and testing :class:`Exists` on each.
+
+    Same truth value as the matching :class:`Exists`, but use it only for the
+    variable the query starts from, and at most once per query: when the
+    planner cannot turn it into the seek (a second such condition, or one
+    inside a path predicate) the whole subquery is re-run for every row.
+
+    Parameters
+    ----------
+    var, rel_type, rel_var, target_var, target_label, where, direction
+        As in :class:`Exists`.
+    body_var : str
+        Variable of the subquery's own copy of the node (must not be ``var``).
+    """
+    var: str
+    rel_type: str
+    rel_var: str
+    target_var: str
+    target_label: str
+    body_var: str
+    where: Condition = field(default_factory=lambda: And())
+    direction: str = "out"
+
+    def __post_init__(self) -> None:
+        for v in (self.var, self.rel_var, self.target_var, self.body_var):
+            check_variable(v)
+        if self.body_var == self.var:
+            raise CriteriaError("body_var must differ from var (the subquery must not "
+                                "refer to the outer variable)")
+        escape_name(self.rel_type)
+        escape_name(self.target_label)
+        if self.direction not in ("out", "in"):
+            raise CriteriaError(f"direction must be 'out' or 'in', not {self.direction!r}")
+        if not isinstance(self.where, Condition):
+            raise CriteriaError(f"where must be a Condition, got {self.where!r}")
+
+    def _render(self, params: Parameters) -> str:
+        rel = f"[{self.rel_var}:{escape_name(self.rel_type)}]"
+        target = f"({self.target_var}:{escape_name(self.target_label)})"
+        if self.direction == "out":
+            pattern = f"{target}<-{rel}-({self.body_var})"
+        else:
+            pattern = f"{target}-{rel}->({self.body_var})"
+        inner = self.where._render(params)
+        where = "" if inner == "true" else f" WHERE {inner}"
+        return (f"elementId({self.var}) IN COLLECT {{ MATCH {pattern}{where} "
+                f"RETURN DISTINCT elementId({self.body_var}) }}")
 
 
 # --- compound nodes -----------------------------------------------------------

@@ -82,18 +82,31 @@ def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
     params = Parameters()
     where_n, _ = up.where(ds, "n", params)
     where_m, all_params = down.where(ds, "m", params)
-    # Property names travel as parameters (n[$props[i]]); only the column
-    # aliases are spliced, escaped.
-    props_ret = "".join(f", n[$props[{i}]] AS {escape_name(p + '_pre')}"
-                        f", m[$props[{i}]] AS {escape_name(p + '_post')}"
-                        for i, p in enumerate(properties))
+    props_ret = _props_return(properties, "n", "m")
     cypher = (f"MATCH {up.match(ds, 'n')}-[e:ConnectsTo]->{down.match(ds, 'm')}\n"
               f"WHERE ({where_n}) AND ({where_m}) AND e.weight >= $min_weight\n"
               "RETURN n.bodyId AS bodyId_pre, m.bodyId AS bodyId_post, e.weight AS weight"
               f"{props_ret}, e.roiInfo AS conn_roiInfo\n"
               "ORDER BY weight DESC, bodyId_pre, bodyId_post")
     all_params.update(min_weight=int(min_weight), props=properties)
-    df = client.read_frame(cypher, all_params)
+    df = _connection_frame(client.read_frame(cypher, all_params), properties)
+    if rois and not df.empty:
+        wanted = set(rois)
+        df = df[df["conn_roiInfo"].map(lambda d: not wanted.isdisjoint(d))]
+    return df.reset_index(drop=True)
+
+
+def _props_return(properties: list[str], pre: str, post: str) -> str:
+    """``, pre[$props[i]] AS `<p>_pre`, post[$props[i]] AS `<p>_post``` for each
+    property: property names travel as parameters, only the aliases are spliced
+    (escaped)."""
+    return "".join(f", {pre}[$props[{i}]] AS {escape_name(p + '_pre')}"
+                   f", {post}[$props[{i}]] AS {escape_name(p + '_post')}"
+                   for i, p in enumerate(properties))
+
+
+def _connection_frame(df: pd.DataFrame, properties: list[str]) -> pd.DataFrame:
+    """Name, type and parse the rows of a simple-connections query."""
     columns = simple_connection_columns(properties)
     if df.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("bodyId_pre", "bodyId_post",
@@ -104,11 +117,7 @@ def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
     if "roiInfo" in properties:
         for col in ("roiInfo_pre", "roiInfo_post"):
             df[col] = df[col].map(lambda s: json.loads(s) if isinstance(s, str) else s)
-    if rois:
-        wanted = set(rois)
-        df = df[df["conn_roiInfo"].map(lambda d: not wanted.isdisjoint(d))]
-    df = df.astype({"bodyId_pre": "int64", "bodyId_post": "int64", "weight": "int64"})
-    return df.reset_index(drop=True)
+    return df.astype({"bodyId_pre": "int64", "bodyId_post": "int64", "weight": "int64"})
 
 
 def fetch_common_connectivity(criteria, search_direction: Literal["upstream",
@@ -153,23 +162,41 @@ def fetch_common_connectivity(criteria, search_direction: Literal["upstream",
     of the others are reported as "common to all". Here the matched set is
     every body the criteria match; if one of them has no partner, no partner
     is common and the result is empty.
+
+    Computed in one query: the matched set is collected on the server and
+    only the rows of common partners are returned.
     """
     if search_direction not in ("upstream", "downstream"):
         raise CriteriaError(f"search_direction must be 'upstream' or 'downstream', "
                             f"not {search_direction!r}")
     client = resolve_client(client)
     nc = checked_criteria(criteria, client)
-    where, params = nc.where(client.dataset, "n")
-    matched = client.read(f"MATCH {nc.match(client.dataset, 'n')} WHERE {where} "
-                          "RETURN count(n) AS n", params)[0]["n"]
+    ds = client.dataset
+    properties = list(properties)
+    # x heads the query and is its only criteria: the ROI form may seek.
+    where, params = nc.where(ds, "x", roi_seek=True)
+    # One query: collect the matched set, then keep the partners connected to
+    # every member (k = size of the set, so a member without partners leaves
+    # none); only their rows leave the server.
     if search_direction == "upstream":
-        edges = fetch_simple_connections(None, nc, min_weight=min_weight,
-                                         properties=properties, client=client)
-        mine, partner = "bodyId_post", "bodyId_pre"
+        expand = f"MATCH (y:{ds.label('Neuron')})-[e:ConnectsTo]->(x)"
+        pre, post = "y", "x"
     else:
-        edges = fetch_simple_connections(nc, None, min_weight=min_weight,
-                                         properties=properties, client=client)
-        mine, partner = "bodyId_pre", "bodyId_post"
-    reached = edges.groupby(partner)[mine].nunique()
-    common = reached.index[reached == matched] if matched else reached.index[:0]
-    return edges[edges[partner].isin(common)].reset_index(drop=True)
+        expand = f"MATCH (x)-[e:ConnectsTo]->(y:{ds.label('Neuron')})"
+        pre, post = "x", "y"
+    cypher = (f"MATCH {nc.match(ds, 'x')} WHERE {where}\n"
+              "WITH collect(x) AS matched\n"
+              "UNWIND matched AS x\n"
+              f"{expand}\n"
+              "WHERE e.weight >= $min_weight\n"
+              "WITH y, size(matched) AS k, count(DISTINCT x) AS reached, "
+              "collect([x, e]) AS conns\n"
+              "WHERE reached = k\n"
+              "UNWIND conns AS xe\n"
+              "WITH y, xe[0] AS x, xe[1] AS e\n"
+              f"RETURN {pre}.bodyId AS bodyId_pre, {post}.bodyId AS bodyId_post, "
+              f"e.weight AS weight{_props_return(properties, pre, post)}, "
+              "e.roiInfo AS conn_roiInfo\n"
+              "ORDER BY weight DESC, bodyId_pre, bodyId_post")
+    params.update(min_weight=int(min_weight), props=properties)
+    return _connection_frame(client.read_frame(cypher, params), properties).reset_index(drop=True)

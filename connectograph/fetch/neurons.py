@@ -167,7 +167,7 @@ def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | N
     client = resolve_client(client)
     nc = checked_criteria(criteria, client)
     info = dataset_info(client)
-    where, params = nc.where(client.dataset, "n")
+    where, params = nc.where(client.dataset, "n", roi_seek=True)  # n starts the query
     rois = set(info.all_rois)
     if returned_columns:
         keys = list(dict.fromkeys(["bodyId", *returned_columns,

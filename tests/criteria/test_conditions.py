@@ -2,10 +2,11 @@
 
 import pytest
 
-from connectograph.criteria.conditions import (FALSE, TRUE, And, BoolProperty, Equals, Exists,
-                                               Greater, GreaterEq, In, Less, LessEq, Not,
-                                               NotEquals, Or, Parameters, PropertyIsNotNull,
-                                               PropertyIsNull, RegexMatch, render_conjunct)
+from connectograph.criteria.conditions import (FALSE, TRUE, And, BoolProperty,
+                                               ElementIdInCollect, Equals, Exists, Greater,
+                                               GreaterEq, In, Less, LessEq, Not, NotEquals, Or,
+                                               Parameters, PropertyIsNotNull, PropertyIsNull,
+                                               RegexMatch, render_conjunct)
 from connectograph.errors import CriteriaError, InvalidIdentifierError
 
 from criteria_cypher_checks import check_cypher
@@ -50,6 +51,18 @@ def render(cond):
      "EXISTS { MATCH (n)-[x:`InROI`]->(r:`ds:v1_ROI`) WHERE r.`name` = $p0 }", {"p0": "EB"}),
     (Exists("n", "ConnectsTo", "w", "m", "ds:v1_Neuron", direction="in"),
      "EXISTS { MATCH (n)<-[w:`ConnectsTo`]-(m:`ds:v1_Neuron`) }", {}),
+    (ElementIdInCollect("n", "InROI", "x", "r", "ds:v1_ROI", "b",
+                        And(Equals("r", "name", "EB"), GreaterEq("x", "post", 2))),
+     "elementId(n) IN COLLECT { MATCH (r:`ds:v1_ROI`)<-[x:`InROI`]-(b) "
+     "WHERE r.`name` = $p0 AND x.`post` >= $p1 RETURN DISTINCT elementId(b) }",
+     {"p0": "EB", "p1": 2}),
+    (ElementIdInCollect("n", "ConnectsTo", "w", "m", "ds:v1_Neuron", "b", direction="in"),
+     "elementId(n) IN COLLECT { MATCH (m:`ds:v1_Neuron`)-[w:`ConnectsTo`]->(b) "
+     "RETURN DISTINCT elementId(b) }", {}),
+    # not compound: no parentheses needed next to AND
+    (And(Equals("n", "a", 1), ElementIdInCollect("n", "R", "x", "r", "L", "b")),
+     "n.`a` = $p0 AND elementId(n) IN COLLECT { MATCH (r:`L`)<-[x:`R`]-(b) "
+     "RETURN DISTINCT elementId(b) }", {"p0": 1}),
 ])
 def test_render(cond, text, params):
     assert render(cond) == (text, params)
@@ -93,6 +106,8 @@ def test_render_conjunct():
     lambda: Exists("n", "In\x00ROI", "x", "r", "L"),
     lambda: Exists("n", "InROI", "x", "r", "L\r"),
     lambda: Exists("n", "InROI", "x y", "r", "L"),
+    lambda: ElementIdInCollect("n", "InROI", "x", "r", "L`\n", "b"),
+    lambda: ElementIdInCollect("n", "InROI", "x", "r", "L", "b) MATCH (c"),
 ])
 def test_bad_names(make):
     with pytest.raises(InvalidIdentifierError):
@@ -110,6 +125,10 @@ def test_bad_operands():
         RegexMatch("n", "a", 5)
     with pytest.raises(CriteriaError):
         Exists("n", "R", "x", "r", "L", direction="both")
+    with pytest.raises(CriteriaError):
+        ElementIdInCollect("n", "R", "x", "r", "L", "n")   # would correlate with n
+    with pytest.raises(CriteriaError):
+        ElementIdInCollect("n", "R", "x", "r", "L", "b", where="true")
 
 
 def test_nodes_are_immutable_and_hashable():

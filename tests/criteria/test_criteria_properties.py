@@ -149,6 +149,14 @@ def test_hostile_names_only_inside_identifiers(rois, inputs, outputs, props, roi
     back = {**{v: k for k, v in rank.items()}, **{v: k for k, v in prank.items()}}
     assert [back.get(n, n) for n in identifiers(plain_text)] == names
 
+    # the roi_seek form: same guarantees
+    stext, sparams = hostile.where(DS, roi_seek=True)
+    splain, splain_params = plain.where(DS, roi_seek=True)
+    check_cypher(stext, sparams)
+    assert strip_identifiers(stext) == strip_identifiers(splain)
+    assert sparams == params and splain_params == plain_params
+    assert [back.get(n, n) for n in identifiers(splain)] == identifiers(stext)
+
     # also through to_cypher and SynapseCriteria
     full, full_params = hostile.to_cypher(DS)
     check_cypher(full, full_params)

@@ -67,6 +67,73 @@ SNAPSHOTS = [
 ]
 
 
+def _seek(var, name_cond, count, min_param):
+    return (f"elementId({var}) IN COLLECT {{ MATCH ({var}_roi:{ROI})<-[{var}_in:`InROI`]-"
+            f"({var}_body) WHERE {name_cond} AND {var}_in.`{count}` >= {min_param} "
+            f"RETURN DISTINCT elementId({var}_body) }}")
+
+
+# roi_seek=True: the first directed-ROI subquery (inputs first) becomes the
+# seek form, the others stay EXISTS; same parameters as without it.
+SEEK_SNAPSHOTS = [
+    pytest.param(NC(inputRois="CA(R)", min_roi_inputs=5, min_pre=10),
+                 "n.`pre` >= $p0 AND n.`CA(R)` = true AND "
+                 + _seek("n", "n_roi.`name` = $p1", "post", "$p2"),
+                 {"p0": 10, "p1": "CA(R)", "p2": 5}, id="seek-one-input"),
+    pytest.param(NC(inputRois=["FB", "EB"], outputRois=["a'L(R)"], min_roi_inputs=5),
+                 "(n.`EB` = true AND n.`FB` = true AND n.`a'L(R)` = true) AND ("
+                 + _seek("n", "n_roi.`name` = $p0", "post", "$p1") + " AND "
+                 + _inroi("n", "n_roi.`name` = $p2", "post", "$p3") + ") AND "
+                 + _inroi("n", "n_roi.`name` = $p4", "pre", "$p5"),
+                 {"p0": "EB", "p1": 5, "p2": "FB", "p3": 5, "p4": "a'L(R)", "p5": 1},
+                 id="seek-directed-rois-all"),
+    pytest.param(NC(inputRois=["EB", "FB"], outputRois=["PB"], roi_req="any"),
+                 "(n.`EB` = true OR n.`FB` = true OR n.`PB` = true) AND "
+                 + _seek("n", "n_roi.`name` IN $p0", "post", "$p1") + " AND "
+                 + _inroi("n", "n_roi.`name` = $p2", "pre", "$p3"),
+                 {"p0": ["EB", "FB"], "p1": 1, "p2": "PB", "p3": 1}, id="seek-directed-rois-any"),
+    pytest.param(NC(outputRois="x`y", label="Segment"),
+                 "n.`x``y` = true AND " + _seek("n", "n_roi.`name` = $p0", "pre", "$p1"),
+                 {"p0": "x`y", "p1": 1}, id="seek-output-only"),
+    # nothing to seek with: identical to the default rendering
+    pytest.param(NC(rois=["EB"], cropped=True), "n.`cropped` = true AND n.`EB` = true", {},
+                 id="seek-no-directed-rois"),
+]
+
+
+@pytest.mark.parametrize("criteria, expected, expected_params", SEEK_SNAPSHOTS)
+def test_where_roi_seek_snapshot(criteria, expected, expected_params):
+    text, params = criteria.where(DS, roi_seek=True)
+    assert text == expected
+    assert params == expected_params
+    check_cypher(text, params)
+    # the default rendering has the same parameters, EXISTS everywhere
+    plain, plain_params = criteria.where(DS)
+    assert plain_params == params and "COLLECT" not in plain
+
+
+def test_roi_seek_ignored_with_indexable_criteria():
+    """With bodyId/type/instance/status/statusLabel/other properties Neo4j seeks
+    on those and would re-run the COLLECT per row, so EXISTS is kept."""
+    for nc in (NC(type="KC.*", inputRois=["CA(R)"]), NC(bodyId=[1, 2], inputRois=["CA(R)"]),
+               NC(status="Traced", outputRois=["CA(R)"]), NC(instance="x", inputRois=["EB"]),
+               NC(statusLabel=[None], inputRois=["EB"]), NC(cellBodyFiber="x", inputRois=["EB"])):
+        assert nc.where(DS, roi_seek=True) == nc.where(DS)
+
+
+def test_roi_seek_to_cypher_and_shared_params():
+    text, params = NC(inputRois="EB").to_cypher(DS, var="a", roi_seek=True)
+    assert text == ("MATCH (a:`hemibrain:v1.2.1_Neuron`)\n"
+                    "WHERE a.`EB` = true AND "
+                    + _seek("a", "a_roi.`name` = $p0", "post", "$p1") + "\nRETURN a")
+    check_cypher(text, params)
+    shared = Parameters()
+    NC(type="KC", regex=False).where(DS, "a", shared)
+    text, params = NC(inputRois="EB").where(DS, "b", shared, roi_seek=True)
+    assert text == "b.`EB` = true AND " + _seek("b", "b_roi.`name` = $p1", "post", "$p2")
+    assert params == {"p0": "KC", "p1": "EB", "p2": 1}
+
+
 @pytest.mark.parametrize("criteria, expected, expected_params", SNAPSHOTS)
 def test_where_snapshot(criteria, expected, expected_params):
     text, params = criteria.where(DS)

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from connectograph import (NC, fetch_adjacencies, fetch_common_connectivity, fetch_custom,
-                           fetch_simple_connections, fetch_traced_adjacencies)
+                           fetch_neurons, fetch_simple_connections, fetch_traced_adjacencies)
 from connectograph.errors import UnknownRoiError
 from connectograph.fetch.adjacencies import batch_plan
 
-from .sources import (MBON11, MBON14, MBON22, NEURON, bodies_of_type, neurons, pair_weights,
-                      prop, roi_conns, without_kc)
+from .sources import (MBON11, MBON14, MBON22, NEURON, SYNAPSE_KC, bodies_of_type, neurons,
+                      pair_weights, prop, roi_conns, without_kc)
 
 pytestmark = pytest.mark.neo4j
 
@@ -109,6 +109,29 @@ def test_common_connectivity_counts_partnerless_matches(client, bundle_dir):
     assert got.empty
     # ...while MBON14 alone has common (= all) inputs
     assert len(fetch_common_connectivity(NC(bodyId=[MBON14[0]]), client=client)) > 100
+
+
+@pytest.mark.parametrize("nc, direction", [
+    (NC(inputRois=["b'L(R)"], min_roi_inputs=1000), "upstream"),
+    (NC(inputRois=["CA(R)"], min_roi_inputs=1000), "upstream"),
+])
+def test_common_connectivity_of_roi_criteria(client, bundle_dir, nc, direction):
+    """ROI criteria (rendered so the query starts at the ROI) select the same
+    matched set as listing its bodies; partners checked against the CSVs (the
+    synapse-only Kenyon cell aside: its connections are in no pair table)."""
+    matched = sorted(fetch_neurons(nc, omit_rois=True, client=client)[0]["bodyId"])
+    assert 2 <= len(matched) <= 10
+    mine, partner = (("bodyId_post", "bodyId_pre") if direction == "upstream"
+                     else ("bodyId_pre", "bodyId_post"))
+    w = pair_weights(bundle_dir)
+    w = w[w[mine].isin(matched) & w[partner].isin(neuron_ids(client))]
+    reached = w.groupby(partner)[mine].nunique()
+    common = set(reached.index[reached == len(matched)])
+    got = fetch_common_connectivity(nc, direction, client=client)
+    assert set(got[partner]) - {SYNAPSE_KC} == common - {SYNAPSE_KC}
+    assert len(common) > 10 and set(got[mine]) == set(matched)
+    by_body = fetch_common_connectivity(NC(bodyId=matched), direction, client=client)
+    pd.testing.assert_frame_equal(got, by_body)
 
 
 # --- fetch_adjacencies -----------------------------------------------------------------------
