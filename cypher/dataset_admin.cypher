@@ -19,3 +19,12 @@ MATCH (m:Meta)
 RETURN m.dataset AS dataset, m.tag AS tag, coalesce(m.loadComplete, false) AS loadComplete,
        m.fingerprint AS fingerprint, m.lastDatabaseEdit AS lastDatabaseEdit
 ORDER BY dataset, tag;
+
+// @name: delete_relationships_batch
+// Delete one batch of the relationships of nodes under one label (before their
+// nodes: a batch of densely connected nodes would otherwise carry an unbounded
+// number of relationships into one transaction).
+MATCH (n:{{Any}})-[r]-()
+WITH DISTINCT r LIMIT $batch
+DELETE r
+RETURN count(*) AS done;

@@ -1,40 +1,41 @@
 // @name: create_synapses
-// One batch of :Synapse nodes under the staging labels of a load.
-// $rows: [{props: {synapseId, bodyId, type, confidence, `aL(R)`: true, ...}, x, y, z}]
-// (x, y, z in voxels). Returns each synapse's element id so relationships can
-// be attached by id.
-UNWIND $rows AS row
+// One batch of :Synapse nodes under the staging labels of a load, as parallel
+// columns (cheaper to send than one map per row): $id, $body (int), $type
+// ('pre'/'post'), $conf (float or null), $x, $y, $z (voxels), $roi (index into
+// $rois, the batch's distinct ROI-flag maps such as {`aL(R)`: true, ...}).
+// Relationships are attached later by synapseId, through the staging index on
+// it (schema.cypher, staging_schema).
+UNWIND range(0, size($id) - 1) AS i
 CREATE (s:Synapse:{{Synapse}})
-SET s = row.props, s.location = point({x: row.x, y: row.y, z: row.z})
-RETURN s.synapseId AS id, elementId(s) AS eid;
+SET s = $rois[$roi[i]],
+    s.synapseId = $id[i], s.bodyId = $body[i], s.type = $type[i], s.confidence = $conf[i],
+    s.location = point({x: $x[i], y: $y[i], z: $z[i]});
 
 // @name: create_synapses_to
 // (:Synapse {type:'pre'})-[:SynapsesTo]->(:Synapse {type:'post'}), one batch.
-// $rows: [{pre: elementId, post: elementId}]
-UNWIND $rows AS row
-MATCH (a) WHERE elementId(a) = row.pre
-MATCH (b) WHERE elementId(b) = row.post
+// $pre, $post: parallel lists of synapseIds (T-bar, PSD), found through the
+// staging index on synapseId.
+UNWIND range(0, size($pre) - 1) AS i
+MATCH (a:{{Synapse}} {synapseId: $pre[i]})
+MATCH (b:{{Synapse}} {synapseId: $post[i]})
 CREATE (a)-[:SynapsesTo]->(b);
 
 // @name: create_synapse_sets
-// neuPrint's (:Segment)-[:Contains]->(:SynapseSet)-[:Contains]->(:Synapse),
-// one set per (body, partner, side). $rows: [{key, body: elementId of the
-// Segment, props: {bodyId, partnerId, type}, members: [elementId of Synapse]}]
+// neuPrint's (:Segment)-[:Contains]->(:SynapseSet)-[:Contains]->(:Synapse) and
+// (:SynapseSet)-[:ConnectsTo]->(:SynapseSet): per connected (pre body, post body)
+// one set on each side, the pre body's set linked to the post body's.
+// $rows: [{preBody, postBody: elementId of the Segments, preProps, postProps:
+// {bodyId, partnerId, type}, preIds, postIds: [synapseId]}]; members are found
+// through the staging index on synapseId.
 UNWIND $rows AS row
-MATCH (n) WHERE elementId(n) = row.body
-CREATE (n)-[:Contains]->(ss:SynapseSet:{{SynapseSet}})
-SET ss = row.props
-WITH ss, row
-UNWIND row.members AS member
-MATCH (s) WHERE elementId(s) = member
-CREATE (ss)-[:Contains]->(s)
-WITH DISTINCT ss, row
-RETURN row.key AS key, elementId(ss) AS eid;
-
-// @name: link_synapse_sets
-// (:SynapseSet)-[:ConnectsTo]->(:SynapseSet): the pre body's set to the post
-// body's set of one connection. $rows: [{pre: elementId, post: elementId}]
-UNWIND $rows AS row
-MATCH (a) WHERE elementId(a) = row.pre
-MATCH (b) WHERE elementId(b) = row.post
-CREATE (a)-[:ConnectsTo]->(b);
+MATCH (na) WHERE elementId(na) = row.preBody
+MATCH (nb) WHERE elementId(nb) = row.postBody
+CREATE (na)-[:Contains]->(sa:SynapseSet:{{SynapseSet}})
+CREATE (nb)-[:Contains]->(sb:SynapseSet:{{SynapseSet}})
+CREATE (sa)-[:ConnectsTo]->(sb)
+SET sa = row.preProps, sb = row.postProps
+WITH sa, sb, row
+UNWIND [id IN row.preIds | [sa, id]] + [id IN row.postIds | [sb, id]] AS member
+WITH member[0] AS ss, member[1] AS id
+MATCH (s:{{Synapse}} {synapseId: id})
+CREATE (ss)-[:Contains]->(s);

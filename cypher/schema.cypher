@@ -18,3 +18,20 @@ CREATE INDEX IF NOT EXISTS FOR (s:{{SynapseSet}}) ON (s.bodyId);
 CREATE INDEX IF NOT EXISTS FOR (s:{{Skeleton}}) ON (s.bodyId);
 CREATE INDEX IF NOT EXISTS FOR (s:{{SkelNode}}) ON (s.bodyId, s.rowNumber);
 CREATE INDEX IF NOT EXISTS FOR (m:Meta) ON (m.dataset, m.tag);
+
+// @name: staging_schema
+// Indexes a load needs on its *staging* labels while it writes: relationships
+// between synapses are attached by MATCHing synapseId through this index (no
+// client-side id map, so the loader's memory does not grow with the number of
+// synapses). Dropped again once the dataset is published.
+CREATE INDEX IF NOT EXISTS FOR (s:{{Synapse}}) ON (s.synapseId);
+
+// @name: indexes_on_labels
+// Names of the indexes and constraints on labels that start with $prefix.
+SHOW INDEXES YIELD name, labelsOrTypes, owningConstraint
+WHERE owningConstraint IS NULL AND any(l IN coalesce(labelsOrTypes, []) WHERE l STARTS WITH $prefix)
+RETURN name;
+
+// @name: drop_index
+// Drop one index by name ({{Index}}: an escaped index name).
+DROP INDEX {{Index}} IF EXISTS;

@@ -211,6 +211,8 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
                     if d["dataset"] == ds.name and d["tag"] == ds.tag]
         if (not force and len(existing) == 1 and existing[0]["loadComplete"]
                 and existing[0]["fingerprint"] == fp):
+            # Nothing to load, but a killed forced reload may have left staging nodes.
+            DatasetWriter(client, ds, batch_size=batch_size).clear_staging()
             return LoadSummary(dataset=str(ds), skipped=True,
                                seconds=time.monotonic() - started)
 

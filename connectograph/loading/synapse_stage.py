@@ -8,7 +8,6 @@ through :class:`~connectograph.loading.writer.DatasetWriter`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -65,49 +64,62 @@ def prepare_synapses(tables: SourceTables) -> SynapseData:
                        stats=stats, warnings=warnings)
 
 
-def _synapse_batches(data: SynapseData, size: int) -> Iterator[list[dict]]:
+def _synapse_batches(data: SynapseData, size: int) -> Iterator[dict]:
+    """Parameters of ``create_synapses``: one batch of columns (see the .cypher file)."""
     p = data.points
-    ids, bodies, kinds = p["id"].to_numpy(), p["bodyId"].to_numpy(), p["type"].to_numpy()
-    x, y, z = (p[c].to_numpy(dtype="float64") for c in ("x", "y", "z"))
+    ids, bodies = p["id"].to_numpy(), p["bodyId"].to_numpy()
+    kinds = p["type"].to_numpy(dtype=object)
+    xyz = [p[c].to_numpy(dtype="float64") for c in ("x", "y", "z")]
     conf = p["confidence"].to_numpy(dtype="float64")
+    conf = np.where(np.isnan(conf), None, conf).astype(object)
     for start in range(0, len(p), size):
-        batch = []
-        for i in range(start, min(start + size, len(p))):
-            props = {"synapseId": int(ids[i]), "bodyId": int(bodies[i]), "type": str(kinds[i])}
-            if not math.isnan(conf[i]):
-                props["confidence"] = float(conf[i])
-            for roi in data.rois[i]:
-                props[roi] = True
-            batch.append({"props": props, "x": float(x[i]), "y": float(y[i]), "z": float(z[i])})
-        yield batch
+        stop = min(start + size, len(p))
+        combos: dict[tuple, int] = {}
+        roi = [combos.setdefault(r, len(combos)) for r in data.rois[start:stop]]
+        yield {"id": ids[start:stop].tolist(), "body": bodies[start:stop].tolist(),
+               "type": kinds[start:stop].tolist(), "conf": conf[start:stop].tolist(),
+               "x": xyz[0][start:stop].tolist(), "y": xyz[1][start:stop].tolist(),
+               "z": xyz[2][start:stop].tolist(), "roi": roi,
+               "rois": [{name: True for name in combo} for combo in combos]}
 
 
-def _pair_batches(pairs: pd.DataFrame, eids: dict[int, str], size: int) -> Iterator[list[dict]]:
+def _pair_batches(pairs: pd.DataFrame, size: int) -> Iterator[dict]:
     pre, post = pairs["pre_id"].to_numpy(), pairs["post_id"].to_numpy()
     for start in range(0, len(pairs), size):
-        yield [{"pre": eids[int(a)], "post": eids[int(b)]}
-               for a, b in zip(pre[start:start + size], post[start:start + size])]
+        yield {"pre": pre[start:start + size].tolist(), "post": post[start:start + size].tolist()}
+
+
+def _set_batches(sets: pd.DataFrame, body_ids: dict[int, str], size: int) -> Iterator[list[dict]]:
+    """Rows of ``create_synapse_sets``, about ``size`` member synapses per batch."""
+    batch: list[dict] = []
+    members = 0
+    for a, b, pre_ids, post_ids in sets.itertuples(index=False, name=None):
+        a, b = int(a), int(b)
+        batch.append({"preBody": body_ids[a], "postBody": body_ids[b],
+                      "preProps": {"bodyId": a, "partnerId": b, "type": "pre"},
+                      "postProps": {"bodyId": b, "partnerId": a, "type": "post"},
+                      "preIds": list(pre_ids), "postIds": list(post_ids)})
+        members += len(pre_ids) + len(post_ids)
+        if members >= size:
+            yield batch
+            batch, members = [], 0
+    if batch:
+        yield batch
 
 
 def write_synapse_graph(writer: DatasetWriter, data: SynapseData,
                         body_ids: dict[int, str]) -> dict[str, int]:
-    """Write synapses, SynapsesTo, SynapseSets and their links; return counts."""
+    """Write synapses, SynapsesTo, SynapseSets and their links; return counts.
+
+    Relationships find their synapses by ``synapseId`` through an index on the
+    staging label, so memory is bounded by the batch, not by the number of
+    synapses."""
     if data.points.empty:
         return {}
-    eids = writer.write_synapses(_synapse_batches(data, writer.batch_size), len(data.points))
-    writer.write_synapses_to(_pair_batches(data.pairs, eids, writer.batch_size),
-                             len(data.pairs))
-    set_rows, links = [], []
-    for a, b, pre_ids, post_ids in data.sets.itertuples(index=False, name=None):
-        a, b = int(a), int(b)
-        set_rows.append({"key": f"pre:{a}:{b}", "body": body_ids[a],
-                         "props": {"bodyId": a, "partnerId": b, "type": "pre"},
-                         "members": [eids[i] for i in pre_ids]})
-        set_rows.append({"key": f"post:{a}:{b}", "body": body_ids[b],
-                         "props": {"bodyId": b, "partnerId": a, "type": "post"},
-                         "members": [eids[i] for i in post_ids]})
-        links.append((f"pre:{a}:{b}", f"post:{a}:{b}"))
-    set_ids = writer.write_synapse_sets(set_rows) if set_rows else {}
-    writer.link_synapse_sets([{"pre": set_ids[p], "post": set_ids[q]} for p, q in links])
+    writer.create_staging_schema()
+    writer.write_synapses(_synapse_batches(data, writer.batch_size), len(data.points))
+    writer.write_synapses_to(_pair_batches(data.pairs, writer.batch_size), len(data.pairs))
+    writer.write_synapse_sets(_set_batches(data.sets, body_ids, writer.batch_size),
+                              len(data.sets))
     return {"Synapse nodes": len(data.points), "SynapsesTo relationships": len(data.pairs),
-            "SynapseSet nodes": len(set_rows)}
+            "SynapseSet nodes": 2 * len(data.sets)}

@@ -91,6 +91,10 @@ class DatasetWriter:
         return [r["label"] for r in rows]
 
     def _delete_label(self, label: str) -> int:
+        rels = statement("dataset_admin.cypher", "delete_relationships_batch",
+                         Any=escape_name(label))
+        while self.client.write(rels, {"batch": self.batch_size * 4})[0]["done"]:
+            pass
         cypher = statement("dataset_admin.cypher", "delete_batch", Any=escape_name(label))
         total = 0
         while True:
@@ -106,8 +110,11 @@ class DatasetWriter:
 
     # -- stages -------------------------------------------------------------------
     def clear_staging(self) -> int:
-        """Delete whatever an interrupted load left under the staging labels."""
-        return self._delete_prefix(self.staging.prefix)
+        """Delete whatever an interrupted load left under the staging labels
+        (nodes and the staging indexes)."""
+        deleted = self._delete_prefix(self.staging.prefix)
+        self.drop_staging_schema()
+        return deleted
 
     def write_rois(self, rows: list[dict]) -> dict[str, str]:
         """Create ROI nodes; return name → element id."""
@@ -132,30 +139,53 @@ class DatasetWriter:
                                     self.staging)[0]
         self._batched(cypher, rows, "ConnectsTo")
 
-    def write_synapses(self, batches: Iterable[list[dict]], total: int) -> dict[int, str]:
-        """Create ``:Synapse`` nodes from batches of ``{props, x, y, z}`` rows;
-        return synapseId → element id."""
-        cypher = dataset_statements("load_synapses.cypher", "create_synapses", self.staging)[0]
-        rows = self._batched_iter(cypher, batches, total, "synapses", collect=True)
-        return {r["id"]: r["eid"] for r in rows}
+    def create_staging_schema(self) -> None:
+        """Create the indexes the load needs on its staging labels (synapseId of
+        ``:Synapse``, to attach relationships by id) and wait until they are online."""
+        for stmt in dataset_statements("schema.cypher", "staging_schema", self.staging):
+            self.client.write(stmt)
+        self.client.write("CALL db.awaitIndexes(600)")
 
-    def write_synapses_to(self, batches: Iterable[list[dict]], total: int) -> None:
+    def drop_staging_schema(self) -> None:
+        """Drop the indexes on staging labels (after publishing or clearing)."""
+        names = self.client.read(statement("schema.cypher", "indexes_on_labels"),
+                                 {"prefix": self.staging.prefix + "_"})
+        for row in names:
+            self.client.write(statement("schema.cypher", "drop_index",
+                                        Index=escape_name(row["name"])))
+
+    def _column_batches(self, cypher: str, batches: Iterable[dict], total: int, desc: str,
+                        key: str) -> None:
+        """Run ``cypher`` once per batch of parallel-column parameters (``key``: a
+        column whose length is the batch's row count)."""
+        bar = self.progress(total, desc)
+        try:
+            for batch in batches:
+                self.client.write(cypher, batch)
+                bar.update(len(batch[key]))
+        finally:
+            bar.close()
+
+    def write_synapses(self, batches: Iterable[dict], total: int) -> None:
+        """Create ``:Synapse`` nodes from batches of columns (``load_synapses.cypher``,
+        ``create_synapses``)."""
+        cypher = dataset_statements("load_synapses.cypher", "create_synapses", self.staging)[0]
+        self._column_batches(cypher, batches, total, "synapses", "id")
+
+    def write_synapses_to(self, batches: Iterable[dict], total: int) -> None:
+        """Create ``SynapsesTo`` from batches ``{pre: [synapseId], post: [synapseId]}``
+        (needs :meth:`create_staging_schema`)."""
         cypher = dataset_statements("load_synapses.cypher", "create_synapses_to",
                                     self.staging)[0]
-        self._batched_iter(cypher, batches, total, "SynapsesTo")
+        self._column_batches(cypher, batches, total, "SynapsesTo", "pre")
 
-    def write_synapse_sets(self, rows: list[dict]) -> dict[str, str]:
-        """Create ``:SynapseSet`` nodes with their Contains links; return key → element id."""
+    def write_synapse_sets(self, batches: Iterable[list[dict]], total: int) -> None:
+        """Create both ``:SynapseSet`` nodes of each connection, their ``Contains``
+        links and the ``ConnectsTo`` between them (needs :meth:`create_staging_schema`;
+        rows as in ``load_synapses.cypher``, ``create_synapse_sets``)."""
         cypher = dataset_statements("load_synapses.cypher", "create_synapse_sets",
                                     self.staging)[0]
-        # a row carries its members: fewer rows per transaction
-        found = self._batched(cypher, rows, "SynapseSets", collect=True,
-                              batch_size=max(1, self.batch_size // 10))
-        return {r["key"]: r["eid"] for r in found}
-
-    def link_synapse_sets(self, rows: list[dict]) -> None:
-        cypher = dataset_statements("load_synapses.cypher", "link_synapse_sets", self.staging)[0]
-        self._batched(cypher, rows, "SynapseSet links")
+        self._batched_iter(cypher, batches, total, "SynapseSets")
 
     def write_skeletons(self, rows: list[dict]) -> None:
         """Create ``:Skeleton`` nodes (see :mod:`connectograph.skeletons.storage`)."""
@@ -185,6 +215,7 @@ class DatasetWriter:
                 pass
         self.client.write("MATCH (m:Meta) WHERE m.dataset = $name AND m.tag = $tag "
                           "SET m.loadComplete = true", {"name": ds.name, "tag": ds.tag})
+        self.drop_staging_schema()
 
     def drop(self) -> int:
         """Delete the published dataset and any staging leftovers; return the
