@@ -297,6 +297,19 @@ class BoolProperty(_PropertyLeaf):
         return f"{self._access} = {'true' if self.value else 'false'}"
 
 
+def _check_pattern(cond, variables) -> None:
+    """Validate the pattern parts shared by :class:`Exists` and
+    :class:`ElementIdInCollect` (variables, names, direction, inner condition)."""
+    for v in variables:
+        check_variable(v)
+    escape_name(cond.rel_type)
+    escape_name(cond.target_label)
+    if cond.direction not in ("out", "in"):
+        raise CriteriaError(f"direction must be 'out' or 'in', not {cond.direction!r}")
+    if not isinstance(cond.where, Condition):
+        raise CriteriaError(f"where must be a Condition, got {cond.where!r}")
+
+
 @dataclass(frozen=True)
 class Exists(Condition):
     """An existential subquery over one relationship.
@@ -329,14 +342,7 @@ class Exists(Condition):
     direction: str = "out"
 
     def __post_init__(self) -> None:
-        for v in (self.var, self.rel_var, self.target_var):
-            check_variable(v)
-        escape_name(self.rel_type)
-        escape_name(self.target_label)
-        if self.direction not in ("out", "in"):
-            raise CriteriaError(f"direction must be 'out' or 'in', not {self.direction!r}")
-        if not isinstance(self.where, Condition):
-            raise CriteriaError(f"where must be a Condition, got {self.where!r}")
+        _check_pattern(self, (self.var, self.rel_var, self.target_var))
 
     def _render(self, params: Parameters) -> str:
         rel = f"[{self.rel_var}:{escape_name(self.rel_type)}]"
@@ -387,17 +393,10 @@ class ElementIdInCollect(Condition):
     direction: str = "out"
 
     def __post_init__(self) -> None:
-        for v in (self.var, self.rel_var, self.target_var, self.body_var):
-            check_variable(v)
+        _check_pattern(self, (self.var, self.rel_var, self.target_var, self.body_var))
         if self.body_var == self.var:
             raise CriteriaError("body_var must differ from var (the subquery must not "
                                 "refer to the outer variable)")
-        escape_name(self.rel_type)
-        escape_name(self.target_label)
-        if self.direction not in ("out", "in"):
-            raise CriteriaError(f"direction must be 'out' or 'in', not {self.direction!r}")
-        if not isinstance(self.where, Condition):
-            raise CriteriaError(f"where must be a Condition, got {self.where!r}")
 
     def _render(self, params: Parameters) -> str:
         rel = f"[{self.rel_var}:{escape_name(self.rel_type)}]"
