@@ -211,13 +211,14 @@ def _schema_text() -> str:
 def test_schema_statements_fill_escaped_labels():
     ds = DatasetName.parse("hemibrain-mb:v1.2.1")
     text = _schema_text()
-    code = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("//"))
+    block = text.split("// @name: schema\n", 1)[1].split("// @name:", 1)[0]
+    code = "\n".join(ln for ln in block.splitlines() if not ln.lstrip().startswith("//"))
     placeholders = set(re.findall(r"\{\{(\w+)\}\}", code))
     assert {"Segment", "Neuron", "ROI", "Synapse"} <= placeholders
     labels = {k: ds.label(k) for k in placeholders}
     stmts = statements("schema.cypher", "schema", **labels)
-    # one statement per (single-line) CREATE in the file
-    creates = [ln for ln in text.splitlines() if ln.startswith("CREATE ")]
+    # one statement per (single-line) CREATE in the block
+    creates = [ln for ln in block.splitlines() if ln.startswith("CREATE ")]
     assert all(ln.rstrip().endswith(";") for ln in creates)
     assert len(stmts) == len(creates) >= 11
     for s in stmts:
