@@ -141,15 +141,22 @@ class SynapsePoints(_Table):
             raise ValidationError(f"confidence {conf[i]} is outside [0, 1]",
                                   file=df["file"].iloc[i], row=int(df["row"].iloc[i]),
                                   column="confidence")
-        dup = df["id"].duplicated()
-        if dup.any():
-            i = _first(dup)
-            j = _first(df["id"] == df["id"].iloc[i])
-            raise ValidationError(
-                f"duplicate synapse id {df['id'].iloc[i]} (also {df['file'].iloc[j]} row "
-                f"{df['row'].iloc[j]}); every synapse must be listed once",
-                file=df["file"].iloc[i], row=int(df["row"].iloc[i]), column="id")
+        _reject_duplicates(df, "id", "duplicate synapse id {value}",
+                           "every synapse must be listed once")
         return self
+
+
+def _reject_duplicates(df: pd.DataFrame, column: str, what: str, rule: str) -> None:
+    """Raise ValidationError at the second row repeating a value of ``column``,
+    naming the first row too. ``what`` is formatted with ``value``."""
+    dup = df[column].duplicated()
+    if dup.any():
+        i = _first(dup)
+        j = _first(df[column] == df[column].iloc[i])
+        raise ValidationError(
+            f"{what.format(value=df[column].iloc[i])} (also {df['file'].iloc[j]} row "
+            f"{df['row'].iloc[j]}); {rule}",
+            file=df["file"].iloc[i], row=int(df["row"].iloc[i]), column=column)
 
 
 class SynapsePairs(_Table):
@@ -161,14 +168,7 @@ class SynapsePairs(_Table):
         for col in ("pre_id", "post_id"):
             if col not in df.columns or df[col].dtype != np.int64:
                 raise ValidationError(f"synapse pair column {col!r} must be int64")
-        dup = df["post_id"].duplicated()
-        if dup.any():
-            i = _first(dup)
-            j = _first(df["post_id"] == df["post_id"].iloc[i])
-            raise ValidationError(
-                f"PSD {df['post_id'].iloc[i]} is paired twice (also {df['file'].iloc[j]} "
-                f"row {df['row'].iloc[j]}); a PSD has one T-bar",
-                file=df["file"].iloc[i], row=int(df["row"].iloc[i]), column="post_id")
+        _reject_duplicates(df, "post_id", "PSD {value} is paired twice", "a PSD has one T-bar")
         return self
 
 
