@@ -115,9 +115,21 @@ def test_browser_renders_a_starter_query(client, neo4j_connection):
         assert browser.find_element(By.CSS_SELECTOR,
                                     "[data-testid=username]").get_attribute("value") == user
         browser.find_element(By.CSS_SELECTOR, "[data-testid=password]").send_keys(password)
-        browser.find_element(By.CSS_SELECTOR, "[data-testid=connect]").click()
-        wait.until(ec.invisibility_of_element_located(
-            (By.CSS_SELECTOR, "[data-testid=disconnectedBanner]")))
+        connected = ec.invisibility_of_element_located(
+            (By.CSS_SELECTOR, "[data-testid=disconnectedBanner]"))
+        OUTPUT.mkdir(exist_ok=True)
+        # Browser can swallow a click made while its connect form is still
+        # initialising (seen on a loaded 2-core machine): press Connect until
+        # the connection is up, and keep a screenshot if it never is.
+        for attempt in range(3):
+            wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid=connect]")))
+            browser.find_element(By.CSS_SELECTOR, "[data-testid=connect]").click()
+            try:
+                WebDriverWait(browser, 40).until(connected)
+                break
+            except Exception:
+                browser.save_screenshot(str(OUTPUT / f"browser-connect-{attempt}.png"))
+        wait.until(connected)
         run(browser_style_command())
         query = next(q for q in starter_queries(DATASET) if q.name == "3-type-to-type")
         for name, value in query.parameters.items():
