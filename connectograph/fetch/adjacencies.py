@@ -3,9 +3,9 @@ weights per ROI (neuprint-python's), fetched in batches for large requests."""
 
 from __future__ import annotations
 
-import json
 import os
 
+import numpy as np
 import pandas as pd
 
 from ..client import Client, resolve_client
@@ -13,8 +13,8 @@ from ..criteria import NeuronCriteria, Parameters
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import escape_name
 from ._dataset import checked_criteria, dataset_info
+from .roi_counts import NOT_PRIMARY, flatten_roi_info, parse_roi_info
 
-NOT_PRIMARY = "NotPrimary"
 ROI_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "roi", "weight"]
 TOTAL_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "weight"]
 
@@ -44,30 +44,29 @@ def roi_connections_frame(connections: pd.DataFrame, primary_rois: list[str],
         ``NotPrimary`` = weight minus the primary-ROI sum when positive
         (neuprint-python's convention), plus non-primary ROI rows if asked.
     """
-    primary = set(primary_rois)
-    pre, post, roi, weight = [], [], [], []
     frame = connections[["bodyId_pre", "bodyId_post", "weight", "roiInfo"]]
-    infos = frame["roiInfo"].tolist()
-    # One json.loads for all the strings (a JSON array) instead of one per row.
-    texts = [t for t in infos if t]
-    parsed = iter(json.loads("[" + ",".join(texts) + "]") if texts else [])
-    for a, b, w, info in zip(frame["bodyId_pre"].tolist(), frame["bodyId_post"].tolist(),
-                             frame["weight"].tolist(), infos):
-        counted = 0
-        for name, counts in (next(parsed) if info else {}).items():
-            n = int(counts.get("post", 0))
-            is_primary = name in primary
-            if n and (is_primary or include_nonprimary):
-                pre.append(a), post.append(b), roi.append(name), weight.append(n)
-            if is_primary:
-                counted += n
-        rest = int(w) - counted
-        if rest > 0:
-            pre.append(a), post.append(b), roi.append(NOT_PRIMARY), weight.append(rest)
-    return pd.DataFrame({"bodyId_pre": pd.Series(pre, dtype="int64"),
-                         "bodyId_post": pd.Series(post, dtype="int64"),
-                         "roi": pd.Series(roi, dtype=object),
-                         "weight": pd.Series(weight, dtype="int64")})
+    n = len(frame)
+    flat, (not_primary_code,) = flatten_roi_info(parse_roi_info(frame["roiInfo"]),
+                                                 extra=[NOT_PRIMARY])
+    post = flat.column("post")
+    primary = flat.in_set(primary_rois)
+    keep = (post != 0) & (primary | include_nonprimary)
+    weight = frame["weight"].to_numpy(dtype=np.int64)
+    rest = weight - np.bincount(flat.pos[primary], weights=post[primary],
+                                minlength=n).astype(np.int64)
+    has_rest = np.flatnonzero(rest > 0)
+    # Per connection: its ROI rows in roiInfo order, then NotPrimary.
+    row = np.concatenate([flat.pos[keep], has_rest])
+    last = np.concatenate([np.zeros(int(keep.sum()), dtype=bool),
+                           np.ones(len(has_rest), dtype=bool)])
+    order = np.lexsort((last, row))
+    pre_ids = frame["bodyId_pre"].to_numpy(dtype=np.int64)
+    post_ids = frame["bodyId_post"].to_numpy(dtype=np.int64)
+    roi = np.concatenate([flat.codes[keep], np.full(len(has_rest), not_primary_code)])
+    return pd.DataFrame({"bodyId_pre": pre_ids[row[order]],
+                         "bodyId_post": post_ids[row[order]],
+                         "roi": pd.Series(flat.names[roi[order]], dtype=object),
+                         "weight": np.concatenate([post[keep], rest[has_rest]])[order]})
 
 
 def _known_size(nc: NeuronCriteria) -> int | None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pandas as pd
+from neo4j.spatial import Point
 
 from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria
 from ..errors import QueryResultError
 from ..identifiers import escape_name, property_access
 from ._dataset import checked_criteria, dataset_info
+from .roi_counts import RoiCountTables, parse_roi_info, roi_count_tables
 
 #: Column order of ``neuron_df`` (neuprint-python's core neuron columns);
 #: other properties follow in alphabetical order.
@@ -23,12 +24,7 @@ ROI_COUNT_COLUMNS = ["pre", "post", "downstream", "upstream", "mito"]
 
 
 def _point_to_list(value):
-    if value is None:
-        return None
-    coords = getattr(value, "x", None)
-    if coords is not None:
-        return [value.x, value.y, value.z] if len(value) == 3 else [value.x, value.y]
-    return value
+    return list(value) if isinstance(value, Point) else value
 
 
 def neuron_frame(records: list[dict], all_rois: list[str]) -> pd.DataFrame:
@@ -45,8 +41,10 @@ def neuron_frame(records: list[dict], all_rois: list[str]) -> pd.DataFrame:
 def _order_neuron_columns(df: pd.DataFrame) -> pd.DataFrame:
     """Points as ``[x, y, z]`` lists; core columns first, others alphabetical."""
     for col in df.columns:
-        if df[col].dtype == object and any(hasattr(v, "srid") for v in df[col]):
-            df[col] = df[col].map(_point_to_list)
+        if df[col].dtype == object:
+            present = df[col].dropna()
+            if len(present) and isinstance(present.iloc[0], Point):
+                df[col] = [_point_to_list(v) for v in df[col]]
     core = [c for c in CORE_NEURON_COLUMNS if c in df.columns]
     extra = sorted(c for c in df.columns if c not in core)
     return df[core + extra]
@@ -73,7 +71,8 @@ def neuron_columns_frame(keys: list[str], values: list[list], *, extra_key: str 
             elif any(v is not None for v in col):
                 columns[key] = [np.nan if v is None else v for v in col]
         if extra_key is not None:
-            extras = values and [row[keys.index(extra_key)] for row in values]
+            at = keys.index(extra_key)
+            extras = [row[at] for row in values]
             if any(extras):
                 n = len(values)
                 for i, pairs in enumerate(extras):
@@ -96,31 +95,15 @@ def roi_counts_frame(neuron_df: pd.DataFrame, primary_rois: list[str]) -> pd.Dat
         ``bodyId, roi, pre, post, downstream, upstream[, mito]`` (int64), sorted
         by ``bodyId, roi``.
     """
+    return _roi_tables(neuron_df, list(neuron_df["roiInfo"]), primary_rois).counts
+
+
+def _roi_tables(neuron_df: pd.DataFrame, infos: list[dict],
+                primary_rois: list[str]) -> RoiCountTables:
     countcols = [c for c in ROI_COUNT_COLUMNS if c in neuron_df.columns]
-    fullcols = ["bodyId", "roi", *countcols]
-    bodies, rois, infos = [], [], []
-    for body, info in zip(neuron_df["bodyId"], neuron_df["roiInfo"]):
-        for roi, counts in (info or {}).items():
-            bodies.append(body)
-            rois.append(roi)
-            infos.append(counts)
-    data = {"bodyId": bodies, "roi": rois}
-    for c in countcols:
-        data[c] = [d.get(c) for d in infos]
-    counts = pd.DataFrame(data, columns=fullcols)
-    if counts.empty:
-        counts = pd.DataFrame(columns=fullcols)
-    counts[countcols] = counts[countcols].fillna(0).astype("int64")
-    primary = counts[counts["roi"].isin(primary_rois)]
-    sums = primary.groupby("bodyId")[countcols].sum().reindex(neuron_df["bodyId"]).fillna(0)
-    totals = neuron_df.set_index("bodyId")[countcols].apply(
-        pd.to_numeric, errors="coerce").fillna(0)
-    not_primary = (totals - sums).astype("int64")
-    not_primary["roi"] = "NotPrimary"
-    not_primary = not_primary.reset_index()[fullcols]
-    out = pd.concat([counts, not_primary], ignore_index=True)
-    out = out.sort_values(["bodyId", "roi"], ignore_index=True)
-    return out.loc[out[countcols].any(axis=1)].reset_index(drop=True)
+    totals = {c: pd.to_numeric(neuron_df[c], errors="coerce").to_numpy(dtype="float64")
+              for c in countcols}
+    return roi_count_tables(neuron_df["bodyId"].to_numpy(), infos, totals, primary_rois)
 
 
 def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | None = None, *,
@@ -205,16 +188,6 @@ def neuron_tables(records: list, all_rois: list[str], primary_rois: list[str], *
     return _neuron_tables(neuron_df, primary_rois, keys=keys, omit_rois=omit_rois)
 
 
-def _parse_roi_info(values) -> list[dict]:
-    """roiInfo values (JSON strings, dicts, missing) → dicts, parsing all the
-    strings with one ``json.loads`` call."""
-    values = list(values)
-    strings = [v for v in values if isinstance(v, str)]
-    parsed = iter(json.loads("[" + ",".join(strings) + "]") if strings else [])
-    return [next(parsed) if isinstance(v, str) else (v if isinstance(v, dict) else {})
-            for v in values]
-
-
 def _neuron_tables(neuron_df: pd.DataFrame, primary_rois: list[str], *,
                    keys: list[str] | None = None,
                    omit_rois: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -226,11 +199,12 @@ def _neuron_tables(neuron_df: pd.DataFrame, primary_rois: list[str], *,
         return neuron_df, pd.DataFrame(columns=["bodyId", "roi", "pre", "post"])
     if "roiInfo" not in neuron_df.columns:
         neuron_df["roiInfo"] = None
-    infos = _parse_roi_info(neuron_df["roiInfo"])
+    infos = parse_roi_info(neuron_df["roiInfo"])
     neuron_df["roiInfo"] = infos
-    neuron_df["inputRois"] = [sorted(k for k, v in d.items() if v.get("post")) for d in infos]
-    neuron_df["outputRois"] = [sorted(k for k, v in d.items() if v.get("pre")) for d in infos]
-    return neuron_df, roi_counts_frame(neuron_df, primary_rois)
+    tables = _roi_tables(neuron_df, infos, primary_rois)
+    neuron_df["inputRois"] = tables.input_rois
+    neuron_df["outputRois"] = tables.output_rois
+    return neuron_df, tables.counts
 
 
 def fetch_custom_neurons(q: str, params: dict | None = None, *,
