@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from connectograph import Client, fetch_custom, fetch_meta, set_default_client
-from connectograph.client import default_client
+from connectograph.client import column_query, default_client
 
 
 def test_routing_uri_scheme_works_against_a_single_server(neo4j_connection, loaded):
@@ -36,3 +36,21 @@ def test_default_client_and_parameters(client):
         assert js == {"columns": ["x"], "data": [["a'L(R)"]]}
     finally:
         set_default_client(None)
+
+
+def test_column_query_collects_each_column_and_its_null_mask():
+    q = column_query("MATCH (n) WITH n.a AS a, n.b AS `b c`", ["a", "b c"], not_null=["a"])
+    assert q.endswith("RETURN collect(`a`) AS `v0`, collect(`b c`) AS `v1`, "
+                      "collect(`b c` IS NULL) AS `n1`")
+
+
+def test_read_columns_keeps_order_and_nulls(client):
+    rows = [[3, "c", [1.5, 2.0]], [1, None, None], [2, "a'L(R)", []], [4, None, [7.0]]]
+    df = client.read_columns(
+        "UNWIND $rows AS r WITH r[0] AS id, r[1] AS name, r[2] AS xs ORDER BY id DESC",
+        ["id", "name", "xs"], {"rows": rows}, not_null=["id"])
+    assert df["id"].tolist() == [4, 3, 2, 1]
+    assert [None if pd.isna(v) else v for v in df["name"]] == [None, "c", "a'L(R)", None]
+    assert df["xs"].tolist() == [[7.0], [1.5, 2.0], [], None]
+    empty = client.read_columns("UNWIND [] AS r WITH r AS id", ["id"])
+    assert list(empty.columns) == ["id"] and empty.empty

@@ -4,6 +4,7 @@ weights per ROI (neuprint-python's), fetched in batches for large requests."""
 from __future__ import annotations
 
 import os
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -135,20 +136,23 @@ def _connections_and_bodies(src: NeuronCriteria, tgt: NeuronCriteria, *, min_wei
     where_a, _ = src.where(ds, "a", params)
     where_b, all_params = tgt.where(ds, "b", params)
     batch_cond = f" AND {side}.bodyId IN $batch" if side else ""
+    columns = TOTAL_CONN_COLUMNS + (["roiInfo"] if with_roi_info else [])
+    fetched = columns + [f"__{side}_{i}" for i in range(len(properties or ()))
+                         for side in ("pre", "post")]
     cypher = (f"MATCH {src.match(ds, 'a')}-[e:ConnectsTo]->{tgt.match(ds, 'b')}\n"
               f"WHERE ({where_a}) AND ({where_b}) AND e.weight >= $min_weight{batch_cond}\n"
-              "RETURN a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight"
+              "WITH a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight"
               + (", e.roiInfo AS roiInfo" if with_roi_info else "")
               + "".join(f", a[$props[{i}]] AS __pre_{i}, b[$props[{i}]] AS __post_{i}"
                         for i in range(len(properties or ()))))
     all_params["min_weight"] = int(min_weight)
     if properties is not None:
         all_params["props"] = list(properties)
-    columns = TOTAL_CONN_COLUMNS + (["roiInfo"] if with_roi_info else [])
+    read = partial(client.read_columns, cypher, fetched, not_null=TOTAL_CONN_COLUMNS)
     if side is None:
-        frames = [client.read_frame(cypher, all_params)]
+        frames = [read(all_params)]
     else:
-        frames = [client.read_frame(cypher, {**all_params, "batch": bodies[i:i + batch_size]})
+        frames = [read({**all_params, "batch": bodies[i:i + batch_size]})
                   for i in range(0, len(bodies), batch_size)]
     frames = [f for f in frames if len(f)]
     bodies_props: dict = {}

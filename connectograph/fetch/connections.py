@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
+import orjson
 import pandas as pd
 
 from ..client import Client, resolve_client
@@ -12,6 +12,7 @@ from ..criteria import Parameters
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import escape_name
 from ._dataset import checked_criteria, dataset_info
+from .roi_counts import parse_roi_info
 
 
 def _as_list(value) -> list:
@@ -85,11 +86,12 @@ def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
     props_ret = _props_return(properties, "n", "m")
     cypher = (f"MATCH {up.match(ds, 'n')}-[e:ConnectsTo]->{down.match(ds, 'm')}\n"
               f"WHERE ({where_n}) AND ({where_m}) AND e.weight >= $min_weight\n"
-              "RETURN n.bodyId AS bodyId_pre, m.bodyId AS bodyId_post, e.weight AS weight"
+              "WITH n.bodyId AS bodyId_pre, m.bodyId AS bodyId_post, e.weight AS weight"
               f"{props_ret}, e.roiInfo AS conn_roiInfo\n"
               "ORDER BY weight DESC, bodyId_pre, bodyId_post")
     all_params.update(min_weight=int(min_weight), props=properties)
-    df = _connection_frame(client.read_frame(cypher, all_params), properties)
+    df = _connection_frame(_read_connections(client, cypher, all_params, properties),
+                           properties)
     if rois and not df.empty:
         wanted = set(rois)
         df = df[df["conn_roiInfo"].map(lambda d: not wanted.isdisjoint(d))]
@@ -105,6 +107,13 @@ def _props_return(properties: list[str], pre: str, post: str) -> str:
                    for i, p in enumerate(properties))
 
 
+def _read_connections(client: Client, cypher: str, params: dict,
+                      properties: list[str]) -> pd.DataFrame:
+    """Rows of a simple-connections query ending in ``WITH`` (fetched column-wise)."""
+    return client.read_columns(cypher, simple_connection_columns(properties), params,
+                               not_null=("bodyId_pre", "bodyId_post", "weight"))
+
+
 def _connection_frame(df: pd.DataFrame, properties: list[str]) -> pd.DataFrame:
     """Name, type and parse the rows of a simple-connections query."""
     columns = simple_connection_columns(properties)
@@ -113,10 +122,10 @@ def _connection_frame(df: pd.DataFrame, properties: list[str]) -> pd.DataFrame:
                                                                  "weight") else object)
                              for c in columns})
     df.columns = columns
-    df["conn_roiInfo"] = df["conn_roiInfo"].map(lambda s: json.loads(s) if s else {})
+    df["conn_roiInfo"] = parse_roi_info(df["conn_roiInfo"])
     if "roiInfo" in properties:
         for col in ("roiInfo_pre", "roiInfo_post"):
-            df[col] = df[col].map(lambda s: json.loads(s) if isinstance(s, str) else s)
+            df[col] = [orjson.loads(s) if isinstance(s, str) else s for s in df[col]]
     return df.astype({"bodyId_pre": "int64", "bodyId_post": "int64", "weight": "int64"})
 
 
@@ -194,9 +203,10 @@ def fetch_common_connectivity(criteria, search_direction: Literal["upstream",
               "WHERE reached = k\n"
               "UNWIND conns AS xe\n"
               "WITH y, xe[0] AS x, xe[1] AS e\n"
-              f"RETURN {pre}.bodyId AS bodyId_pre, {post}.bodyId AS bodyId_post, "
+              f"WITH {pre}.bodyId AS bodyId_pre, {post}.bodyId AS bodyId_post, "
               f"e.weight AS weight{_props_return(properties, pre, post)}, "
               "e.roiInfo AS conn_roiInfo\n"
               "ORDER BY weight DESC, bodyId_pre, bodyId_post")
     params.update(min_weight=int(min_weight), props=properties)
-    return _connection_frame(client.read_frame(cypher, params), properties).reset_index(drop=True)
+    return _connection_frame(_read_connections(client, cypher, params, properties),
+                             properties).reset_index(drop=True)

@@ -50,9 +50,9 @@ def _order_neuron_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df[core + extra]
 
 
-def neuron_columns_frame(keys: list[str], values: list[list], *, extra_key: str | None = None,
+def neuron_columns_frame(data: dict[str, list], *, extra_key: str | None = None,
                          drop_empty: bool = True) -> pd.DataFrame:
-    """Columnar query result (one returned field per property) → the frame
+    """Columnar query result (name → list, one per property) → the frame
     :func:`neuron_frame` makes from property maps.
 
     With ``drop_empty`` (results standing for ``properties(n)`` maps) absent
@@ -62,23 +62,20 @@ def neuron_columns_frame(keys: list[str], values: list[list], *, extra_key: str 
     returned field holding ``[[key, value], ...]`` of further properties.
     """
     columns: dict[str, list] = {}
-    if values:
-        for key, col in zip(keys, zip(*values)):
+    n = len(next(iter(data.values()))) if data else 0
+    if n:
+        for key, col in data.items():
             if key == extra_key:
                 continue
             if not drop_empty:
                 columns[key] = list(col)
             elif any(v is not None for v in col):
                 columns[key] = [np.nan if v is None else v for v in col]
-        if extra_key is not None:
-            at = keys.index(extra_key)
-            extras = [row[at] for row in values]
-            if any(extras):
-                n = len(values)
-                for i, pairs in enumerate(extras):
-                    for k, v in pairs or ():
-                        columns.setdefault(k, [np.nan] * n)[i] = v
-    if not values or not columns:
+        if extra_key is not None and any(data[extra_key]):
+            for i, pairs in enumerate(data[extra_key]):
+                for k, v in pairs or ():
+                    columns.setdefault(k, [np.nan] * n)[i] = v
+    if not n or not columns:
         return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
                                      if c not in ("inputRois", "outputRois")])
     return _order_neuron_columns(pd.DataFrame(columns))
@@ -170,11 +167,11 @@ def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | N
     if extra:
         fields += (f", [k IN keys(n) WHERE NOT k IN $__known_properties | [k, n[k]]] "
                    f"AS {extra}")
-    cypher = (f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\nRETURN {fields}\n"
-              "ORDER BY n.bodyId")
-    names, values = client.read_values(cypher, params)
-    neuron_df = neuron_columns_frame(names, values, extra_key=extra,
-                                     drop_empty=not returned_columns)
+    cypher = (f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\nWITH {fields}\n"
+              "ORDER BY bodyId")
+    data = client.read_column_lists(cypher, [*query_keys, *([extra] if extra else [])], params,
+                                    not_null=["bodyId"])
+    neuron_df = neuron_columns_frame(data, extra_key=extra, drop_empty=not returned_columns)
     return _neuron_tables(neuron_df, info.primary_rois,
                           keys=keys if returned_columns else None, omit_rois=omit_rois)
 

@@ -8,7 +8,7 @@ import pandas as pd
 from ..client import Client
 from ..criteria import NeuronCriteria, Parameters, SynapseCriteria
 from ._dataset import dataset_info
-from ._synapse_query import default_confidence
+from ._synapse_query import ROI_KEYS, default_confidence, roi_set
 
 COLUMNS = ["from_roi", "to_roi", "count", "weight"]
 
@@ -50,11 +50,11 @@ def synapse_roi_connectivity(nc: NeuronCriteria, statuses: list[str] | None,
               f"MATCH (ns:{syn}) WHERE ns.bodyId = n.bodyId AND ns.type = 'pre' "
               f"AND ({pre_where})\n"
               f"MATCH (ns)-[:SynapsesTo]->(ms:{syn}) WHERE ({post_where})\n"
-              "UNWIND [k IN keys(ns) WHERE k IN $rois] AS from_roi\n"
-              "UNWIND [k IN keys(ms) WHERE k IN $rois] AS to_roi\n"
+              f"UNWIND {ROI_KEYS.format(var='ns')} AS from_roi\n"
+              f"UNWIND {ROI_KEYS.format(var='ms')} AS to_roi\n"
               "RETURN from_roi, to_roi, count(*) AS count\n"
               "ORDER BY from_roi, to_roi")
-    all_params.update(rois=list(rois), **({"statuses": statuses} if statuses is not None else {}))
+    all_params.update(roi_set=roi_set(rois), **({"statuses": statuses} if statuses is not None else {}))
     df = client.read_frame(cypher, all_params)
     df["weight"] = df["count"].astype("float64")
     return df.astype({"from_roi": object, "to_roi": object, "count": "int64"})[COLUMNS]

@@ -17,9 +17,9 @@ from ..client import Client, resolve_client
 from ..criteria import Parameters, SynapseCriteria
 from ..errors import CriteriaError
 from ._dataset import checked_criteria, dataset_info
-from ._synapse_query import (SYNAPSE_TYPES, body_batches, check_batch_size, check_bbox,
-                             checked_synapse_criteria, coordinates, default_confidence,
-                             returned_rois, roi_column)
+from ._synapse_query import (ROI_KEYS, SYNAPSE_TYPES, body_batches, check_batch_size,
+                             check_bbox, checked_synapse_criteria, coordinates,
+                             default_confidence, returned_rois, roi_column, roi_set)
 
 SYNAPSE_COLUMNS = ["bodyId", "type", "roi", "x", "y", "z", "confidence"]
 MEAN_SYNAPSE_COLUMNS = ["bodyId", "roi", "type", "count", "x", "y", "z", "confidence"]
@@ -35,9 +35,9 @@ def _batch_condition(batch: list[int] | None) -> str:
 
 
 def _roi_field(var: str, primary_only: bool) -> str:
-    """The site's ROIs among ``$rois``: with ``primary_only`` the one primary ROI
+    """The site's ROIs among ``$roi_set``: with ``primary_only`` the one primary ROI
     (primary ROIs do not overlap) or null, as a string (less to decode than a list)."""
-    rois = f"[k IN keys({var}) WHERE k IN $rois]"
+    rois = ROI_KEYS.format(var=var)
     return f"{rois}[0]" if primary_only else rois
 
 
@@ -48,6 +48,14 @@ def _rois(values: pd.Series, primary_only: bool) -> pd.Series:
 def _site_fields(var: str, suffix: str = "") -> str:
     return (f"{var}.location.x AS x{suffix}, {var}.location.y AS y{suffix}, "
             f"{var}.location.z AS z{suffix}, {var}.confidence AS confidence{suffix}")
+
+
+#: Fields of the per-site queries (the final ``WITH`` of fetch_synapses and
+#: fetch_synapse_connections), fetched column-wise.
+_SYNAPSE_FIELDS = ["bodyId", "type", "x", "y", "z", "confidence", "rois"]
+_CONNECTION_FIELDS = ["bodyId_pre", "bodyId_post", "roi_pre", "roi_post",
+                      "x_pre", "y_pre", "z_pre", "x_post", "y_post", "z_post",
+                      "confidence_pre", "confidence_post"]
 
 
 def _empty_synapses() -> pd.DataFrame:
@@ -128,7 +136,7 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
     params = Parameters()
     syn_where, _ = sc.where(ds, "s", params, default_confidence=default_confidence(info))
     types = [sc.type] if sc.type else ["pre", "post"]
-    ret = (f"RETURN s.bodyId AS bodyId, s.type AS type, {_site_fields('s')}, "
+    ret = (f"WITH s.bodyId AS bodyId, s.type AS type, {_site_fields('s')}, "
            f"{_roi_field('s', sc.primary_only)} AS rois")
     syn = f"(s:{ds.label('Synapse')})"
     if corners is not None:
@@ -147,8 +155,10 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
                    f"MATCH {syn} WHERE s.bodyId = n.bodyId AND s.type IN $types "
                    f"AND ({syn_where})\n{ret}" for b in batches]
         extra = {}
-    base = {**params.as_dict(), **extra, "types": types, "rois": rois}
-    frames = [client.read_frame(q, {**base, **({"batch": b} if b is not None else {})})
+    base = {**params.as_dict(), **extra, "types": types, "roi_set": roi_set(rois)}
+    frames = [client.read_columns(q, _SYNAPSE_FIELDS,
+                                  {**base, **({"batch": b} if b is not None else {})},
+                                  not_null=("bodyId", "type", "x", "y", "z"))
               for q, b in zip(queries, batches)]
     frames = [f for f in frames if len(f)]
     if not frames:
@@ -220,14 +230,14 @@ def fetch_mean_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | Non
     nc_where, _ = nc.where(ds, "n", params)
     syn_where, _ = sc.where(ds, "s", params, default_confidence=default_confidence(info))
     box = f" AND {_BBOX.format(v='s')}" if corners else ""
-    unwind = "UNWIND [k IN keys(s) WHERE k IN $rois] AS roi\n" if by_roi else ""
+    unwind = f"UNWIND {ROI_KEYS.format(var='s')} AS roi\n" if by_roi else ""
     rest = (f"MATCH (s:{ds.label('Synapse')}) WHERE s.bodyId = n.bodyId "
             f"AND s.type IN $types AND ({syn_where}){box}\n{unwind}"
             f"RETURN n.bodyId AS bodyId, {'roi, ' if by_roi else ''}s.type AS type, "
             "count(*) AS count, avg(s.location.x) AS x, avg(s.location.y) AS y, "
             "avg(s.location.z) AS z, avg(s.confidence) AS confidence")
     base = {**params.as_dict(), "types": [sc.type] if sc.type else ["pre", "post"],
-            "rois": rois}
+            "roi_set": roi_set(rois)}
     if corners:
         base.update(bbox_lo=corners[0], bbox_hi=corners[1])
     frames = []
@@ -377,12 +387,13 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
                 f"MATCH (ns:{syn})-[:SynapsesTo]->(ms)\n"
                 f"WHERE ns.bodyId IN g.partners AND ({pre_where})\n")
     cypher = ("UNWIND $groups AS g\n" + walk +
-              "RETURN ns.bodyId AS bodyId_pre, ms.bodyId AS bodyId_post, "
+              "WITH ns.bodyId AS bodyId_pre, ms.bodyId AS bodyId_post, "
               f"{_roi_field('ns', sc.primary_only)} AS roi_pre, "
               f"{_roi_field('ms', sc.primary_only)} AS roi_post, "
               f"{_site_fields('ns', '_pre')}, {_site_fields('ms', '_post')}")
-    base = {**sp.as_dict(), "rois": returned_rois(sc, info)}
-    frames = [client.read_frame(cypher, {**base, "groups": groups})
+    base = {**sp.as_dict(), "roi_set": roi_set(returned_rois(sc, info))}
+    frames = [client.read_columns(cypher, _CONNECTION_FIELDS, {**base, "groups": groups},
+                                  not_null=_CONNECTION_FIELDS[:2] + _CONNECTION_FIELDS[4:10])
               for groups in _partner_batches(pairs, anchor, partner, batch_size)]
     frames = [f for f in frames if len(f)]
     if not frames:

@@ -22,6 +22,7 @@ import pytest
 
 from connectograph import (NC, Client, SynapseCriteria as SC, fetch_mean_synapses,
                            fetch_roi_connectivity, fetch_synapse_connections, fetch_synapses)
+from connectograph.client import column_query
 from connectograph.errors import CriteriaError, UnknownRoiError
 from connectograph.fetch._synapse_query import check_bbox
 from connectograph.fetch.synapses import _partner_batches
@@ -169,17 +170,17 @@ def test_bbox_uses_the_point_index_and_matches_pandas(client, bundle_dir):
     assert key(everyone, ["bodyId", "x", "y", "z"]) == key(exp_all, ["bodyId", "x", "y", "z"])
     # the query sent runs on the point index
     sent = []
-    real = client.read_frame
+    real = client.read_column_lists
 
-    def spy(cypher, params=None, **kw):
-        sent.append((cypher, params))
-        return real(cypher, params, **kw)
+    def spy(cypher, columns, params=None, **kw):
+        sent.append((column_query(cypher, columns, kw.get("not_null", ())), params))
+        return real(cypher, columns, params, **kw)
 
-    client.read_frame = spy
+    client.read_column_lists = spy
     try:
         fetch_synapses(DA1, bbox=box, client=client)
     finally:
-        del client.read_frame
+        del client.read_column_lists
     (cypher, params), = sent
     with client.driver.session(database=client.database) as s:
         plan = s.run("EXPLAIN " + cypher, params).consume().plan
