@@ -1,58 +1,117 @@
 """The benchmark harness end to end at the smoke size (no timing asserts):
-generate → load → one query comparison → tables written; the loaded dataset
-holds what the generator says it wrote."""
+generate (with synapse tables) → Bolt load → bulk-import comparison (when
+``connectograph.bench.bulk`` is there) → query comparisons with the bare
+driver and with neuprint-python through ``connectograph serve`` → tables
+written; the loaded dataset holds what the generator says it wrote."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.neo4j
+#: Query cases run by the smoke fixture: one neuron case and the synapse cases.
+SMOKE_CASES = ["fetch_neurons(type)", "fetch_synapses(body)", "fetch_mean_synapses(body)",
+               "fetch_synapse_connections(body, any)"]
 
 
 @pytest.fixture(scope="module")
 def smoke_run(neo4j_connection, tmp_path_factory):
     from connectograph.bench.runner import run_bench
     out = tmp_path_factory.mktemp("bench")
+    instance = os.environ.get("CONNECTOGRAPH_TEST_INSTANCE", "test") + "-bench"
     return run_bench(sizes=["smoke"], sections=["queries", "ingest"], real=False,
                      out_dir=out, work_dir=out / "data", repeats=1, cold_repeats=1,
-                     rust_variants="current", cases=["fetch_neurons(type)"],
+                     rust_variants="current", cases=SMOKE_CASES, instance=instance,
+                     heap="1g", pagecache="512m",
                      connection=neo4j_connection, echo=lambda s: None)
 
 
-def test_tables_written(smoke_run):
+@pytest.fixture(scope="module")
+def table(smoke_run):
+    return pd.read_csv(smoke_run.csv)
+
+
+@pytest.mark.neo4j
+def test_tables_written(smoke_run, table):
     from connectograph.bench.report import CSV_COLUMNS
-    table = pd.read_csv(smoke_run.csv)
     assert list(table.columns) == CSV_COLUMNS
     assert set(table["section"]) == {"generate", "ingest", "queries"}
-    q = table[(table["section"] == "queries") & (table["case"] == "fetch_neurons(type)")]
-    assert sorted(q["phase"]) == ["cold", "warm"]
-    assert (q["ours_min_s"] > 0).all() and (q["baseline_min_s"] > 0).all()
-    assert q["same_result"].all()
-    ingest = table[table["section"] == "ingest"]
-    assert len(ingest) == 1 and ingest["ours_min_s"].iloc[0] > 0
-    assert json.loads(ingest["extra"].iloc[0])["peak_rss_mb"] > 0
     md = smoke_run.markdown.read_text()
-    for heading in ("## Machine", "## Queries", "## Ingest", "| cores |"):
+    for heading in ("## Machine", "## Queries: ours / bare", "## Queries: ours / neuprint-python",
+                    "## Ingest: Bolt loader", "| cores |"):
         assert heading in md
 
 
+@pytest.mark.neo4j
+@pytest.mark.parametrize("baseline", ["bare neo4j driver", "neuprint-python via service"])
+def test_query_rows(table, baseline):
+    """Every smoke case is timed cold and warm against both baselines, and
+    both sides found the same number of rows (the synapse cases included)."""
+    q = table[(table["section"] == "queries") & (table["baseline"] == baseline)]
+    assert sorted(q["case"].unique()) == sorted(SMOKE_CASES)
+    for case, rows in q.groupby("case"):
+        assert sorted(rows["phase"]) == ["cold", "warm"], case
+        assert (rows["ours_min_s"] > 0).all() and (rows["baseline_min_s"] > 0).all(), case
+        assert rows["same_result"].astype(bool).all(), (case, rows["note"].tolist())
+        assert (rows["rows"] > 0).all(), case
+
+
+@pytest.mark.neo4j
+def test_bolt_ingest_row(smoke_run, table):
+    (dataset, manifest), = smoke_run.datasets.items()
+    ingest = table[(table["section"] == "ingest") & (table["case"] == "load (Bolt)")]
+    assert len(ingest) == 1 and ingest["ours_min_s"].iloc[0] > 0
+    extra = json.loads(ingest["extra"].iloc[0])
+    assert extra["peak_rss_mb"] > 0
+    # Synapses: points plus partner links, as the generator wrote them.
+    assert extra["synapses"] == manifest["synapse_points"] + manifest["synapse_partner_rows"]
+    assert extra["synapses_per_s"] > 0 and extra["synapse_write_per_s"] > 0
+    assert extra["synapses_per_s"] == pytest.approx(extra["synapses"]
+                                                    / ingest["ours_min_s"].iloc[0])
+    for stage in ("read and validate", "bodies", "synapses", "SynapsesTo", "publish"):
+        assert extra["stages"][stage] > 0, stage
+
+
+@pytest.mark.neo4j
+def test_bulk_import_row_or_note(smoke_run, table):
+    """The bulk-import comparison row when its module exists, else a note."""
+    bulk = table[(table["section"] == "ingest") & (table["case"] == "load (bulk import)")]
+    md = smoke_run.markdown.read_text()
+    if importlib.util.find_spec("connectograph.bench.bulk") is None:
+        assert bulk.empty and "bulk import comparison not run" in md
+        return
+    assert len(bulk) == 1, md
+    row = bulk.iloc[0]
+    assert row["baseline"] == "neo4j-admin database import (same CSV rows)"
+    assert row["ours_min_s"] > 0 and row["baseline_min_s"] > 0 and row["ratio_min"] > 0
+    extra = json.loads(row["extra"])
+    assert extra["ours_rate"] > 0 and extra["admin_rate"] > 0
+
+
+@pytest.mark.neo4j
 def test_loaded_counts_match_generator(smoke_run, neo4j_connection):
     from connectograph import Client
     (dataset, manifest), = smoke_run.datasets.items()
     folder = smoke_run.csv.parent / "data" / "synthetic-20k-s0"
     conns = pd.concat([pd.read_csv(folder / f) for f in manifest["files"]["roi_connections"]])
     neurons = pd.read_csv(folder / "neurons.csv")
+    points = pd.concat([pd.read_csv(folder / f) for f in manifest["files"]["points"]])
+    partners = pd.concat([pd.read_csv(folder / f) for f in manifest["files"]["partners"]])
     # The manifest is what the files hold ...
     assert manifest["synapse_pairs"] == conns["weight"].sum() == 20_000
     assert manifest["bodies"] == len(neurons)
     assert manifest["connections"] == len(conns.drop_duplicates(["bodyId_pre", "bodyId_post"]))
+    assert manifest["synapse_points"] == len(points)
+    assert manifest["synapse_partner_rows"] == len(partners) == 20_000
     # ... and what the database holds.
     uri, auth = neo4j_connection
     with Client(uri, auth=auth, dataset=dataset) as c:
-        seg, conn = c.dataset.label("Segment"), c.dataset.label("Skeleton")
+        seg, skel = c.dataset.label("Segment"), c.dataset.label("Skeleton")
+        syn = c.dataset.label("Synapse")
         row = c.read(f"MATCH (n:{seg}) RETURN count(n) AS bodies, sum(n.pre) AS pre")[0]
         assert row["bodies"] == manifest["bodies"]
         assert row["pre"] == manifest["tbars"]
@@ -60,4 +119,44 @@ def test_loaded_counts_match_generator(smoke_run, neo4j_connection):
                      "RETURN count(e) AS n, sum(e.weight) AS w")[0]
         assert row["n"] == manifest["connections"]
         assert row["w"] == manifest["synapse_pairs"]
-        assert c.read(f"MATCH (s:{conn}) RETURN count(s) AS n")[0]["n"] == manifest["skeletons"]
+        assert c.read(f"MATCH (s:{skel}) RETURN count(s) AS n")[0]["n"] == manifest["skeletons"]
+        assert c.read(f"MATCH (s:{syn}) RETURN count(s) AS n")[0]["n"] == len(points)
+        assert c.read(f"MATCH (:{syn})-[r:SynapsesTo]->(:{syn}) RETURN count(r) AS n")[0]["n"] \
+            == len(partners)
+
+
+def test_every_fetch_function_has_a_case():
+    from connectograph.bench.queries import uncovered_fetch_functions
+    assert uncovered_fetch_functions() == []
+
+
+def test_stage_clock_times_messages_and_writes():
+    """Stage seconds come from the loader's messages and progress bars."""
+    from connectograph.bench.ingest import StageClock
+    clock = StageClock()
+    clock.echo("Reading and validating the sources of x:y ...")
+    clock.echo("Writing ROIs, bodies and connections ...")
+    for desc in ("bodies", "synapses", "synapses"):
+        bar = clock.progress(10, desc)
+        bar.update(10)
+        bar.close()
+    clock.echo("Publishing ...")
+    stages = clock.finish()
+    assert list(stages) == ["read and validate", "bodies", "synapses", "all writes", "publish"]
+    assert all(v >= 0 for v in stages.values())
+    assert stages["all writes"] >= stages["bodies"] + stages["synapses"]
+
+
+def test_bolt_row_rates():
+    from connectograph.bench.ingest import bolt_row
+    res = {"seconds": 4.0, "peak_rss_mb": 100.0,
+           "counts": {"Segment nodes": 5, "ConnectsTo relationships": 8, "Synapse nodes": 30,
+                      "SynapsesTo relationships": 10},
+           "stages": {"synapses": 1.0, "SynapsesTo": 1.0}}
+    row = bolt_row("a:b", res, {"synapse_pairs": 10})
+    extra = json.loads(row["extra"])
+    assert extra["synapses"] == 40
+    assert extra["synapses_per_s"] == 10.0
+    assert extra["synapse_write_per_s"] == 20.0
+    assert extra["connections_per_s"] == 2.0
+    assert row["variant"] == "neurons+connections+synapses"

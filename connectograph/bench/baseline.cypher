@@ -135,3 +135,120 @@ MATCH (s:{{Skeleton}})
 RETURN s.bodyId AS body, s.nodeCount AS nodes
 ORDER BY nodes DESC, body
 LIMIT 1;
+
+// The synapse cases: a body's sites found through Synapse.bodyId (indexed with
+// type), confidence strictly above the threshold (no condition when it is 0),
+// each site's primary ROI among $rois.
+// @name: synapses_of_body
+MATCH (s:{{Synapse}})
+WHERE s.bodyId = $body AND s.type IN ['pre', 'post']
+  AND ($confidence = 0.0 OR s.confidence > $confidence)
+RETURN s.bodyId AS bodyId, s.type AS type, [k IN keys(s) WHERE k IN $rois][0] AS roi,
+       s.location.x AS x, s.location.y AS y, s.location.z AS z, s.confidence AS confidence
+ORDER BY bodyId, type, x, y, z;
+
+// @name: mean_synapses_of_body
+MATCH (s:{{Synapse}})
+WHERE s.bodyId = $body AND s.type IN ['pre', 'post']
+  AND ($confidence = 0.0 OR s.confidence > $confidence)
+UNWIND [k IN keys(s) WHERE k IN $rois] AS roi
+RETURN s.bodyId AS bodyId, roi, s.type AS type, count(*) AS count,
+       avg(s.location.x) AS x, avg(s.location.y) AS y, avg(s.location.z) AS z,
+       avg(s.confidence) AS confidence
+ORDER BY bodyId, roi, type;
+
+// T-bar -> PSD pairs from one body onto every other :Neuron.
+// @name: synapse_connections_from_body
+MATCH (ns:{{Synapse}})
+WHERE ns.bodyId = $body AND ns.type = 'pre'
+  AND ($confidence = 0.0 OR ns.confidence > $confidence)
+MATCH (ns)-[:SynapsesTo]->(ms:{{Synapse}})
+WHERE ms.bodyId <> $body AND ($confidence = 0.0 OR ms.confidence > $confidence)
+  AND EXISTS { MATCH (m:{{Neuron}}) WHERE m.bodyId = ms.bodyId }
+RETURN ns.bodyId AS bodyId_pre, ms.bodyId AS bodyId_post,
+       [k IN keys(ns) WHERE k IN $rois][0] AS roi_pre,
+       [k IN keys(ms) WHERE k IN $rois][0] AS roi_post,
+       ns.location.x AS x_pre, ns.location.y AS y_pre, ns.location.z AS z_pre,
+       ms.location.x AS x_post, ms.location.y AS y_post, ms.location.z AS z_post,
+       ns.confidence AS confidence_pre, ms.confidence AS confidence_post
+ORDER BY bodyId_pre, bodyId_post, x_pre, y_pre, z_pre, x_post, y_post, z_post;
+
+// Paths of one or two connections through traced neurons.
+// @name: paths_up_to_2
+MATCH (src:{{Segment}} {bodyId: $src}), (dest:{{Segment}} {bodyId: $dest}),
+      p = (src)-[:ConnectsTo*1..2]->(dest)
+WHERE all(n IN nodes(p) WHERE n.bodyId IN [$src, $dest]
+                          OR (n:{{Neuron}} AND n.status = 'Traced'))
+RETURN [n IN nodes(p) | [n.bodyId, n.type]] AS path, [x IN relationships(p) | x.weight] AS weights;
+
+// @name: traced_adjacencies
+MATCH (a:{{Neuron}})-[e:ConnectsTo]->(b:{{Neuron}})
+WHERE a.status IN $statuses AND NOT coalesce(a.cropped, false)
+  AND b.status IN $statuses AND NOT coalesce(b.cropped, false)
+RETURN a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight,
+       e.roiInfo AS roiInfo;
+
+// Untraced downstream partners of a type's neurons, strongest first, with each
+// neuron's total and traced output weight (the running sums are added with
+// pandas, as a driver user would).
+// @name: downstream_orphans_of_type
+MATCH (n:{{Neuron}})
+WHERE n.type = $type
+WITH n, COLLECT { MATCH (n)-[e:ConnectsTo]->(t:{{Segment}})
+                  RETURN [e.weight, coalesce(t.status IN $statuses
+                                             OR t.statusLabel IN $statuses, false)] } AS outs
+WITH n, reduce(s = 0, o IN outs | s + o[0]) AS total,
+     reduce(s = 0, o IN outs | s + CASE WHEN o[1] THEN o[0] ELSE 0 END) AS traced
+MATCH (n)-[e:ConnectsTo]->(m:{{Segment}})
+WHERE NOT coalesce(m.status IN $statuses OR m.statusLabel IN $statuses, false)
+RETURN n.bodyId AS bodyId_pre, m.bodyId AS bodyId_post, e.weight AS orphan_weight,
+       m.status AS status_post, m.statusLabel AS statusLabel, total AS total_weight,
+       traced AS orig_traced_weight, total - traced AS orig_untraced_weight,
+       CASE WHEN total > 0 THEN toFloat(traced) / total ELSE 0.0 END AS orig_completeness
+ORDER BY bodyId_pre, orphan_weight DESC, bodyId_post;
+
+// The custom cases hold no values, so neuprint-python (which sends no
+// parameters) asks the same question; {{Label}} becomes the plain label there.
+// @name: custom_type_counts
+MATCH (n:{{Neuron}})
+WHERE n.type IS NOT NULL
+RETURN n.type AS type, count(*) AS neurons
+ORDER BY neurons DESC, type;
+
+// @name: custom_neurons_top_pre
+MATCH (n:{{Neuron}})
+RETURN n
+ORDER BY n.pre DESC, n.bodyId
+LIMIT 100;
+
+// @name: datasets
+MATCH (m:Meta) WHERE coalesce(m.loadComplete, false)
+RETURN m.dataset AS dataset, m.tag AS tag, m.lastDatabaseEdit AS lastEdit, m.uuid AS uuid,
+       m.roiInfo AS roiInfo, m.superLevelRois AS superLevelRois, m.info AS info,
+       m.hideDataSet AS hidden, m.logo AS logo, m.description AS description,
+       m.totalPreCount AS totalPreCount, m.totalPostCount AS totalPostCount
+ORDER BY dataset, tag;
+
+// The neuron with most synapse-level partners (SynapseSets). neuprint-python
+// reaches sites through SynapseSets only; a body whose sites were loaded as
+// bare points (no partners) would give it fewer rows than ours.
+// @name: params_synapse_body
+MATCH (ss:{{SynapseSet}})
+WITH ss.bodyId AS body, count(*) AS sets
+WHERE EXISTS { MATCH (n:{{Neuron}}) WHERE n.bodyId = body }
+RETURN body, sets
+ORDER BY sets DESC, body
+LIMIT 1;
+
+// The type with most connections onto untraced bodies (orphan tasks).
+// @name: params_orphan_type
+MATCH (n:{{Neuron}})-[:ConnectsTo]->(m:{{Segment}})
+WHERE n.type IS NOT NULL
+  AND NOT coalesce(m.status IN $statuses OR m.statusLabel IN $statuses, false)
+RETURN n.type AS type, count(*) AS n
+ORDER BY n DESC, type
+LIMIT 1;
+
+// @name: params_confidence
+MATCH (m:{{Meta}})
+RETURN coalesce(m.postHighAccuracyThreshold, 0.0) AS confidence;

@@ -33,9 +33,14 @@ from .runner import DEFAULT_HEAP, DEFAULT_PAGECACHE, SECTIONS
 @click.option("--pagecache", default=DEFAULT_PAGECACHE, show_default=True,
               help="Neo4j page cache.")
 @click.option("--keep-server", is_flag=True, help="Leave the instance running afterwards.")
+@click.option("--no-service", is_flag=True,
+              help="Skip the comparison with neuprint-python through `connectograph serve`.")
 def bench_command(sizes, sections, out_dir, work_dir, no_real, bundle, repeats, cold_repeats,
-                  rust_variants, cases, seed, instance, heap, pagecache, keep_server) -> None:
-    """Benchmark queries (ours / bare driver), ingest and skeleton healing.
+                  rust_variants, cases, seed, instance, heap, pagecache, keep_server,
+                  no_service) -> None:
+    """Benchmark queries (ours / bare driver, ours / neuprint-python through our
+    service), ingest (Bolt loader with synapses; bulk import vs neo4j-admin) and
+    skeleton healing.
 
     Starts its own Neo4j instance, loads the real bundle and synthetic data,
     and writes a Markdown and a CSV table with the machine's facts.
@@ -55,6 +60,7 @@ def bench_command(sizes, sections, out_dir, work_dir, no_real, bundle, repeats, 
                   work_dir=work_dir, real=not no_real, bundle=bundle, repeats=repeats,
                   cold_repeats=cold_repeats, rust_variants=rust_variants,
                   cases=list(cases) or None, heal_smoke=smoke, seed=seed, instance=instance,
+                  neuprint_service=not no_service,
                   heap=heap, pagecache=pagecache, keep_server=keep_server, echo=click.echo)
     except ConnectographError as err:
         raise click.ClickException(str(err)) from None

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from ..errors import BenchmarkError
@@ -36,9 +37,14 @@ def measure_load(recipe: str | os.PathLike, uri: str, auth: tuple[str, str], *,
     -------
     dict
         ``dataset, seconds`` (the loader's wall time), ``counts`` (nodes and
-        relationships written), ``peak_rss_mb`` (the child's maximum resident
-        memory, MiB; it includes the Python interpreter and the libraries,
-        about 150 MiB).
+        relationships written), ``stages`` (seconds per loader stage, in order:
+        the loader's own phases such as ``read and validate`` and ``publish``,
+        and each batched write such as ``bodies``, ``synapses``,
+        ``SynapsesTo``), ``synapses`` (``Synapse`` nodes plus ``SynapsesTo``
+        relationships written), ``synapses_per_s`` (that count over
+        ``seconds``; None without synapses), ``peak_rss_mb`` (the child's
+        maximum resident memory, MiB; it includes the Python interpreter and the
+        libraries, about 150 MiB).
 
     Raises
     ------
@@ -62,13 +68,161 @@ def measure_load(recipe: str | os.PathLike, uri: str, auth: tuple[str, str], *,
     return result
 
 
+class StageClock:
+    """Seconds per loader stage, from the loader's own hooks: its stage messages
+    (``echo``) and the progress bars of its batched writes (``progress``).
+
+    A batched write is timed from the creation of its bar to ``close()``; a
+    stage message is timed until the next message (so ``all writes`` spans the
+    batched writes and the index builds between them). Names repeat when a stage
+    runs twice (the times add up).
+    """
+
+    #: Stage messages of :func:`connectograph.loading.load` → short names.
+    MESSAGES = {"Reading and validating": "read and validate",
+                "Removing what an interrupted load": "clear staging",
+                "Writing ROIs, bodies and connections": "all writes",
+                "Publishing": "publish"}
+
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self._open: tuple[str, float] | None = None
+
+    def _add(self, name: str, seconds: float) -> None:
+        self.stages[name] = self.stages.get(name, 0.0) + seconds
+
+    def echo(self, message: str) -> None:
+        now = time.perf_counter()
+        if self._open is not None:
+            self._add(*self._close(now))
+        name = next((v for k, v in self.MESSAGES.items() if message.startswith(k)),
+                    message.rstrip(" .").lower())
+        self._open = (name, now)
+
+    def _close(self, now: float) -> tuple[str, float]:
+        name, t0 = self._open
+        self._open = None
+        return name, now - t0
+
+    def finish(self) -> dict[str, float]:
+        if self._open is not None:
+            self._add(*self._close(time.perf_counter()))
+        return self.stages
+
+    def progress(self, total: int, desc: str):
+        clock, t0 = self, time.perf_counter()
+
+        class _Bar:
+            def update(self, n: int) -> None:
+                pass
+
+            def close(self) -> None:
+                clock._add(desc.strip(), time.perf_counter() - t0)
+        return _Bar()
+
+
+def synapse_count(counts: dict) -> int:
+    """Synapse points plus partner links (``SynapsesTo``) a load wrote."""
+    return int(counts.get("Synapse nodes", 0)) + int(counts.get("SynapsesTo relationships", 0))
+
+
 def _child() -> None:
     from ..client import Client
     from ..loading import load
     job = json.loads(sys.stdin.read())
     auth = (os.environ["CONNECTOGRAPH_BENCH_USER"], os.environ["CONNECTOGRAPH_BENCH_PASSWORD"])
+    clock = StageClock()
     with Client(job["uri"], auth=auth, dataset="bench:none", check_dataset=False) as client:
         summary = load(job["recipe"], client=client, data_dir=job["data_dir"], force=True,
-                       batch_size=job["batch_size"], progress=None)
+                       batch_size=job["batch_size"], progress=clock.progress, echo=clock.echo)
+    stages = clock.finish()
+    synapses = synapse_count(summary.counts)
     print(json.dumps({"dataset": summary.dataset, "seconds": summary.seconds,
-                      "counts": summary.counts}))
+                      "counts": summary.counts, "stages": stages, "synapses": synapses,
+                      "synapses_per_s": synapses / summary.seconds if synapses else None}))
+
+
+#: Baseline of the bulk-import row.
+BULK_BASELINE = "neo4j-admin database import (same CSV rows)"
+
+
+def bolt_row(dataset: str, result: dict, manifest: dict | None = None) -> dict:
+    """The report row of one :func:`measure_load` result.
+
+    ``extra`` holds ``bodies, connections, synapse_pairs`` (from the
+    generator's manifest; None for the real bundle), ``synapses`` (points plus
+    ``SynapsesTo`` partner links written), ``synapses_per_s`` (that over the
+    whole load's seconds), ``synapse_write_per_s`` (that over the seconds of
+    the ``synapses`` and ``SynapsesTo`` writes alone), ``connections_per_s``,
+    ``synapse_pairs_per_s``, ``peak_rss_mb`` (the loader's), ``stages``
+    (seconds) and ``counts``.
+    """
+    manifest = manifest or {}
+    seconds = result["seconds"]
+    counts = result["counts"]
+    stages = result.get("stages") or {}
+    conns = counts.get("ConnectsTo relationships", 0)
+    pairs = manifest.get("synapse_pairs")
+    synapses = synapse_count(counts)
+    write_s = stages.get("synapses", 0.0) + stages.get("SynapsesTo", 0.0)
+    extra = {"bodies": counts.get("Segment nodes"), "connections": conns,
+             "synapse_pairs": pairs, "synapses": synapses,
+             "synapses_per_s": synapses / seconds if synapses else None,
+             "synapse_write_per_s": synapses / write_s if synapses and write_s else None,
+             "connections_per_s": conns / seconds,
+             "synapse_pairs_per_s": pairs / seconds if pairs else None,
+             "peak_rss_mb": result["peak_rss_mb"], "stages": stages, "counts": counts}
+    parts = ["neurons", "connections"] + (["synapses"] if synapses else [])
+    note = ("synapses/s = (Synapse nodes + SynapsesTo links) / load seconds; target "
+            ">= 50,000" if synapses else "no synapse tables in the recipe")
+    if not manifest:
+        note += "; the recipe as bundled (counts in extra)"
+    return {"section": "ingest", "dataset": dataset, "case": "load (Bolt)",
+            "variant": "+".join(parts), "ours_min_s": seconds, "ours_median_s": seconds,
+            "runs": 1, "extra": json.dumps(extra), "note": note}
+
+
+def bulk_rows(dataset: str, recipe: str, data_dir: str | None, *, instance: str,
+              notes: list[str], heap: str | None = None, pagecache: str | None = None,
+              echo=print) -> list[dict]:
+    """The bulk-import comparison row of one recipe, from
+    ``connectograph.bench.bulk.measure_bulk_import`` (run on the throw-away
+    local instance ``instance`` with ``heap`` and ``pagecache``).
+
+    ``ratio_min`` is a time ratio like the other rows' (ours seconds /
+    neo4j-admin seconds; above 1 means ours is slower); ``extra`` holds
+    ``nodes, relationships, ours_rate, admin_rate`` (nodes + relationships per
+    second), ``stages`` (seconds) and ``store_bytes``.
+
+    Returns no row and adds a line to ``notes`` when that module is not
+    installed, or when the measurement fails with a connectograph error (its
+    message is the note).
+    """
+    import importlib
+    import importlib.util
+
+    from ..errors import ConnectographError
+    if importlib.util.find_spec(f"{__package__}.bulk") is None:
+        if not any("bulk" in n for n in notes):
+            notes.append("bulk import comparison not run: connectograph.bench.bulk is not "
+                         "available yet")
+        return []
+    measure_bulk_import = importlib.import_module(f"{__package__}.bulk").measure_bulk_import
+    echo(f"Bulk import of {dataset} (ours vs neo4j-admin) ...")
+    try:
+        res = measure_bulk_import(recipe, data_dir=data_dir, instance=instance, heap=heap,
+                                  pagecache=pagecache, echo=echo)
+    except ConnectographError as err:
+        notes.append(f"bulk import of {dataset} failed: {err}")
+        return []
+    extra = {k: res.get(k) for k in ("nodes", "relationships", "ours_rate", "admin_rate",
+                                     "stages", "store_bytes")}
+    return [{"section": "ingest", "dataset": dataset, "case": "load (bulk import)",
+             "variant": "CSV + neo4j-admin", "ours_min_s": res["ours_s"],
+             "ours_median_s": res["ours_s"], "baseline": BULK_BASELINE,
+             "baseline_min_s": res["admin_s"], "baseline_median_s": res["admin_s"],
+             "ratio_min": res["ours_s"] / res["admin_s"],
+             "ratio_median": res["ours_s"] / res["admin_s"], "runs": 1,
+             "extra": json.dumps(extra, default=str),
+             "note": "ours: the whole bulk load (prepare, CSV, import, restart, indexes); "
+                     "neo4j-admin: the import alone on the same files"}]

@@ -16,7 +16,13 @@ page cache is not dropped.
 
 Parameters are picked from the data, so the same cases run on any dataset:
 the most common cell type that has outputs, the primary ROI with most neurons
-receiving input there, the largest skeleton.
+receiving input there, the largest skeleton, the neuron with most
+synapse-level partners (SynapseSets; synapse cases, skipped on a dataset
+without synapses), the dataset's default synapse confidence
+(``Meta.postHighAccuracyThreshold``) and the type with most connections onto
+untraced bodies (orphan tasks; the most common type when every body is traced).
+``fetch_datasets`` lists every dataset in the database, so its time grows
+with what else is loaded.
 """
 
 from __future__ import annotations
@@ -39,17 +45,28 @@ _BLOCK = re.compile(r"^//\s*@name:\s*(\S+)\s*$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
-def baseline_cypher(name: str, dataset: str) -> str:
-    """The hand-written statement ``name`` of ``baseline.cypher`` for ``dataset``
-    (labels escaped by :class:`~connectograph.cypher_files.LabelSet`)."""
+def _baseline_block(name: str) -> str:
     text = resources.files("connectograph.bench").joinpath("baseline.cypher").read_text()
     parts = _BLOCK.split(text)
     blocks = {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
     if name not in blocks:
         raise BenchmarkError(f"baseline.cypher has no block {name!r}")
-    body = "\n".join(ln for ln in blocks[name].splitlines() if not ln.lstrip().startswith("//"))
+    return "\n".join(ln for ln in blocks[name].splitlines() if not ln.lstrip().startswith("//"))
+
+
+def baseline_cypher(name: str, dataset: str) -> str:
+    """The hand-written statement ``name`` of ``baseline.cypher`` for ``dataset``
+    (labels escaped by :class:`~connectograph.cypher_files.LabelSet`)."""
     labels = LabelSet(dataset)
-    return _PLACEHOLDER.sub(lambda m: labels(m.group(1)), body).strip().rstrip(";")
+    return _PLACEHOLDER.sub(lambda m: labels(m.group(1)),
+                            _baseline_block(name)).strip().rstrip(";")
+
+
+def neuprint_cypher(name: str) -> str:
+    """The statement ``name`` of ``baseline.cypher`` with neuPrint's plain labels
+    (``:Neuron``), as a neuprint-python user writes it for ``fetch_custom``; the
+    service scopes it to the request's dataset."""
+    return _PLACEHOLDER.sub(lambda m: m.group(1), _baseline_block(name)).strip().rstrip(";")
 
 
 def bare_frame(driver: neo4j.Driver, cypher: str, params: dict) -> pd.DataFrame:
@@ -85,12 +102,17 @@ class QueryCase:
     needs: tuple[str, ...] = ()
 
 
-def _cases() -> list[QueryCase]:
+def query_cases() -> list[QueryCase]:
+    """Every query case (a fresh list; the fetch functions are imported on call)."""
     from ..criteria import NeuronCriteria as NC
+    from ..criteria import SynapseCriteria
     from ..fetch import (fetch_adjacencies, fetch_common_connectivity, fetch_custom,
-                         fetch_neurons, fetch_output_completeness, fetch_roi_completeness,
-                         fetch_roi_connectivity, fetch_roi_hierarchy, fetch_shortest_paths,
-                         fetch_simple_connections, fetch_skeleton)
+                         fetch_custom_neurons, fetch_datasets, fetch_downstream_orphan_tasks,
+                         fetch_mean_synapses, fetch_neurons, fetch_output_completeness,
+                         fetch_paths, fetch_roi_completeness, fetch_roi_connectivity,
+                         fetch_roi_hierarchy, fetch_shortest_paths, fetch_simple_connections,
+                         fetch_skeleton, fetch_synapse_connections, fetch_synapses,
+                         fetch_traced_adjacencies)
     from ..fetch.completeness import NEUPRINT_COMPLETE_STATUSES
 
     def neurons_type(c, p):
@@ -183,6 +205,69 @@ def _cases() -> list[QueryCase]:
         return len(bare_frame(d, baseline_cypher("output_completeness_of_type", ds),
                               {"type": p["type"]}))
 
+    def synapses(c, p):
+        return len(fetch_synapses(NC(bodyId=p["synapse_body"]), SynapseCriteria(), client=c))
+
+    def synapses_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("synapses_of_body", ds), _synapse_params(p)))
+
+    def mean_synapses(c, p):
+        return len(fetch_mean_synapses(NC(bodyId=p["synapse_body"]), client=c))
+
+    def mean_synapses_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("mean_synapses_of_body", ds),
+                              _synapse_params(p)))
+
+    def synapse_connections(c, p):
+        return len(fetch_synapse_connections(NC(bodyId=p["synapse_body"]), None, client=c))
+
+    def synapse_connections_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("synapse_connections_from_body", ds),
+                              _synapse_params(p)))
+
+    def paths2(c, p):
+        return len(fetch_paths(p["path_src"], p["path_dest"], max_path_length=2, timeout=None,
+                               client=c))
+
+    def paths2_bare(d, ds, p):
+        df = bare_frame(d, baseline_cypher("paths_up_to_2", ds),
+                        {"src": p["path_src"], "dest": p["path_dest"]})
+        return int(sum(len(path) for path in df["path"]))
+
+    def traced(c, p):
+        _, roi_conn = fetch_traced_adjacencies(client=c)
+        return len(roi_conn[["bodyId_pre", "bodyId_post"]].drop_duplicates())
+
+    def traced_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("traced_adjacencies", ds),
+                              {"statuses": ["Traced"]}))
+
+    def orphans(c, p):
+        return len(fetch_downstream_orphan_tasks(NC(type=p["orphan_type"]), client=c))
+
+    def orphans_bare(d, ds, p):
+        df = bare_frame(d, baseline_cypher("downstream_orphans_of_type", ds),
+                        {"type": p["orphan_type"], "statuses": ["Traced"]})
+        df = df.astype({"orphan_weight": "int64", "orig_traced_weight": "int64",
+                        "total_weight": "int64"})
+        df["cum_orphan_weight"] = df.groupby("bodyId_pre")["orphan_weight"].cumsum()
+        df["cum_completeness"] = ((df["orig_traced_weight"] + df["cum_orphan_weight"])
+                                  / df["total_weight"])
+        return len(df)
+
+    def custom_neurons(c, p):
+        return len(fetch_custom_neurons(baseline_cypher("custom_neurons_top_pre",
+                                                        str(c.dataset)), client=c)[0])
+
+    def custom_neurons_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("custom_neurons_top_pre", ds), {}))
+
+    def datasets(c, p):
+        return len(fetch_datasets(client=c))
+
+    def datasets_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("datasets", ds), {}))
+
     return [
         QueryCase("fetch_simple_connections(type, any)", "fetch_simple_connections", simple,
                   simple_bare, ("type",)),
@@ -207,18 +292,42 @@ def _cases() -> list[QueryCase]:
         QueryCase("fetch_roi_hierarchy()", "fetch_roi_hierarchy", hierarchy, hierarchy_bare),
         QueryCase("fetch_skeleton(largest)", "fetch_skeleton", skeleton, skeleton_bare,
                   ("body",)),
+        QueryCase("fetch_synapses(body)", "fetch_synapses", synapses, synapses_bare,
+                  _SYNAPSE_NEEDS),
+        QueryCase("fetch_mean_synapses(body)", "fetch_mean_synapses", mean_synapses,
+                  mean_synapses_bare, _SYNAPSE_NEEDS),
+        QueryCase("fetch_synapse_connections(body, any)", "fetch_synapse_connections",
+                  synapse_connections, synapse_connections_bare, _SYNAPSE_NEEDS),
+        QueryCase("fetch_paths(<= 2 hops)", "fetch_paths", paths2, paths2_bare,
+                  ("path_src", "path_dest")),
+        QueryCase("fetch_traced_adjacencies()", "fetch_traced_adjacencies", traced, traced_bare),
+        QueryCase("fetch_downstream_orphan_tasks(type)", "fetch_downstream_orphan_tasks",
+                  orphans, orphans_bare, ("orphan_type",)),
+        QueryCase("fetch_custom_neurons(top 100 by pre)", "fetch_custom_neurons",
+                  custom_neurons, custom_neurons_bare),
+        QueryCase("fetch_datasets()", "fetch_datasets", datasets, datasets_bare),
     ]
+
+
+#: Parameters of the synapse cases: a body with loaded synapses, the default
+#: confidence threshold and the primary ROIs.
+_SYNAPSE_NEEDS = ("synapse_body", "confidence", "primary_rois")
+
+
+def _synapse_params(p: dict) -> dict:
+    return {"body": p["synapse_body"], "confidence": float(p["confidence"]),
+            "rois": p["primary_rois"]}
 
 
 def case_names() -> list[str]:
     """Names of every query case."""
-    return [c.name for c in _cases()]
+    return [c.name for c in query_cases()]
 
 
 def uncovered_fetch_functions() -> list[str]:
     """fetch_* functions of :mod:`connectograph.fetch` no case measures yet."""
     from .. import fetch
-    covered = {c.function for c in _cases()}
+    covered = {c.function for c in query_cases()}
     helpers = {"fetch_meta", "fetch_all_rois", "fetch_primary_rois"}  # Meta reads, cached
     return sorted(n for n in getattr(fetch, "__all__", dir(fetch))
                   if n.startswith("fetch_") and n not in covered | helpers)
@@ -243,6 +352,18 @@ def pick_parameters(driver: neo4j.Driver, dataset: str) -> dict[str, Any]:
     meta = bare_frame(driver, baseline_cypher("roi_hierarchy", dataset), {})
     if not meta.empty and meta.iloc[0]["primaryRois"]:
         params["primary_rois"] = sorted(meta.iloc[0]["primaryRois"])
+    conf = bare_frame(driver, baseline_cypher("params_confidence", dataset), {})
+    if not conf.empty:
+        params["confidence"] = float(conf.iloc[0]["confidence"])
+    body = bare_frame(driver, baseline_cypher("params_synapse_body", dataset), {})
+    if not body.empty:
+        params["synapse_body"] = int(body.iloc[0]["body"])
+    orphan = bare_frame(driver, baseline_cypher("params_orphan_type", dataset),
+                        {"statuses": ["Traced"]})
+    if not orphan.empty:
+        params["orphan_type"] = orphan.iloc[0]["type"]
+    elif "type" in params:
+        params["orphan_type"] = params["type"]  # every downstream body traced: 0 rows
     return params
 
 
@@ -264,7 +385,7 @@ def run_queries(uri: str, auth: tuple[str, str], dataset: str, *, repeats: int =
     client = Client(uri, auth=auth, dataset=dataset)
     try:
         params = pick_parameters(driver, dataset)
-        for case in _cases():
+        for case in query_cases():
             if only and not any(o in case.name for o in only):
                 continue
             missing = [k for k in case.needs if k not in params]
@@ -287,9 +408,9 @@ def run_queries(uri: str, auth: tuple[str, str], dataset: str, *, repeats: int =
             phases = {
                 "warm": (measure(lambda: case.ours(client, used), repeats, warmup=True),
                          measure(lambda: case.bare(driver, dataset, used), repeats, warmup=True)),
-                "cold": (_cold(lambda c: case.ours(c, used), fresh_client, cold_repeats),
-                         _cold(lambda d: case.bare(d, dataset, used), fresh_driver,
-                               cold_repeats)),
+                "cold": (measure_cold(lambda c: case.ours(c, used), fresh_client, cold_repeats),
+                         measure_cold(lambda d: case.bare(d, dataset, used), fresh_driver,
+                                      cold_repeats)),
             }
             for phase, (ours, bare) in phases.items():
                 rows.append({
@@ -311,7 +432,9 @@ def run_queries(uri: str, auth: tuple[str, str], dataset: str, *, repeats: int =
     return rows
 
 
-def _cold(fn, fresh, repeats):
+def measure_cold(fn, fresh, repeats, close=lambda conn: conn.close()):
+    """Time ``fn(conn)`` with a connection ``fresh()`` opened (untimed) before each
+    run; every connection is passed to ``close`` at the end."""
     opened = []
 
     def setup():
@@ -321,4 +444,4 @@ def _cold(fn, fresh, repeats):
         return measure(fn, repeats, setup=setup)
     finally:
         for conn in opened:
-            conn.close()
+            close(conn)

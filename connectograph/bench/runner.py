@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -75,6 +76,7 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
               bundle: str | os.PathLike | None = None, repeats: int = 5, cold_repeats: int = 3,
               rust_variants: str = "both", cases: list[str] | None = None,
               heal_smoke: bool = False, seed: int = 0, instance: str = "bench",
+              neuprint_service: bool = True,
               heap: str = DEFAULT_HEAP, pagecache: str = DEFAULT_PAGECACHE,
               connection: tuple[str, tuple[str, str]] | None = None, keep_server: bool = False,
               echo: Callable[[str], None] = print) -> BenchResult:
@@ -105,6 +107,10 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
         Only query cases whose name contains one of these.
     heal_smoke : bool
         Small healing cases only.
+    neuprint_service : bool
+        Also time neuprint-python, unmodified, through ``connectograph serve``
+        for the cases it has (:mod:`.service_cases`), once per dataset with
+        the driver as installed.
     seed : int
         Seed of the synthetic data.
     instance, heap, pagecache : str
@@ -127,7 +133,7 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
     import neo4j
 
     from ..synthetic.generator import generate, parse_size, size_label
-    from .ingest import measure_load, neo4j_peak_rss_mb
+    from .ingest import bolt_row, bulk_rows, measure_load, neo4j_peak_rss_mb
     from .machine import machine_facts
     from .query_worker import rust_extension_installed, run_queries_in_child
     from .report import write_report
@@ -171,7 +177,7 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
                 folder = work / f"synthetic-{size_label(pairs)}-s{seed}"
                 echo(f"Generating {pairs:,} synthetic synapse pairs in {folder} ...")
                 t0 = time.perf_counter()
-                gen = generate(folder, pairs, seed=seed, synapses="ingest" in sections)
+                gen = generate(folder, pairs, seed=seed, synapses=True, load_synapses=True)
                 seconds = time.perf_counter() - t0
                 datasets[gen.dataset] = gen.manifest
                 counts = {k: gen.manifest[k] for k in ("bodies", "connections",
@@ -184,23 +190,11 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
         for label, recipe, data_dir in targets:
             echo(f"Loading {label} ...")
             res = measure_load(recipe, uri, auth, data_dir=data_dir)
-            manifest = datasets.get(label) or {}
-            conns = res["counts"].get("ConnectsTo relationships", 0)
-            pairs = manifest.get("synapse_pairs")
-            extra = {"bodies": res["counts"].get("Segment nodes"), "connections": conns,
-                     "synapse_pairs": pairs, "connections_per_s": conns / res["seconds"],
-                     "synapse_pairs_per_s": pairs / res["seconds"] if pairs else None,
-                     "peak_rss_mb": res["peak_rss_mb"], "counts": res["counts"]}
             echo(f"  loaded in {res['seconds']:.1f} s, peak RSS {res['peak_rss_mb']:.0f} MiB")
             if "ingest" in sections:
-                rows.append({"section": "ingest", "dataset": label, "case": "load (Bolt)",
-                             "variant": "neurons+connections", "ours_min_s": res["seconds"],
-                             "ours_median_s": res["seconds"], "runs": 1,
-                             "extra": json.dumps(extra),
-                             "note": ("synthetic synapse tables not loaded (not wired into "
-                                      "the recipe yet); synapse pairs/s counts the pairs the "
-                                      "connections represent" if manifest else
-                                      "the recipe as bundled (counts in extra)")})
+                rows.append(bolt_row(label, res, datasets.get(label)))
+                rows += bulk_rows(label, recipe, data_dir, instance=f"{instance}-bulk",
+                                  heap=heap, pagecache=pagecache, notes=notes, echo=echo)
             if "queries" not in sections:
                 continue
             variants: list[tuple[str, bool | None]]
@@ -240,6 +234,18 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
                                  "ratio_median": q.get("ratio_median"), "runs": q.get("runs"),
                                  "rows": q.get("rows"), "same_result": q.get("same_rows"),
                                  "extra": q.get("params"), "note": q.get("note", "")})
+            if neuprint_service and importlib.util.find_spec("neuprint") is None:
+                if not any("neuprint-python" in n for n in notes):
+                    notes.append("neuprint-python is not installed: no comparison through the "
+                                 "service (pip install 'connectograph[bench]')")
+            elif neuprint_service:
+                from .query_worker import rust_extension_active
+                from .service_cases import report_rows, run_service_queries
+                echo(f"  queries on {label}: ours / neuprint-python via the service:")
+                srows = run_service_queries(uri, auth, label, repeats=repeats,
+                                            cold_repeats=cold_repeats, only=cases, echo=echo)
+                variant = f"current (rust ext {'on' if rust_extension_active() else 'off'})"
+                rows += report_rows(label, srows, variant)
         if server_pid is not None:
             facts["neo4j peak RSS (MiB)"] = round(neo4j_peak_rss_mb(server_pid) or 0)
 
