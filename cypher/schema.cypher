@@ -32,6 +32,16 @@ SHOW INDEXES YIELD name, labelsOrTypes, owningConstraint
 WHERE owningConstraint IS NULL AND any(l IN coalesce(labelsOrTypes, []) WHERE l STARTS WITH $prefix)
 RETURN name;
 
+// @name: constraints_on_labels
+// Names of the constraints on labels that start with $prefix.
+SHOW CONSTRAINTS YIELD name, labelsOrTypes
+WHERE any(l IN coalesce(labelsOrTypes, []) WHERE l STARTS WITH $prefix)
+RETURN name;
+
+// @name: drop_constraint
+// Drop one constraint (and its index) by name ({{Index}}: an escaped name).
+DROP CONSTRAINT {{Index}} IF EXISTS;
+
 // @name: drop_index
 // Drop one index by name ({{Index}}: an escaped index name).
 DROP INDEX {{Index}} IF EXISTS;
