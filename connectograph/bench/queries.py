@@ -31,7 +31,7 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import neo4j
 import pandas as pd
@@ -367,6 +367,22 @@ def pick_parameters(driver: neo4j.Driver, dataset: str) -> dict[str, Any]:
     return params
 
 
+def selected_cases(cases, params: dict, only: list[str] | None,
+                   skipped: list[dict]) -> Iterator[tuple[Any, dict]]:
+    """``(case, parameters it needs)`` for each case whose name contains one of
+    ``only`` (all if None); a case needing a parameter the dataset lacks gets a
+    "skipped" row appended to ``skipped`` instead."""
+    for case in cases:
+        if only and not any(o in case.name for o in only):
+            continue
+        missing = [k for k in case.needs if k not in params]
+        if missing:
+            skipped.append({"case": case.name, "function": case.function, "phase": "-",
+                            "note": f"skipped: the dataset has no {', '.join(missing)}"})
+            continue
+        yield case, {k: params[k] for k in case.needs}
+
+
 def run_queries(uri: str, auth: tuple[str, str], dataset: str, *, repeats: int = 5,
                 cold_repeats: int = 3, only: list[str] | None = None,
                 echo: Callable[[str], None] = lambda s: None) -> list[dict]:
@@ -385,15 +401,7 @@ def run_queries(uri: str, auth: tuple[str, str], dataset: str, *, repeats: int =
     client = Client(uri, auth=auth, dataset=dataset)
     try:
         params = pick_parameters(driver, dataset)
-        for case in query_cases():
-            if only and not any(o in case.name for o in only):
-                continue
-            missing = [k for k in case.needs if k not in params]
-            if missing:
-                rows.append({"case": case.name, "function": case.function, "phase": "-",
-                             "note": f"skipped: the dataset has no {', '.join(missing)}"})
-                continue
-            used = {k: params[k] for k in case.needs}
+        for case, used in selected_cases(query_cases(), params, only, rows):
 
             def fresh_client():
                 driver.execute_query("CALL db.clearQueryCaches()")

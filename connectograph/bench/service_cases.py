@@ -38,10 +38,10 @@ import neo4j
 from ..client import Client
 from ..errors import BenchmarkError
 from .queries import query_cases as bare_cases
-from .queries import baseline_cypher, measure_cold, neuprint_cypher, pick_parameters
+from .queries import (baseline_cypher, measure_cold, neuprint_cypher, pick_parameters,
+                      selected_cases)
 from .report import SERVICE_BASELINE as BASELINE
 from .timing import measure
-
 
 
 @dataclass
@@ -291,15 +291,7 @@ def run_service_queries(uri: str, auth: tuple[str, str], dataset: str, *, repeat
         with ServiceProcess(uri, auth) as service:
             theirs_client = service.client(dataset)
             try:
-                for case in _cases():
-                    if only and not any(o in case.name for o in only):
-                        continue
-                    missing = [k for k in case.needs if k not in params]
-                    if missing:
-                        rows.append({"case": case.name, "function": case.function, "phase": "-",
-                                     "note": f"skipped: the dataset has no {', '.join(missing)}"})
-                        continue
-                    used = {k: params[k] for k in case.needs}
+                for case, used in selected_cases(_cases(), params, only, rows):
                     rows += _time_case(case, used, client, theirs_client, service, driver, uri,
                                        auth, dataset, repeats, cold_repeats, echo)
             finally:
