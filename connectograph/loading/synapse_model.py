@@ -64,12 +64,12 @@ def synapse_rois(points: pd.DataFrame, roi_info: dict[str, dict], hierarchy: dic
             cache[key] = tuple(sorted(full))
         return cache[key]
 
-    roi = points["roi"].to_numpy(dtype=object)
-    out = np.empty(len(points), dtype=object)
-    has = np.array([r is not None and not pd.isna(r) for r in roi], dtype=bool)
-    for i in np.flatnonzero(has):
-        out[i] = closure((roi[i],))
-    missing = np.flatnonzero(~has)
+    # Per point an index into `tuples` (the distinct ROI sets), so the Python
+    # work is per distinct ROI, not per point.
+    codes, names_given = pd.factorize(points["roi"], use_na_sentinel=True)
+    tuples = [closure((name,)) for name in names_given] + [()]
+    index = np.where(codes >= 0, codes, len(tuples) - 1)
+    missing = np.flatnonzero(codes < 0)
     stats = {"without_roi": int(len(missing)), "from_meshes": 0, "outside_meshes": 0}
     if len(missing) and meshes:
         xyz = points[["x", "y", "z"]].to_numpy(dtype="float64")[missing]
@@ -77,17 +77,17 @@ def synapse_rois(points: pd.DataFrame, roi_info: dict[str, dict], hierarchy: dic
         masks = points_in_meshes(xyz, {n: meshes[n] for n in names})
         matrix = np.column_stack([masks[n] for n in names])
         combos, inverse = np.unique(matrix, axis=0, return_inverse=True)
-        tuples = [closure(n for n, hit in zip(names, combo) if hit) for combo in combos]
-        for k, i in enumerate(missing):
-            out[i] = tuples[inverse.ravel()[k]]
+        index[missing] = len(tuples) + inverse.ravel()
+        tuples += [closure(n for n, hit in zip(names, combo) if hit) for combo in combos]
         inside = matrix.any(axis=1)
         stats["from_meshes"] = int(inside.sum())
         stats["outside_meshes"] = int((~inside).sum())
     else:
-        for i in missing:
-            out[i] = ()
         stats["outside_meshes"] = int(len(missing)) if meshes is not None else 0
-    return out, stats
+    table = np.empty(len(tuples), dtype=object)
+    for k, t in enumerate(tuples):
+        table[k] = t
+    return table[index], stats
 
 
 def primary_rois(rois: np.ndarray, primary: set[str]) -> tuple[np.ndarray, int]:
@@ -126,9 +126,21 @@ def connections_from_synapses(points: pd.DataFrame, pairs: pd.DataFrame,
     df = pd.DataFrame({"bodyId_pre": pairs["pre_id"].map(body).astype("int64"),
                        "bodyId_post": pairs["post_id"].map(body).astype("int64"),
                        "roi": pairs["post_id"].map(proi), "_file": pairs["file"]})
-    grouped = df.groupby(["bodyId_pre", "bodyId_post", "roi"], sort=True)
-    out = grouped.agg(weight=("_file", "size"),
-                      _file=("_file", lambda s: ", ".join(sorted(set(s))))).reset_index()
+    key = ["bodyId_pre", "bodyId_post", "roi"]
+    out = df.groupby(key, sort=True).size().rename("weight").reset_index()
+    # Per row, the synapse files it comes from (", "-joined, sorted): one
+    # membership column per distinct file, so no Python call per group.
+    names = sorted(pd.unique(df["_file"].to_numpy(dtype=object)))
+    if len(names) == 1:
+        out["_file"] = names[0]
+    else:
+        hit = df[key].copy()
+        for n in names:
+            hit[n] = (df["_file"] == n).to_numpy()
+        any_ = hit.groupby(key, sort=True)[names].any().reset_index(drop=True)
+        combo, combos = pd.factorize(pd.Series(list(map(tuple, any_.to_numpy()))))
+        text = [", ".join(n for n, h in zip(names, c) if h) for c in combos]
+        out["_file"] = np.asarray(text, dtype=object)[combo]
     return out.astype({"weight": "int64"})
 
 
@@ -282,9 +294,23 @@ def synapse_sets(points: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
         body), ``post_ids`` (PSD ids of the post body contacted by it).
     """
     body_of = pd.Series(points["bodyId"].to_numpy(), index=points["id"].to_numpy())
-    df = pd.DataFrame({"bodyId_pre": pairs["pre_id"].map(body_of).astype("int64"),
-                       "bodyId_post": pairs["post_id"].map(body_of).astype("int64"),
-                       "pre_id": pairs["pre_id"], "post_id": pairs["post_id"]})
-    g = df.groupby(["bodyId_pre", "bodyId_post"], sort=True)
-    return g.agg(pre_ids=("pre_id", lambda s: sorted(set(int(v) for v in s))),
-                 post_ids=("post_id", lambda s: sorted(int(v) for v in s))).reset_index()
+    df = pd.DataFrame({"bodyId_pre": pairs["pre_id"].map(body_of).astype("int64").to_numpy(),
+                       "bodyId_post": pairs["post_id"].map(body_of).astype("int64").to_numpy(),
+                       "pre_id": pairs["pre_id"].to_numpy(dtype="int64"),
+                       "post_id": pairs["post_id"].to_numpy(dtype="int64")})
+    key = ["bodyId_pre", "bodyId_post"]
+    # Sorted by (pair, id): each pair's ids are one run, cut where the pair changes.
+    pre = df[key + ["pre_id"]].drop_duplicates().sort_values(key + ["pre_id"])
+    post = df[key + ["post_id"]].sort_values(key + ["post_id"])
+
+    def runs(frame: pd.DataFrame, col: str) -> tuple[pd.DataFrame, list]:
+        a, b = frame["bodyId_pre"].to_numpy(), frame["bodyId_post"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])])
+        lists = [x.tolist() for x in np.split(frame[col].to_numpy(), starts[1:])]
+        return frame.iloc[starts][key].reset_index(drop=True), lists
+
+    out, pre_ids = runs(pre, "pre_id")
+    _, post_ids = runs(post, "post_id")
+    out["pre_ids"] = pd.Series(pre_ids, dtype=object)
+    out["post_ids"] = pd.Series(post_ids, dtype=object)
+    return out

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import ValidationError
 from ..skeletons import Skeleton, read_swc, validate_skeleton
@@ -99,8 +101,24 @@ def _read(recipe: Recipe, src: TableSource) -> pd.DataFrame:
     return df.drop(columns=[c for c in src.drop if c in df.columns])
 
 
+def _strict_int64(raw: pd.Series) -> pd.Series | None:
+    """``raw`` as nullable Int64 when every cell is an integer text or number
+    (pyarrow's strict cast, ~30x faster than ``pd.to_numeric`` on text), else None."""
+    try:
+        arr = pc.cast(pa.array(raw, from_pandas=True), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    values = arr.fill_null(0).to_numpy(zero_copy_only=False)
+    mask = arr.is_null().to_numpy(zero_copy_only=False)
+    return pd.Series(pd.arrays.IntegerArray(values, mask), index=raw.index)
+
+
 def _to_int(df: pd.DataFrame, column: str, file: str, *, positive: bool = False) -> pd.Series:
     raw = df[column]
+    if not positive:
+        fast = _strict_int64(raw)
+        if fast is not None:
+            return fast
     nums = pd.to_numeric(raw, errors="coerce")
     bad = nums.isna() & raw.notna()
     if not positive:
