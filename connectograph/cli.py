@@ -114,12 +114,50 @@ def neo4j_admin(instance, args) -> None:
               help="Folder of the input files (default: the recipe's data_dir).")
 @click.option("--force", is_flag=True, help="Reload even if the inputs are unchanged.")
 @click.option("--batch-size", default=5000, show_default=True, help="Rows per transaction.")
+@click.option("--bulk", is_flag=True,
+              help="First load of a large dataset into an EMPTY local instance: write CSV "
+                   "files and run neo4j-admin database import (stops and restarts the "
+                   "server). Same graph as a Bolt load, faster for large datasets. Refused "
+                   "if the instance holds any data.")
+@click.option("--instance", default=None,
+              help="Local instance to load into (default: $CONNECTOGRAPH_INSTANCE or "
+                   "'default'); with --bulk, use a fresh one to keep other datasets.")
+@click.option("--overwrite", is_flag=True,
+              help="With --bulk: replace EVERYTHING in the instance's database instead of "
+                   "refusing.")
 @_friendly_errors
-def load_command(recipe, dataset, data_dir, force, batch_size) -> None:
-    """Load a dataset from RECIPE (a .toml file or a bundled name such as hemibrain-mb)."""
+def load_command(recipe, dataset, data_dir, force, batch_size, bulk, instance,
+                 overwrite) -> None:
+    """Load a dataset from RECIPE (a .toml file or a bundled name such as hemibrain-mb).
+
+    By default the dataset is written over Bolt into the running server, next to
+    any other datasets. --bulk imports it with neo4j-admin into an empty
+    instance instead (see docs/loading.md, Bulk import).
+    """
+    if overwrite and not bulk:
+        raise click.UsageError("--overwrite only applies with --bulk")
+    if bulk:
+        from .loading.bulk import bulk_load
+        summary = bulk_load(recipe, instance=instance, dataset=dataset, data_dir=data_dir,
+                            overwrite=overwrite, echo=click.echo)
+        click.echo(summary.describe())
+        return
     from .loading import load
-    summary = load(recipe, dataset=dataset, data_dir=data_dir, force=force,
-                   batch_size=batch_size, echo=click.echo)
+    client = None
+    if instance is not None:
+        from .client import Client
+        from .neo4j_server.settings import local_connection
+        conn = local_connection(instance)
+        if conn is None:
+            raise click.UsageError(f"no local instance {instance!r}; start it first "
+                                   f"(connectograph neo4j start --instance {instance})")
+        client = Client(conn[0], auth=conn[1], dataset="none:none", check_dataset=False)
+    try:
+        summary = load(recipe, client=client, dataset=dataset, data_dir=data_dir, force=force,
+                       batch_size=batch_size, echo=click.echo)
+    finally:
+        if client is not None:
+            client.close()
     click.echo(summary.describe())
 
 

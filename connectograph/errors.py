@@ -111,6 +111,14 @@ class ValidationError(ConnectographError, ValueError):
         super().__init__(prefix + message)
 
 
+class BulkImportError(ConnectographError):
+    """A bulk import (``connectograph load --bulk``) cannot run or failed:
+    the instance already holds data, a value cannot be written as
+    ``neo4j-admin`` CSV, or ``neo4j-admin database import`` failed. The
+    message says how to go on (another instance, dropping the datasets, or
+    loading over Bolt)."""
+
+
 class SkeletonError(ConnectographError, ValueError):
     """A skeleton (SWC or DataFrame) is malformed: cycles, missing parents,
     duplicate node ids or non-finite coordinates."""

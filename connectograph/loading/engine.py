@@ -20,13 +20,14 @@ import pandas as pd
 
 from ..client import Client
 from ..errors import ValidationError
+from ..identifiers import DatasetName
 from ..skeletons.storage import skeleton_properties
 from .model import (body_properties, complete_bodies, connections_from_roi_weights,
                     hierarchy_children, is_neuron, neuron_property_types, roi_memberships,
                     roi_totals, with_empty_roi_info)
 from .recipe import Recipe, check_recipe, load_recipe
 from .synapse_model import fill_bodies, merge_connections
-from .synapse_stage import prepare_synapses, write_synapse_graph
+from .synapse_stage import SynapseData, prepare_synapses, write_synapse_graph
 from .synapses import check_synapse_bodies
 from .tables import Conflict, SourceTables, read_sources
 from .writer import DatasetWriter, list_datasets
@@ -50,6 +51,8 @@ class LoadSummary:
         Incomplete data that was loaded anyway (missing status, soma...).
     seconds : float
         Wall time.
+    stages : dict
+        Seconds per stage, when the loader reports them (the bulk path does).
     """
 
     dataset: str
@@ -58,6 +61,7 @@ class LoadSummary:
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
         if self.skipped:
@@ -65,6 +69,8 @@ class LoadSummary:
                     "(use --force to reload)")
         lines = [f"Loaded {self.dataset} in {self.seconds:.1f} s"]
         lines += [f"  {k:<28} {v:>10,}" for k, v in self.counts.items()]
+        if self.stages:
+            lines.append("  stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.stages.items()))
         if self.conflicts:
             lines.append(f"  {len(self.conflicts)} source conflicts (higher-precedence value kept):")
             lines += [f"    - {c.describe()}" for c in self.conflicts]
@@ -159,6 +165,179 @@ def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: 
     }
 
 
+@dataclass
+class PreparedDataset:
+    """Everything a load writes, read, validated and derived; nothing written yet.
+
+    Built by :func:`prepare`; written over Bolt by :func:`write_prepared` or as
+    ``neo4j-admin`` import files by :mod:`connectograph.loading.bulk_csv`.
+
+    Attributes
+    ----------
+    dataset : DatasetName
+    meta : dict
+        The ``:Meta`` properties (without ``loadComplete``).
+    roi_rows : list of dict
+        One property map per ``:ROI`` node (definitions plus ``pre``/``post`` totals).
+    roi_parents : list of (str, str)
+        ``(child, parent)`` ROI names for ``PartOf``, both among ``roi_rows``.
+    neurons : DataFrame
+        One row per body (index ``bodyId``), the Segment properties.
+    neuron_flag : Series of bool
+        Which bodies also get ``:Neuron``.
+    memberships : list of (int, str, dict)
+        ``(bodyId, roi, {pre, post, upstream, downstream})`` for ``InROI``
+        (only ROIs among ``roi_rows``).
+    connections : DataFrame
+        ``bodyId_pre, bodyId_post, weight, roiInfo``: the ``ConnectsTo`` rows.
+    roi_connection_rows, table_connection_rows : int
+        Per-ROI connection rows after merging, and those from the tables alone.
+    skeletons : dict
+        bodyId → :class:`~connectograph.skeletons.swc.Skeleton`.
+    synapses : SynapseData
+        Synapse points, pairs, ROIs and SynapseSets.
+    conflicts, warnings : list
+        For the load summary.
+    """
+
+    dataset: DatasetName
+    meta: dict
+    roi_rows: list[dict]
+    roi_parents: list[tuple[str, str]]
+    neurons: pd.DataFrame
+    neuron_flag: pd.Series
+    memberships: list[tuple[int, str, dict]]
+    connections: pd.DataFrame
+    roi_connection_rows: int
+    table_connection_rows: int
+    skeletons: dict
+    synapses: SynapseData
+    conflicts: list[Conflict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def synapse_counts(self) -> dict[str, int]:
+        """Synapse-level nodes and relationships (empty without synapses)."""
+        syn = self.synapses
+        if syn.points.empty:
+            return {}
+        return {"Synapse nodes": len(syn.points), "SynapsesTo relationships": len(syn.pairs),
+                "SynapseSet nodes": 2 * len(syn.sets)}
+
+    def summary(self, synapse_counts: dict[str, int] | None = None, *,
+                seconds: float = 0.0) -> LoadSummary:
+        """The :class:`LoadSummary` of writing this dataset."""
+        counts = {
+            "Segment nodes": len(self.neurons),
+            "Neuron nodes": int(self.neuron_flag.sum()),
+            "ROI nodes": len(self.roi_rows),
+            "ConnectsTo relationships": len(self.connections),
+            "InROI relationships": len(self.memberships),
+            "per-ROI connection rows": self.roi_connection_rows,
+            "Skeleton nodes": len(self.skeletons),
+        }
+        synapse_counts = self.synapse_counts() if synapse_counts is None else synapse_counts
+        if synapse_counts:
+            stats = self.synapses.stats
+            counts.update(synapse_counts)
+            counts["per-ROI rows from synapses"] = (self.roi_connection_rows
+                                                    - self.table_connection_rows)
+            counts["synapses without a source ROI"] = stats["without_roi"]
+            counts["synapses placed by ROI meshes"] = stats["from_meshes"]
+            counts["synapses outside every ROI mesh"] = stats["outside_meshes"]
+        return LoadSummary(dataset=str(self.dataset), counts=counts, conflicts=self.conflicts,
+                           warnings=list(self.warnings), seconds=seconds)
+
+
+def prepare(recipe: Recipe, fp: str | None = None) -> PreparedDataset:
+    """Read, validate and derive everything a load writes (nothing is written).
+
+    Parameters
+    ----------
+    recipe : Recipe
+        A checked recipe (:func:`~connectograph.loading.recipe.check_recipe`).
+    fp : str, optional
+        The inputs' :func:`fingerprint` (computed when not given).
+
+    Returns
+    -------
+    PreparedDataset
+
+    Raises
+    ------
+    ValidationError
+        Bad data, naming file, row and column.
+    """
+    fp = fingerprint(recipe) if fp is None else fp
+    tables = read_sources(recipe)
+    table_conns = tables.roi_connections
+    known = tables.neurons.index.union(pd.Index(table_conns["bodyId_pre"])).union(
+        pd.Index(table_conns["bodyId_post"]))
+    synapse_bodies, synapse_warnings = check_synapse_bodies(
+        recipe, tables.synapse_points, known)
+    syn = prepare_synapses(tables)
+    # Precedence: per-ROI tables win per (pair, ROI); synapse counts fill the rest.
+    roi_conns, filled = merge_connections(table_conns, syn.connection_rows, tables.conflicts)
+    if filled:
+        synapse_warnings.append(
+            f"{filled:,} (connection, ROI) weights come from synapses for connections the "
+            "per-ROI tables list only in other ROIs")
+    base = tables.neurons
+    if synapse_bodies:
+        extra = pd.Index(synapse_bodies, dtype="int64")
+        base = pd.concat([base, pd.DataFrame({"bodyId": extra}, index=extra)])
+    neurons, n_added = complete_bodies(base, roi_conns)
+    neurons = fill_bodies(neurons, syn.totals, syn.roi_info, tables.conflicts)
+    neurons = with_empty_roi_info(neurons)
+    unknown = sorted(set(tables.skeletons) - set(neurons.index))
+    if unknown:
+        raise ValidationError(
+            f"{len(unknown)} skeletons belong to bodies that no neuron or connection table "
+            f"lists (e.g. {unknown[:5]}); add those bodies to a neuron table")
+    meta = build_meta(recipe, tables, neurons, fp)
+    totals = json.loads(meta["roiInfo"])
+    roi_rows = []
+    for name, info in tables.roi_info.items():
+        row = {k: v for k, v in info.items() if isinstance(v, (str, int, float, bool))}
+        row["name"] = name
+        row.update(totals.get(name, {}))
+        roi_rows.append(row)
+    names = set(tables.roi_info)
+    return PreparedDataset(
+        dataset=recipe.dataset_name, meta=meta, roi_rows=roi_rows,
+        roi_parents=[(n, i["parent"]) for n, i in tables.roi_info.items()
+                     if i.get("parent") in names],
+        neurons=neurons, neuron_flag=is_neuron(neurons, recipe.neuron_rule),
+        memberships=[m for m in roi_memberships(neurons) if m[1] in names],
+        connections=connections_from_roi_weights(roi_conns),
+        roi_connection_rows=len(roi_conns), table_connection_rows=len(table_conns),
+        skeletons=tables.skeletons, synapses=syn, conflicts=tables.conflicts,
+        warnings=(tables.warnings + synapse_warnings + syn.warnings
+                  + _warnings(neurons, n_added)))
+
+
+def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> dict[str, int]:
+    """Write a prepared dataset under ``writer``'s staging labels over Bolt
+    (publishing is the caller's); return the synapse-level counts."""
+    p = prepared
+    roi_ids = writer.write_rois(p.roi_rows)
+    writer.link_roi_parents([{"child": roi_ids[c], "parent": roi_ids[q]}
+                             for c, q in p.roi_parents])
+    body_rows = [{"props": props, "neuron": bool(f)}
+                 for props, f in zip(body_properties(p.neurons), p.neuron_flag.to_numpy())]
+    body_ids = writer.write_bodies(body_rows)
+    writer.link_bodies_to_rois([{"body": body_ids[b], "roi": roi_ids[r], "props": c}
+                                for b, r, c in p.memberships])
+    writer.write_connections([
+        {"pre": body_ids[int(a)], "post": body_ids[int(b)], "weight": int(w), "roiInfo": ri}
+        for a, b, w, ri in p.connections[["bodyId_pre", "bodyId_post", "weight",
+                                          "roiInfo"]].itertuples(index=False, name=None)])
+    writer.write_skeletons([{"body": body_ids[b], "props": skeleton_properties(s, b)}
+                            for b, s in sorted(p.skeletons.items())])
+    synapse_counts = write_synapse_graph(writer, p.synapses, body_ids)
+    writer.write_meta(p.meta)
+    return synapse_counts
+
+
 def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | None = None,
          data_dir: str | None = None, force: bool = False, batch_size: int = 5000,
          progress: Callable | None = _tqdm_progress,
@@ -218,90 +397,19 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
 
         # Validated in full before anything is written.
         echo(f"Reading and validating the sources of {ds} ...")
-        tables = read_sources(recipe)
-        table_conns = tables.roi_connections
-        known = tables.neurons.index.union(pd.Index(table_conns["bodyId_pre"])).union(
-            pd.Index(table_conns["bodyId_post"]))
-        synapse_bodies, synapse_warnings = check_synapse_bodies(
-            recipe, tables.synapse_points, known)
-        syn = prepare_synapses(tables)
-        # Precedence: per-ROI tables win per (pair, ROI); synapse counts fill the rest.
-        roi_conns, filled = merge_connections(table_conns, syn.connection_rows,
-                                              tables.conflicts)
-        if filled:
-            synapse_warnings.append(
-                f"{filled:,} (connection, ROI) weights come from synapses for connections the "
-                "per-ROI tables list only in other ROIs")
-        base = tables.neurons
-        if synapse_bodies:
-            extra = pd.Index(synapse_bodies, dtype="int64")
-            base = pd.concat([base, pd.DataFrame({"bodyId": extra}, index=extra)])
-        neurons, n_added = complete_bodies(base, roi_conns)
-        neurons = fill_bodies(neurons, syn.totals, syn.roi_info, tables.conflicts)
-        neurons = with_empty_roi_info(neurons)
-        unknown = sorted(set(tables.skeletons) - set(neurons.index))
-        if unknown:
-            raise ValidationError(
-                f"{len(unknown)} skeletons belong to bodies that no neuron or connection table "
-                f"lists (e.g. {unknown[:5]}); add those bodies to a neuron table")
-        neuron_flag = is_neuron(neurons, recipe.neuron_rule)
-        connections = connections_from_roi_weights(roi_conns)
-        memberships = roi_memberships(neurons)
-        meta = build_meta(recipe, tables, neurons, fp)
+        prepared = prepare(recipe, fp)
 
         writer = DatasetWriter(client, ds, batch_size=batch_size, progress=progress)
         echo("Removing what an interrupted load left behind ...")
         writer.clear_staging()
         echo("Writing ROIs, bodies and connections ...")
-        totals = json.loads(meta["roiInfo"])
-        roi_rows = []
-        for name, info in tables.roi_info.items():
-            row = {k: v for k, v in info.items() if isinstance(v, (str, int, float, bool))}
-            row["name"] = name
-            row.update(totals.get(name, {}))
-            roi_rows.append(row)
-        roi_ids = writer.write_rois(roi_rows)
-        writer.link_roi_parents([{"child": roi_ids[n], "parent": roi_ids[i["parent"]]}
-                                 for n, i in tables.roi_info.items()
-                                 if i.get("parent") in roi_ids])
-        body_rows = [{"props": p, "neuron": bool(f)}
-                     for p, f in zip(body_properties(neurons), neuron_flag.to_numpy())]
-        body_ids = writer.write_bodies(body_rows)
-        writer.link_bodies_to_rois([{"body": body_ids[b], "roi": roi_ids[r], "props": c}
-                                    for b, r, c in memberships if r in roi_ids])
-        writer.write_connections([
-            {"pre": body_ids[int(a)], "post": body_ids[int(b)], "weight": int(w), "roiInfo": ri}
-            for a, b, w, ri in connections[["bodyId_pre", "bodyId_post", "weight",
-                                            "roiInfo"]].itertuples(index=False, name=None)])
-        writer.write_skeletons([{"body": body_ids[b], "props": skeleton_properties(s, b)}
-                                for b, s in sorted(tables.skeletons.items())])
-        synapse_counts = write_synapse_graph(writer, syn, body_ids)
-        writer.write_meta(meta)
+        synapse_counts = write_prepared(writer, prepared)
         echo("Publishing ...")
         writer.publish()
     finally:
         if own_client:
             client.close()
-
-    counts = {
-        "Segment nodes": len(neurons),
-        "Neuron nodes": int(neuron_flag.sum()),
-        "ROI nodes": len(roi_ids),
-        "ConnectsTo relationships": len(connections),
-        "InROI relationships": sum(1 for _, r, _ in memberships if r in roi_ids),
-        "per-ROI connection rows": len(roi_conns),
-        "Skeleton nodes": len(tables.skeletons),
-    }
-    if synapse_counts:
-        counts.update(synapse_counts)
-        counts["per-ROI rows from synapses"] = len(roi_conns) - len(table_conns)
-        counts["synapses without a source ROI"] = syn.stats["without_roi"]
-        counts["synapses placed by ROI meshes"] = syn.stats["from_meshes"]
-        counts["synapses outside every ROI mesh"] = syn.stats["outside_meshes"]
-    return LoadSummary(dataset=str(ds), counts=counts, conflicts=tables.conflicts,
-                       warnings=(tables.warnings + synapse_warnings + syn.warnings
-                                 + _warnings(neurons, n_added)),
-                       seconds=time.monotonic() - started)
+    return prepared.summary(synapse_counts, seconds=time.monotonic() - started)
 
 
 def drop(dataset: str, *, client: Client | None = None) -> int:
