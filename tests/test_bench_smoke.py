@@ -6,7 +6,6 @@ written; the loaded dataset holds what the generator says it wrote."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 
@@ -77,13 +76,10 @@ def test_bolt_ingest_row(smoke_run, table):
 
 
 @pytest.mark.neo4j
-def test_bulk_import_row_or_note(smoke_run, table):
-    """The bulk-import comparison row when its module exists, else a note."""
+def test_bulk_import_row(smoke_run, table):
+    """The bulk-import comparison row: ours and neo4j-admin on the same rows."""
     bulk = table[(table["section"] == "ingest") & (table["case"] == "load (bulk import)")]
     md = smoke_run.markdown.read_text()
-    if importlib.util.find_spec("connectograph.bench.bulk") is None:
-        assert bulk.empty and "bulk import comparison not run" in md
-        return
     assert len(bulk) == 1, md
     row = bulk.iloc[0]
     assert row["baseline"] == "neo4j-admin database import (same CSV rows)"

@@ -194,20 +194,11 @@ def bulk_rows(dataset: str, recipe: str, data_dir: str | None, *, instance: str,
     ``nodes, relationships, ours_rate, admin_rate`` (nodes + relationships per
     second), ``stages`` (seconds) and ``store_bytes``.
 
-    Returns no row and adds a line to ``notes`` when that module is not
-    installed, or when the measurement fails with a connectograph error (its
-    message is the note).
+    Returns no row and adds a line to ``notes`` when the measurement fails
+    with a connectograph error (its message is the note).
     """
-    import importlib
-    import importlib.util
-
     from ..errors import ConnectographError
-    if importlib.util.find_spec(f"{__package__}.bulk") is None:
-        if not any("bulk" in n for n in notes):
-            notes.append("bulk import comparison not run: connectograph.bench.bulk is not "
-                         "available yet")
-        return []
-    measure_bulk_import = importlib.import_module(f"{__package__}.bulk").measure_bulk_import
+    from .bulk import measure_bulk_import
     echo(f"Bulk import of {dataset} (ours vs neo4j-admin) ...")
     try:
         res = measure_bulk_import(recipe, data_dir=data_dir, instance=instance, heap=heap,

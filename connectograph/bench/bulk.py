@@ -1,0 +1,93 @@
+"""Bulk import speed: our whole bulk path against neo4j-admin alone on the same files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Callable
+
+
+def _folder_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def measure_bulk_import(recipe: str | os.PathLike, *, data_dir: str | None = None,
+                        instance: str = "bench-bulk", heap: str | None = None,
+                        pagecache: str | None = None, threads: int | None = None,
+                        echo: Callable[[str], None] = print) -> dict:
+    """Time :func:`~connectograph.loading.bulk.bulk_load` and neo4j-admin alone.
+
+    The instance is wiped and started on free ports, the recipe is bulk-loaded
+    (import files kept), then the server is stopped and ``neo4j-admin database
+    import full`` runs again alone on the very same files with the same
+    arguments (``--overwrite-destination``). The instance is stopped and
+    deleted at the end.
+
+    Parameters
+    ----------
+    recipe : str or path
+        A recipe (e.g. the ``recipe.toml`` of :func:`connectograph.synthetic.generator.generate`).
+    data_dir : str, optional
+        Folder of the input files, overriding the recipe's.
+    instance : str
+        Throw-away local instance (its data is deleted first and last).
+    heap, pagecache : str, optional
+        Server memory (default sized for the machine); the import's off-heap
+        memory is capped at ``pagecache``.
+    threads : int, optional
+        neo4j-admin worker threads (default: the number of processors).
+    echo : callable
+        Receives progress messages.
+
+    Returns
+    -------
+    dict
+        ``ours_s`` (s, wall time of the whole bulk load: prepare, CSV, stop,
+        import, start, renames, schema and indexes online), ``stages`` (s per
+        stage), ``admin_s`` (s, neo4j-admin alone on the same files),
+        ``nodes``, ``relationships`` (imported), ``ours_rate`` and
+        ``admin_rate`` (nodes + relationships per second), ``ratio``
+        (``ours_rate / admin_rate``), ``store_bytes`` (bytes of the database
+        folder after the bulk load, indexes included).
+    """
+    from .. import neo4j_server
+    from ..loading.bulk import ADMIN_ARGS_FILE, bulk_load
+    from ..neo4j_server import load_settings, run_admin
+    from ..neo4j_server.settings import InstanceSettings
+
+    quiet = lambda s: None  # noqa: E731
+    root = InstanceSettings(name=instance).root
+    neo4j_server.stop(instance, echo=quiet)
+    shutil.rmtree(root, ignore_errors=True)
+    neo4j_server.install(echo=quiet)
+    neo4j_server.start(instance, bolt_port=neo4j_server.free_port(),
+                       http_port=neo4j_server.free_port(), heap=heap, pagecache=pagecache,
+                       echo=quiet)
+    files = root / "bench-import-files"
+    try:
+        t0 = time.monotonic()
+        summary = bulk_load(recipe, instance=instance, data_dir=data_dir, threads=threads,
+                            keep_files=files, echo=echo)
+        ours = time.monotonic() - t0
+        store = _folder_bytes(root / "data" / "databases" / "neo4j")
+        nodes = summary.counts["nodes imported"]
+        rels = summary.counts["relationships imported"]
+        echo("Running neo4j-admin alone on the same files ...")
+        neo4j_server.stop(instance, echo=quiet)
+        args = json.loads((files / ADMIN_ARGS_FILE).read_text())
+        t0 = time.monotonic()
+        run_admin(args, load_settings(instance))
+        admin = time.monotonic() - t0
+    finally:
+        neo4j_server.stop(instance, echo=quiet)
+        shutil.rmtree(root, ignore_errors=True)
+    rows = nodes + rels
+    result = {"ours_s": ours, "stages": dict(summary.stages), "admin_s": admin,
+              "nodes": nodes, "relationships": rels, "ours_rate": rows / ours,
+              "admin_rate": rows / admin, "ratio": admin / ours, "store_bytes": store}
+    echo(f"bulk load {ours:.1f} s ({result['ours_rate']:,.0f} rows/s), neo4j-admin alone "
+         f"{admin:.1f} s ({result['admin_rate']:,.0f} rows/s): ratio {result['ratio']:.2f}")
+    return result
