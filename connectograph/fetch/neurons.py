@@ -161,11 +161,12 @@ def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | N
         keys = ["bodyId", *sorted(k for k in info.neuron_properties
                                   if k != "bodyId" and k not in rois)]
         extra = "__other_properties"
-        params["__known_properties"] = [*keys, *info.all_rois]
+        # A map, so each key is one hash lookup (``k IN $list`` scans the list).
+        params["__known_properties"] = {k: True for k in [*keys, *info.all_rois]}
         query_keys = keys
     fields = ", ".join(f"{property_access('n', k)} AS {escape_name(k)}" for k in query_keys)
     if extra:
-        fields += (f", [k IN keys(n) WHERE NOT k IN $__known_properties | [k, n[k]]] "
+        fields += (f", [k IN keys(n) WHERE $__known_properties[k] IS NULL | [k, n[k]]] "
                    f"AS {extra}")
     cypher = (f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\nWITH {fields}\n"
               "ORDER BY bodyId")
