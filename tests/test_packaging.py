@@ -121,7 +121,8 @@ def test_installed_wheel_finds_its_files(wheel, tmp_path):
     assert len(got["stmts"]) == got["creates"] >= 11
     assert all("{{" not in s for s in got["stmts"])
     assert any("`pkg-test:v1_Segment`" in s for s in got["stmts"])
-    assert got["blocks"]["schema.cypher"] == ["drop_index", "indexes_on_labels", "schema",
+    assert got["blocks"]["schema.cypher"] == ["constraints_on_labels", "drop_constraint",
+                                              "drop_index", "indexes_on_labels", "schema",
                                               "staging_schema"]
     assert all(got["blocks"][f] for f in CYPHER_FILES)
     assert got["recipes"] == [r[:-5] for r in RECIPES]

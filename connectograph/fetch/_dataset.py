@@ -64,3 +64,12 @@ def checked_criteria(criteria, client: Client, default_label: str = "Neuron") ->
     info = dataset_info(client)
     nc.validate(info.all_rois, info.neuron_properties)
     return nc
+
+
+def weight_condition(var: str, min_weight: int) -> str:
+    """Cypher condition ``<var>.weight >= $min_weight``, or ``true`` when
+    ``min_weight <= 1``: every stored ``ConnectsTo`` has weight >= 1 (the loaders
+    reject non-positive per-ROI weights, and synapse-derived weights count at
+    least one PSD), so the check would only cost a property read per
+    relationship. ``var`` is a query variable of the caller's, not user input."""
+    return f"{var}.weight >= $min_weight" if int(min_weight) > 1 else "true"

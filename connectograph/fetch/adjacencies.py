@@ -13,7 +13,7 @@ from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria, Parameters
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import escape_name
-from ._dataset import checked_criteria, dataset_info
+from ._dataset import checked_criteria, dataset_info, weight_condition
 from .roi_counts import NOT_PRIMARY, flatten_roi_info, parse_roi_info
 
 ROI_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "roi", "weight"]
@@ -140,7 +140,8 @@ def _connections_and_bodies(src: NeuronCriteria, tgt: NeuronCriteria, *, min_wei
     fetched = columns + [f"__{side}_{i}" for i in range(len(properties or ()))
                          for side in ("pre", "post")]
     cypher = (f"MATCH {src.match(ds, 'a')}-[e:ConnectsTo]->{tgt.match(ds, 'b')}\n"
-              f"WHERE ({where_a}) AND ({where_b}) AND e.weight >= $min_weight{batch_cond}\n"
+              f"WHERE ({where_a}) AND ({where_b}) AND {weight_condition('e', min_weight)}"
+              f"{batch_cond}\n"
               "WITH a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight"
               + (", e.roiInfo AS roiInfo" if with_roi_info else "")
               + "".join(f", a[$props[{i}]] AS __pre_{i}, b[$props[{i}]] AS __post_{i}"

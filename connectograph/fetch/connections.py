@@ -11,7 +11,7 @@ from ..client import Client, resolve_client
 from ..criteria import Parameters
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import escape_name
-from ._dataset import checked_criteria, dataset_info
+from ._dataset import checked_criteria, dataset_info, weight_condition
 from .roi_counts import parse_roi_info
 
 
@@ -85,7 +85,7 @@ def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
     where_m, all_params = down.where(ds, "m", params)
     props_ret = _props_return(properties, "n", "m")
     cypher = (f"MATCH {up.match(ds, 'n')}-[e:ConnectsTo]->{down.match(ds, 'm')}\n"
-              f"WHERE ({where_n}) AND ({where_m}) AND e.weight >= $min_weight\n"
+              f"WHERE ({where_n}) AND ({where_m}) AND {weight_condition('e', min_weight)}\n"
               "WITH n.bodyId AS bodyId_pre, m.bodyId AS bodyId_post, e.weight AS weight"
               f"{props_ret}, e.roiInfo AS conn_roiInfo\n"
               "ORDER BY weight DESC, bodyId_pre, bodyId_post")
@@ -197,7 +197,7 @@ def fetch_common_connectivity(criteria, search_direction: Literal["upstream",
               "WITH collect(x) AS matched\n"
               "UNWIND matched AS x\n"
               f"{expand}\n"
-              "WHERE e.weight >= $min_weight\n"
+              f"WHERE {weight_condition('e', min_weight)}\n"
               "WITH y, size(matched) AS k, count(DISTINCT x) AS reached, "
               "collect([x, e]) AS conns\n"
               "WHERE reached = k\n"

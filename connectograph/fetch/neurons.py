@@ -27,15 +27,18 @@ def _point_to_list(value):
     return list(value) if isinstance(value, Point) else value
 
 
-def neuron_frame(records: list[dict], all_rois: list[str]) -> pd.DataFrame:
+def neuron_frame(records: list, all_rois: list[str]) -> pd.DataFrame:
     """Property maps of bodies → neuron DataFrame (ROI booleans dropped,
     points as ``[x, y, z]`` lists, core columns first)."""
     rois = set(all_rois)
-    df = pd.DataFrame.from_records(records)
+    # Dropping the ROI flags before building the frame: a frame of every flag
+    # (hundreds of columns) costs several times more than the properties.
+    df = pd.DataFrame.from_records([{k: v for k, v in r.items() if k not in rois}
+                                    for r in records])
     if df.empty:
         return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
                                      if c not in ("inputRois", "outputRois")])
-    return _order_neuron_columns(df[[c for c in df.columns if c not in rois]])
+    return _order_neuron_columns(df)
 
 
 def _order_neuron_columns(df: pd.DataFrame) -> pd.DataFrame:
@@ -182,7 +185,7 @@ def neuron_tables(records: list, all_rois: list[str], primary_rois: list[str], *
                   omit_rois: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Body property maps (dicts or driver nodes) → ``(neuron_df, roi_counts_df)``
     as :func:`fetch_neurons` returns them (``keys``: keep only these columns)."""
-    neuron_df = neuron_frame([dict(r) for r in records], all_rois)
+    neuron_df = neuron_frame(records, all_rois)
     return _neuron_tables(neuron_df, primary_rois, keys=keys, omit_rois=omit_rois)
 
 

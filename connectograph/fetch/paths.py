@@ -10,7 +10,7 @@ import pandas as pd
 from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria
 from ..errors import CriteriaError
-from ._dataset import checked_criteria
+from ._dataset import checked_criteria, weight_condition
 
 #: Longest path length accepted (relationships); longer searches never finish.
 MAX_PATH_LENGTH = 20
@@ -103,9 +103,11 @@ def fetch_paths(upstream_bodyId: int, downstream_bodyId: int, min_weight: int = 
     ds = client.dataset
     where, params = nc.where(ds, "n")
     seg = ds.label("Segment")
+    condition = weight_condition("x", min_weight)
+    weights = ("" if condition == "true"
+               else f"all(x IN relationships(p) WHERE {condition})\n  AND ")
     cypher = (f"MATCH (src:{seg} {{bodyId: $src}}), (dest:{seg} {{bodyId: $dest}}), {pattern}\n"
-              "WHERE all(x IN relationships(p) WHERE x.weight >= $min_weight)\n"
-              f"  AND all(n IN nodes(p) WHERE n.bodyId IN [$src, $dest]\n"
+              f"WHERE {weights}all(n IN nodes(p) WHERE n.bodyId IN [$src, $dest]\n"
               f"                          OR (n:{ds.label(nc.label)} AND ({where})))\n"
               "RETURN [n IN nodes(p) | [n.bodyId, n.type]] AS path, "
               "[x IN relationships(p) | x.weight] AS weights")

@@ -16,7 +16,7 @@ import pandas as pd
 from ..client import Client, resolve_client
 from ..criteria import Parameters, SynapseCriteria
 from ..errors import CriteriaError
-from ._dataset import checked_criteria, dataset_info
+from ._dataset import checked_criteria, dataset_info, weight_condition
 from ._synapse_query import (ROI_KEYS, SYNAPSE_TYPES, body_batches, check_batch_size,
                              check_bbox, checked_synapse_criteria, coordinates,
                              default_confidence, returned_rois, roi_column, roi_set)
@@ -360,7 +360,7 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
     where_b, _ = tgt.where(ds, "b", params)
     pairs = client.read_frame(
         f"MATCH {src.match(ds, 'a')}-[e:ConnectsTo]->{tgt.match(ds, 'b')}\n"
-        f"WHERE ({where_a}) AND ({where_b}) AND e.weight >= $min_weight"
+        f"WHERE ({where_a}) AND ({where_b}) AND {weight_condition('e', min_total_weight)}"
         f"{'' if autapses else ' AND a.bodyId <> b.bodyId'}\n"
         "RETURN DISTINCT a.bodyId AS pre, b.bodyId AS post",
         {**params.as_dict(), "min_weight": int(min_total_weight)})

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 
+from connectograph.fetch._dataset import weight_condition
 from connectograph.fetch.adjacencies import roi_connections_frame
 from connectograph.fetch.connections import simple_connection_columns
 from connectograph.fetch.roi_connectivity import overview_rois
@@ -35,3 +36,9 @@ def test_simple_connection_columns():
     assert simple_connection_columns(["type", "instance"]) == [
         "bodyId_pre", "bodyId_post", "weight", "type_pre", "type_post", "instance_pre",
         "instance_post", "conn_roiInfo"]
+
+
+def test_weight_condition_only_filters_above_the_stored_minimum():
+    assert weight_condition("e", 1) == "true"          # every stored weight is >= 1
+    assert weight_condition("e", 0) == "true"
+    assert weight_condition("x", 2) == "x.weight >= $min_weight"
