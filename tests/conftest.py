@@ -26,6 +26,27 @@ def bundle_dir() -> Path:
     return BUNDLE
 
 
+def start_fresh_instance(name: str) -> dict:
+    """Wipe and start the local instance ``name`` on free loopback ports (heap 1g,
+    page cache 512m); return its connection (``uri``, ``username``, ``password``)."""
+    from connectograph import neo4j_server
+    from connectograph.neo4j_server.settings import InstanceSettings, read_connection
+
+    neo4j_server.stop(name, echo=lambda s: None)
+    shutil.rmtree(InstanceSettings(name=name).root, ignore_errors=True)
+    neo4j_server.install(echo=lambda s: None)
+    neo4j_server.start(name, bolt_port=neo4j_server.free_port(),
+                       http_port=neo4j_server.free_port(), heap="1g", pagecache="512m",
+                       echo=lambda s: None)
+    return read_connection(InstanceSettings(name=name))
+
+
+@pytest.fixture(scope="session")
+def fresh_instance():
+    """:func:`start_fresh_instance`, for tests that need a server of their own."""
+    return start_fresh_instance
+
+
 @pytest.fixture(scope="session")
 def neo4j_connection():
     """(uri, (user, password)) of a running Neo4j 5 server for this session."""
@@ -34,16 +55,9 @@ def neo4j_connection():
                                          os.environ["NEO4J_PASSWORD"])
         return
     from connectograph import neo4j_server
-    from connectograph.neo4j_server.settings import InstanceSettings, read_connection
 
     name = os.environ.get("CONNECTOGRAPH_TEST_INSTANCE", "test")
-    neo4j_server.stop(name, echo=lambda s: None)
-    shutil.rmtree(InstanceSettings(name=name).root, ignore_errors=True)
-    neo4j_server.install(echo=lambda s: None)
-    neo4j_server.start(name, bolt_port=neo4j_server.free_port(),
-                       http_port=neo4j_server.free_port(), heap="1g", pagecache="512m",
-                       echo=lambda s: None)
-    conn = read_connection(InstanceSettings(name=name))
+    conn = start_fresh_instance(name)
     try:
         yield conn["uri"], (conn["username"], conn["password"])
     finally:

@@ -29,19 +29,14 @@ KC = 5813078552
 
 
 @pytest.fixture(scope="module")
-def bulk_instance(bundle_dir, tmp_path_factory):
+def bulk_instance(bundle_dir, tmp_path_factory, fresh_instance):
     """A throw-away instance (own ports) holding the bundle, bulk-loaded."""
     from connectograph import neo4j_server
     from connectograph.loading.bulk import bulk_load
     from connectograph.neo4j_server.settings import InstanceSettings
 
     name = os.environ.get("CONNECTOGRAPH_TEST_INSTANCE", "test") + "-bulk"
-    neo4j_server.stop(name, echo=lambda s: None)
-    shutil.rmtree(InstanceSettings(name=name).root, ignore_errors=True)
-    neo4j_server.install(echo=lambda s: None)
-    neo4j_server.start(name, bolt_port=neo4j_server.free_port(),
-                       http_port=neo4j_server.free_port(), heap="1g", pagecache="512m",
-                       echo=lambda s: None)
+    fresh_instance(name)
     files = tmp_path_factory.mktemp("bulk-files")
     messages: list[str] = []
     try:
