@@ -58,22 +58,16 @@ class DatasetWriter:
     # -- generic helpers -------------------------------------------------------
     def _batched(self, cypher: str, rows: Sequence, desc: str, collect: bool = False,
                  batch_size: int | None = None) -> list:
-        bar = self.progress(len(rows), desc)
-        out: list = []
-        try:
-            for batch in chunks(rows, batch_size or self.batch_size):
-                result = self.client.write(cypher, {"rows": batch})
-                if collect:
-                    out.extend(result)
-                bar.update(len(batch))
-        finally:
-            bar.close()
-        return out
+        """Run ``cypher`` with ``$rows`` = consecutive slices of ``rows``
+        (``batch_size`` each, default the writer's); return the collected results."""
+        return self._batched_iter(cypher, chunks(rows, batch_size or self.batch_size),
+                                  len(rows), desc, collect=collect)
 
     def _batched_iter(self, cypher: str, batches: Iterable[list], total: int, desc: str,
                       collect: bool = False) -> list:
-        """Like :meth:`_batched`, for rows built batch by batch (memory bounded by
-        the batch, not the dataset)."""
+        """Run ``cypher`` once per batch of rows (``$rows``), with a progress bar of
+        ``total`` rows; for rows built batch by batch, memory is bounded by the
+        batch, not the dataset."""
         bar = self.progress(total, desc)
         out: list = []
         try:
