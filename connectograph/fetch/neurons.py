@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
+import neo4j
 import numpy as np
 import pandas as pd
 from neo4j.spatial import Point
@@ -36,8 +38,7 @@ def neuron_frame(records: list, all_rois: list[str]) -> pd.DataFrame:
     df = pd.DataFrame.from_records([{k: v for k, v in r.items() if k not in rois}
                                     for r in records])
     if df.empty:
-        return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
-                                     if c not in ("inputRois", "outputRois")])
+        return _empty_neuron_frame()
     return _order_neuron_columns(df)
 
 
@@ -53,10 +54,23 @@ def _order_neuron_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df[core + extra]
 
 
-def neuron_columns_frame(data: dict[str, list], *, extra_key: str | None = None,
-                         drop_empty: bool = True) -> pd.DataFrame:
-    """Columnar query result (name → list, one per property) → the frame
-    :func:`neuron_frame` makes from property maps.
+def _ordered_columns(columns: dict[str, list]) -> dict[str, list]:
+    """Columns as lists → core columns first, others alphabetical; point
+    columns as ``[x, y, z]`` lists (what :func:`_order_neuron_columns` does to
+    a frame, without building one)."""
+    core = [c for c in CORE_NEURON_COLUMNS if c in columns]
+    ordered = {}
+    for key in core + sorted(c for c in columns if c not in core):
+        col = columns[key]
+        first = next((v for v in col if v is not None and v == v), None)  # v == v: not NaN
+        ordered[key] = [_point_to_list(v) for v in col] if isinstance(first, Point) else col
+    return ordered
+
+
+def neuron_columns(data: dict[str, list], *, extra_key: str | None = None,
+                   drop_empty: bool = True) -> dict[str, list]:
+    """Columnar query result (name → list, one per property) → the neuron
+    columns, ordered as :func:`neuron_frame` orders them ({} for no rows).
 
     With ``drop_empty`` (results standing for ``properties(n)`` maps) absent
     properties become NaN, as ``DataFrame.from_records`` makes them from maps
@@ -66,22 +80,33 @@ def neuron_columns_frame(data: dict[str, list], *, extra_key: str | None = None,
     """
     columns: dict[str, list] = {}
     n = len(next(iter(data.values()))) if data else 0
-    if n:
-        for key, col in data.items():
-            if key == extra_key:
-                continue
-            if not drop_empty:
-                columns[key] = list(col)
-            elif any(v is not None for v in col):
-                columns[key] = [np.nan if v is None else v for v in col]
-        if extra_key is not None and any(data[extra_key]):
-            for i, pairs in enumerate(data[extra_key]):
-                for k, v in pairs or ():
-                    columns.setdefault(k, [np.nan] * n)[i] = v
-    if not n or not columns:
-        return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
-                                     if c not in ("inputRois", "outputRois")])
-    return _order_neuron_columns(pd.DataFrame(columns))
+    if not n:
+        return columns
+    for key, col in data.items():
+        if key == extra_key:
+            continue
+        if not drop_empty:
+            columns[key] = list(col)
+        elif any(v is not None for v in col):
+            columns[key] = [np.nan if v is None else v for v in col]
+    if extra_key is not None and any(data[extra_key]):
+        for i, pairs in enumerate(data[extra_key]):
+            for k, v in pairs or ():
+                columns.setdefault(k, [np.nan] * n)[i] = v
+    return _ordered_columns(columns)
+
+
+def _empty_neuron_frame() -> pd.DataFrame:
+    return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
+                                 if c not in ("inputRois", "outputRois")])
+
+
+def neuron_columns_frame(data: dict[str, list], *, extra_key: str | None = None,
+                         drop_empty: bool = True) -> pd.DataFrame:
+    """:func:`neuron_columns` as a DataFrame: the frame :func:`neuron_frame`
+    makes from property maps."""
+    columns = neuron_columns(data, extra_key=extra_key, drop_empty=drop_empty)
+    return pd.DataFrame(columns) if columns else _empty_neuron_frame()
 
 
 def roi_counts_frame(neuron_df: pd.DataFrame, primary_rois: list[str]) -> pd.DataFrame:
@@ -151,33 +176,59 @@ def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | N
     nc = checked_criteria(criteria, client)
     info = dataset_info(client)
     where, params = nc.where(client.dataset, "n", roi_seek=True)  # n starts the query
-    rois = set(info.all_rois)
-    if returned_columns:
-        keys = list(dict.fromkeys(["bodyId", *returned_columns,
-                                   *([] if omit_rois else ["roiInfo"])]))
-        extra = None
-        query_keys = [k for k in keys if k not in rois]  # ROI flags are never columns
-    else:
-        # One returned field per known property (columnar results decode
-        # faster than maps and skip the ROI flags), plus any property the
-        # Meta does not list, as [key, value] pairs.
-        keys = ["bodyId", *sorted(k for k in info.neuron_properties
-                                  if k != "bodyId" and k not in rois)]
-        extra = "__other_properties"
-        # A map, so each key is one hash lookup (``k IN $list`` scans the list).
-        params["__known_properties"] = {k: True for k in [*keys, *info.all_rois]}
-        query_keys = keys
-    fields = ", ".join(f"{property_access('n', k)} AS {escape_name(k)}" for k in query_keys)
-    if extra:
-        fields += (f", [k IN keys(n) WHERE $__known_properties[k] IS NULL | [k, n[k]]] "
-                   f"AS {extra}")
-    cypher = (f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\nWITH {fields}\n"
-              "ORDER BY bodyId")
-    data = client.read_column_lists(cypher, [*query_keys, *([extra] if extra else [])], params,
-                                    not_null=["bodyId"])
-    neuron_df = neuron_columns_frame(data, extra_key=extra, drop_empty=not returned_columns)
-    return _neuron_tables(neuron_df, info.primary_rois,
-                          keys=keys if returned_columns else None, omit_rois=omit_rois)
+    projection = _PropertyProjection.build(info, "n", returned_columns, omit_rois)
+    params.update(projection.params)
+    cypher = (f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\n"
+              f"WITH {projection.fields}\nORDER BY bodyId")
+    data = client.read_column_lists(cypher, projection.columns, params, not_null=["bodyId"])
+    return _column_tables(data, projection, info.primary_rois,
+                          keys=projection.keys if returned_columns else None,
+                          omit_rois=omit_rois)
+
+
+@dataclass(frozen=True)
+class _PropertyProjection:
+    """The ``WITH`` fields that return a body's properties as columns.
+
+    ``keys``: the neuron columns asked for; ``columns``: the returned field
+    names (``keys`` without ROI flags, plus ``extra``); ``extra``: the field
+    holding ``[[key, value], ...]`` of properties the Meta does not list
+    (None with ``returned_columns``); ``params``: the query parameters the
+    fields use.
+    """
+
+    keys: list[str]
+    columns: list[str]
+    extra: str | None
+    fields: str
+    params: dict
+
+    @classmethod
+    def build(cls, info, var: str, returned_columns: list[str] | None,
+              omit_rois: bool) -> "_PropertyProjection":
+        rois = set(info.all_rois)
+        params: dict = {}
+        if returned_columns:
+            keys = list(dict.fromkeys(["bodyId", *returned_columns,
+                                       *([] if omit_rois else ["roiInfo"])]))
+            extra = None
+            query_keys = [k for k in keys if k not in rois]  # ROI flags are never columns
+        else:
+            # One returned field per known property (columnar results decode
+            # faster than maps and skip the ROI flags), plus any property the
+            # Meta does not list, as [key, value] pairs.
+            keys = ["bodyId", *sorted(k for k in info.neuron_properties
+                                      if k != "bodyId" and k not in rois)]
+            extra = "__other_properties"
+            # A map, so each key is one hash lookup (``k IN $list`` scans the list).
+            params["__known_properties"] = {k: True for k in [*keys, *info.all_rois]}
+            query_keys = keys
+        fields = ", ".join(f"{property_access(var, k)} AS {escape_name(k)}"
+                           for k in query_keys)
+        if extra:
+            fields += (f", [k IN keys({var}) WHERE $__known_properties[k] IS NULL "
+                       f"| [k, {var}[k]]] AS {extra}")
+        return cls(keys, [*query_keys, *([extra] if extra else [])], extra, fields, params)
 
 
 def neuron_tables(records: list, all_rois: list[str], primary_rois: list[str], *,
@@ -206,6 +257,43 @@ def _neuron_tables(neuron_df: pd.DataFrame, primary_rois: list[str], *,
     neuron_df["inputRois"] = tables.input_rois
     neuron_df["outputRois"] = tables.output_rois
     return neuron_df, tables.counts
+
+
+def _numbers(values: list) -> np.ndarray:
+    """A count column as float64 (None and non-numbers → NaN)."""
+    try:
+        return np.array(values, dtype="float64")  # None → NaN
+    except (TypeError, ValueError):
+        return np.asarray(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"),
+                          dtype="float64")
+
+
+def _column_tables(data: dict[str, list], projection: _PropertyProjection,
+                   primary_rois: list[str], *, keys: list[str] | None = None,
+                   omit_rois: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A columnar result of :class:`_PropertyProjection` fields → ``(neuron_df,
+    roi_counts_df)`` as :func:`_neuron_tables` makes them from a frame; the
+    neuron frame is built once, from finished columns (for the small results
+    typical of these calls, building and then extending a frame costs more
+    than the query)."""
+    columns = neuron_columns(data, extra_key=projection.extra, drop_empty=keys is None)
+    if not columns:
+        return _neuron_tables(_empty_neuron_frame(), primary_rois, keys=keys,
+                              omit_rois=omit_rois)
+    n = len(columns["bodyId"])
+    if keys is not None:
+        columns = {k: columns[k] if k in columns else [np.nan] * n for k in keys}
+    if omit_rois:
+        columns.pop("roiInfo", None)
+        return pd.DataFrame(columns), None
+    infos = parse_roi_info(columns.get("roiInfo") or [None] * n)
+    columns["roiInfo"] = infos
+    totals = {c: _numbers(columns[c]) for c in ROI_COUNT_COLUMNS if c in columns}
+    tables = roi_count_tables(np.asarray(columns["bodyId"], dtype="int64"), infos, totals,
+                              primary_rois)
+    columns["inputRois"] = tables.input_rois
+    columns["outputRois"] = tables.output_rois
+    return pd.DataFrame(columns), tables.counts
 
 
 def fetch_custom_neurons(q: str, params: dict | None = None, *,
@@ -248,6 +336,20 @@ def fetch_custom_neurons(q: str, params: dict | None = None, *,
     """
     client = resolve_client(client)
     info = dataset_info(client)
+    # Fast path: the query runs as a subquery and the bodies' properties come
+    # back as columns (as in fetch_neurons), without decoding every ROI flag
+    # of every node. A query this wrapping does not fit (no ``n``, ``n`` not a
+    # node or map, a clause a subquery cannot hold) runs as written instead,
+    # which raises the errors below or returns what it returns.
+    projection = _PropertyProjection.build(info, "n", None, False)
+    wrapped = f"CALL () {{\n{q.strip().rstrip(';')}\n}}\nWITH {projection.fields}"
+    try:
+        data = client.read_column_lists(wrapped, projection.columns,
+                                        {**(params or {}), **projection.params})
+    except (neo4j.exceptions.CypherSyntaxError, neo4j.exceptions.CypherTypeError):
+        pass
+    else:
+        return _column_tables(data, projection, info.primary_rois)
     df = client.read_frame(q, params)
     if "n" not in df.columns:
         raise QueryResultError(

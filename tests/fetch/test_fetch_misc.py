@@ -47,6 +47,37 @@ def test_fetch_custom_neurons_matches_fetch_neurons(client):
         fetch_custom_neurons(f"MATCH (n:{NEURON}) RETURN n.bodyId AS n LIMIT 1", client=client)
 
 
+@pytest.mark.parametrize("query", [
+    # the query's own order (by size, not bodyId) and LIMIT are kept
+    f"MATCH (n:{NEURON}) WHERE n.type STARTS WITH 'MBON' RETURN n "
+    "ORDER BY n.post DESC, n.bodyId LIMIT 7;",
+    # several returned columns; a trailing comment and semicolon
+    f"MATCH (n:{NEURON}) WHERE n.type = 'MBON14' RETURN n, n.pre AS pre ORDER BY n.bodyId "
+    "// MBON14 only\n;",
+    # maps of properties instead of nodes
+    f"MATCH (n:{NEURON}) WHERE n.type = 'MBON14' WITH n ORDER BY n.bodyId "
+    "RETURN properties(n) AS n",
+    f"MATCH (n:{NEURON}) WHERE n.type = 'MBON14' RETURN n UNION "
+    f"MATCH (n:{NEURON}) WHERE n.type = 'MBON01' RETURN n",
+])
+def test_fetch_custom_neurons_as_columns_equals_nodes(client, query, monkeypatch):
+    """fetch_custom_neurons runs the query as a subquery and fetches columns; the
+    answer must be the one built from the nodes (or maps) the query returns."""
+    from connectograph.fetch._dataset import dataset_info
+    from connectograph.fetch.neurons import neuron_tables
+    info = dataset_info(client)
+    nodes = client.read_frame(query.rstrip(";\n").split("//")[0])["n"].tolist()
+    assert len(nodes) >= 2
+    exp_n, exp_r = neuron_tables(nodes, info.all_rois, info.primary_rois)
+
+    def rows_path(*args, **kwargs):
+        raise AssertionError("fell back to running the query as written")
+    monkeypatch.setattr(client, "read_frame", rows_path)
+    got_n, got_r = fetch_custom_neurons(query, client=client)
+    pd.testing.assert_frame_equal(got_n, exp_n)
+    pd.testing.assert_frame_equal(got_r, exp_r)
+
+
 def test_every_fetch_function_takes_client_keyword():
     names = [n for n in connectograph.__all__ if n.startswith("fetch_")]
     assert len(names) >= 19
