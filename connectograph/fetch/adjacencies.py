@@ -82,7 +82,8 @@ def batch_plan(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None,
     Returns ``(None, [])`` for one query (no batch size, or a side known or
     counted to have at most ``batch_size`` bodies), else the side to batch
     (``"a"`` for sources, ``"b"`` for targets, the smaller one) and its sorted
-    bodyIds. As in neuprint-python, only one side is batched.
+    bodyIds. As in neuprint-python, only one side is batched. A side counted
+    to match no body comes back with no bodyIds: no query is needed.
     """
     if batch_size is None:
         return None, []
@@ -93,13 +94,23 @@ def batch_plan(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None,
     if known and min(known) <= batch_size:
         return None, []
     ds = client.dataset
-    params = Parameters()
-    where_a, _ = src.where(ds, "a", params)
-    where_b, all_params = tgt.where(ds, "b", params)
-    counts = client.read(
-        f"CALL {{ MATCH {src.match(ds, 'a')} WHERE {where_a} RETURN count(a) AS ns }}\n"
-        f"CALL {{ MATCH {tgt.match(ds, 'b')} WHERE {where_b} RETURN count(b) AS nt }}\n"
-        "RETURN ns, nt", all_params)[0]
+    if src.match(ds, "a") == tgt.match(ds, "a") and src.where(ds, "a") == tgt.where(ds, "a"):
+        # One set on both sides (e.g. traced to traced): count it once.
+        where, params = src.where(ds, "a")
+        n = client.read(f"MATCH {src.match(ds, 'a')} WHERE {where} RETURN count(a) AS n",
+                        params)[0]["n"]
+        counts = {"ns": n, "nt": n}
+    else:
+        params = Parameters()
+        where_a, _ = src.where(ds, "a", params)
+        where_b, all_params = tgt.where(ds, "b", params)
+        counts = client.read(
+            f"CALL {{ MATCH {src.match(ds, 'a')} WHERE {where_a} RETURN count(a) AS ns }}\n"
+            f"CALL {{ MATCH {tgt.match(ds, 'b')} WHERE {where_b} RETURN count(b) AS nt }}\n"
+            "RETURN ns, nt", all_params)[0]
+    if counts["ns"] == 0 or counts["nt"] == 0:
+        # No body on one side: no connection, and no batch to query.
+        return ("a" if counts["ns"] == 0 else "b"), []
     if min(counts["ns"], counts["nt"]) <= batch_size:
         return None, []
     side, nc = ("a", src) if counts["ns"] <= counts["nt"] else ("b", tgt)
@@ -280,17 +291,19 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
         conn = connections[TOTAL_CONN_COLUMNS]
     else:
         conn = roi_connections_frame(connections, info.primary_rois, include_nonprimary)
-        if rois:
-            conn = conn[conn["roi"].isin(rois)]
-            counted = conn
-        else:
-            counted = conn[conn["roi"].isin(info.primary_rois) | (conn["roi"] == NOT_PRIMARY)]
-        totals = counted.groupby(["bodyId_pre", "bodyId_post"])["weight"].sum()
-        keep = totals[totals >= min_total_weight].index
-        pair = pd.MultiIndex.from_frame(conn[["bodyId_pre", "bodyId_post"]])
-        conn = conn[pair.isin(keep) & (conn["weight"] >= min_roi_weight).to_numpy()]
-        conn = conn.sort_values(["bodyId_pre", "bodyId_post", "weight"],
-                                ascending=[True, True, False], ignore_index=True)
+        if len(conn):  # (filtering and sorting no rows costs more than the query)
+            if rois:
+                conn = conn[conn["roi"].isin(rois)]
+                counted = conn
+            else:
+                counted = conn[conn["roi"].isin(info.primary_rois)
+                               | (conn["roi"] == NOT_PRIMARY)]
+            totals = counted.groupby(["bodyId_pre", "bodyId_post"])["weight"].sum()
+            keep = totals[totals >= min_total_weight].index
+            pair = pd.MultiIndex.from_frame(conn[["bodyId_pre", "bodyId_post"]])
+            conn = conn[pair.isin(keep) & (conn["weight"] >= min_roi_weight).to_numpy()]
+            conn = conn.sort_values(["bodyId_pre", "bodyId_post", "weight"],
+                                    ascending=[True, True, False], ignore_index=True)
         conn = conn[ROI_CONN_COLUMNS]
     bodies = sorted(set(conn["bodyId_pre"]) | set(conn["bodyId_post"]))
     neurons_df = pd.DataFrame([known[b] for b in bodies], columns=["bodyId", *properties])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import orjson
 
 from ..client import Client, resolve_client
 
@@ -51,7 +51,7 @@ def fetch_datasets(*, include_hidden: bool = True, client: Client | None = None)
             continue
         roi_info = row["roiInfo"]
         if isinstance(roi_info, str):
-            roi_info = json.loads(roi_info)
+            roi_info = orjson.loads(roi_info)
         out[f"{row['dataset']}:{row['tag']}"] = {
             "last-mod": row["lastEdit"] or "",
             "uuid": row["uuid"] or "latest",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
 import pandas as pd
 
 from ..client import Client, resolve_client
@@ -128,13 +129,13 @@ def fetch_paths(upstream_bodyId: int, downstream_bodyId: int, min_weight: int = 
         types += [t for _, t in nodes]
         weights += [0, *ws]
         lengths += [len(ws)] * len(nodes)
-    df = pd.DataFrame({"path": pd.Series(index, dtype="int64"),
-                       "bodyId": pd.Series(bodies, dtype="int64"),
-                       "type": pd.Series(types, dtype=object),
-                       "weight": pd.Series(weights, dtype="int64")})
+    columns = {"path": np.array(index, dtype="int64"),
+               "bodyId": np.array(bodies, dtype="int64"),
+               "type": pd.Series(types, dtype=object),
+               "weight": np.array(weights, dtype="int64")}
     if path_length is not None or max_path_length is not None:
-        df["path_length"] = pd.Series(lengths, dtype="int64")
-    return df
+        columns["path_length"] = np.array(lengths, dtype="int64")
+    return pd.DataFrame(columns)
 
 
 def fetch_shortest_paths(upstream_bodyId: int, downstream_bodyId: int, min_weight: int = 1,
