@@ -56,14 +56,28 @@ def connections_from_roi_weights(roi_conns: pd.DataFrame) -> pd.DataFrame:
                              "roiInfo": pd.Series(dtype=object)})
     key = ["bodyId_pre", "bodyId_post"]
     total = roi_conns.groupby(key, sort=True)["weight"].sum()
-    per_roi = roi_conns[roi_conns["roi"] != NOT_PRIMARY].sort_values(key + ["roi"])
-    info: dict[tuple[int, int], dict] = defaultdict(dict)
-    for pre, post, roi, w in zip(per_roi["bodyId_pre"].to_numpy(), per_roi["bodyId_post"].to_numpy(),
-                                 per_roi["roi"].to_numpy(), per_roi["weight"].to_numpy()):
-        info[(int(pre), int(post))][roi] = {"post": int(w)}
     out = total.reset_index()
-    out["roiInfo"] = [json.dumps(info.get((int(a), int(b)), {}), sort_keys=True)
-                      for a, b in zip(out["bodyId_pre"], out["bodyId_post"])]
+    del total
+    per_roi = roi_conns.loc[roi_conns["roi"] != NOT_PRIMARY, key + ["roi", "weight"]] \
+        .sort_values(key + ["roi"])
+    # The JSON text of {roi: {"post": w}, ...} (keys sorted, as json.dumps(...,
+    # sort_keys=True) writes it) built from each pair's run of sorted rows, with
+    # no dict per pair: one JSON-quoted name per distinct ROI, one piece per row.
+    codes, names = pd.factorize(per_roi["roi"].to_numpy(dtype=object))
+    quoted = [json.dumps(str(n)) for n in names]
+    pieces = [f'{quoted[c]}: {{"post": {w}}}'
+              for c, w in zip(codes.tolist(), per_roi["weight"].to_numpy().tolist())]
+    a, b = per_roi["bodyId_pre"].to_numpy(), per_roi["bodyId_post"].to_numpy()
+    del per_roi, codes
+    starts = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])])
+    ends = np.r_[starts[1:], len(a)].tolist()
+    texts = ["{" + ", ".join(pieces[i:j]) + "}" for i, j in zip(starts.tolist(), ends)]
+    del pieces
+    roi_info = np.full(len(out), "{}", dtype=object)
+    at = pd.MultiIndex.from_arrays([out["bodyId_pre"], out["bodyId_post"]]).get_indexer(
+        pd.MultiIndex.from_arrays([a[starts], b[starts]]))
+    roi_info[at] = texts
+    out["roiInfo"] = roi_info
     return out.astype({"weight": "int64"})
 
 

@@ -22,13 +22,107 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
+from ..errors import ValidationError
 from .meshes import points_in_meshes, roi_ancestors
 from .model import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
+from .synapses import SYNAPSE_TYPES, id_rows
 from .tables import NOT_PRIMARY, Conflict, _MAX_CONFLICT_EXAMPLES
 
 ROI_INFO_FROM_SYNAPSES = "synapses"
 ROI_INFO_FROM_BOTH = "synapses and loaded connections"
 COUNT_KEYS = ("pre", "post", "upstream", "downstream")
+
+
+def roi_combinations(rois: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+    """Per point an index into the distinct ROI tuples of ``rois`` (from
+    :func:`synapse_rois`), and those tuples: per-ROI work then runs once per
+    distinct tuple, not once per point."""
+    codes, combos = pd.factorize(pd.Series(rois, dtype=object), use_na_sentinel=False)
+    return codes, list(combos)
+
+
+def _count_by(codes: list[np.ndarray], sizes: list[int]
+              ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray] | None:
+    """Rows per distinct combination of small non-negative integer codes
+    (``codes[k]`` < ``sizes[k]``), sorted by the codes in order, as one int64
+    key per row and ``np.unique`` (memory: two int64 arrays of the rows, no
+    hash table). None when the combined key would not fit in int64.
+
+    Returns
+    -------
+    keys : ndarray of int64
+        Per row its combined key (to match rows to combinations).
+    combos : list of ndarray
+        Per code column, its value in each distinct combination.
+    counts : ndarray of int64
+    """
+    if float(np.prod([max(n, 1) for n in sizes], dtype=float)) >= 2.0**62:
+        return None
+    key = np.zeros(len(codes[0]), dtype="int64")
+    for c, n in zip(codes, sizes):
+        key *= max(n, 1)
+        key += c
+    unique, counts = np.unique(key, return_counts=True)
+    parts = []
+    for n in reversed(sizes):
+        parts.append(unique % max(n, 1))
+        unique //= max(n, 1)
+    return key, parts[::-1], counts.astype("int64")
+
+
+#: Rows counted at once by :func:`_group_sizes` (bounds its scratch arrays).
+_CHUNK = 2_000_000
+
+
+def _group_sizes(columns: dict[str, np.ndarray | tuple[np.ndarray, np.ndarray]],
+                 chunk: int = _CHUNK) -> pd.Series:
+    """``DataFrame(columns).groupby(list(columns), sort=True).size()`` for
+    integer columns, counted ``chunk`` rows at a time by :func:`_count_by` and
+    summed, so the scratch memory follows the chunk, not the table.
+
+    A column given as ``(values, rows)`` is ``values[rows]``, taken a chunk at
+    a time (never whole).
+    """
+    names = list(columns)
+    first = columns[names[0]]
+    n = len(first[1] if isinstance(first, tuple) else first)
+
+    def take(column, part: slice) -> np.ndarray:
+        if isinstance(column, tuple):
+            return np.asarray(column[0][column[1][part]])
+        return np.asarray(column[part])
+
+    parts = []
+    for start in range(0, max(n, 1), chunk):
+        part = {k: take(v, slice(start, start + chunk)) for k, v in columns.items()}
+        uniques, codes = [], []
+        for values in part.values():
+            c, u = pd.factorize(values, sort=True)
+            uniques.append(np.asarray(u))
+            codes.append(c)
+        counted = _count_by(codes, [len(u) for u in uniques]) if n else None
+        del codes
+        if counted is None:
+            parts.append(pd.DataFrame(part).groupby(names, sort=True).size())
+            continue
+        _, combos, counts = counted
+        index = pd.MultiIndex.from_arrays([u[p] for u, p in zip(uniques, combos)], names=names)
+        parts.append(pd.Series(counts, index=index))
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts).groupby(level=names, sort=True).sum()
+
+
+def pair_rows(points: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in ``points`` of each pair's T-bar and PSD (every id must be there,
+    as :func:`~.synapses.read_synapse_sources` checks)."""
+    ids = points["id"].to_numpy()
+    pre = id_rows(ids, pairs["pre_id"].to_numpy())
+    post = id_rows(ids, pairs["post_id"].to_numpy())
+    if (pre < 0).any() or (post < 0).any():
+        raise ValidationError("a synapse pair names a synapse id that is in no synapse table "
+                              "(the pairs were not checked against the points)")
+    return pre, post
 
 
 def synapse_rois(points: pd.DataFrame, roi_info: dict[str, dict], hierarchy: dict | None,
@@ -93,55 +187,70 @@ def synapse_rois(points: pd.DataFrame, roi_info: dict[str, dict], hierarchy: dic
 def primary_rois(rois: np.ndarray, primary: set[str]) -> tuple[np.ndarray, int]:
     """Per point, its primary ROI or ``NotPrimary``; and how many points lie in
     more than one primary ROI (overlapping meshes; the first by name is kept)."""
-    cache: dict[tuple, tuple[str, bool]] = {}
-    several = 0
-    out = np.empty(len(rois), dtype=object)
-    for i, t in enumerate(rois):
-        hit = cache.get(t)
-        if hit is None:
-            hits = [r for r in t if r in primary]
-            hit = cache[t] = (hits[0] if hits else NOT_PRIMARY, len(hits) > 1)
-        out[i] = hit[0]
-        several += hit[1]
-    return out, int(several)
+    codes, combos = roi_combinations(rois)
+    names = np.empty(len(combos), dtype=object)
+    multiple = np.zeros(len(combos), dtype=bool)
+    for k, t in enumerate(combos):
+        hits = [r for r in t if r in primary]
+        names[k] = hits[0] if hits else NOT_PRIMARY
+        multiple[k] = len(hits) > 1
+    return names[codes], int(multiple[codes].sum())
 
 
 def connections_from_synapses(points: pd.DataFrame, pairs: pd.DataFrame,
-                              primary_roi: np.ndarray) -> pd.DataFrame:
+                              primary_roi: np.ndarray, *,
+                              rows: tuple[np.ndarray, np.ndarray] | None = None
+                              ) -> pd.DataFrame:
     """Per-ROI connection rows from synapse pairs, counted at the PSD's primary ROI.
+
+    ``rows`` (optional) is :func:`pair_rows` of the tables, when known.
 
     Returns
     -------
     DataFrame
         ``bodyId_pre, bodyId_post`` (int64), ``roi`` (str, a primary ROI or
-        ``NotPrimary``), ``weight`` (int64: PSDs), ``_file`` (the synapse file).
+        ``NotPrimary``), ``weight`` (int64: PSDs), ``_file`` (the synapse file),
+        sorted by ``bodyId_pre, bodyId_post, roi``.
     """
     if pairs.empty:
         return pd.DataFrame({"bodyId_pre": pd.Series(dtype="int64"),
                              "bodyId_post": pd.Series(dtype="int64"),
                              "roi": pd.Series(dtype=object), "weight": pd.Series(dtype="int64"),
                              "_file": pd.Series(dtype=object)})
-    body = pd.Series(points["bodyId"].to_numpy(), index=points["id"].to_numpy())
-    proi = pd.Series(primary_roi, index=points["id"].to_numpy())
-    df = pd.DataFrame({"bodyId_pre": pairs["pre_id"].map(body).astype("int64"),
-                       "bodyId_post": pairs["post_id"].map(body).astype("int64"),
-                       "roi": pairs["post_id"].map(proi), "_file": pairs["file"]})
+    pre_rows, post_rows = pair_rows(points, pairs) if rows is None else rows
+    body = points["bodyId"].to_numpy(dtype="int64")
+    # The ROI as a code in sorted name order, so sorting codes sorts names.
+    roi_code, roi_names = pd.factorize(np.asarray(primary_roi, dtype=object), sort=True)
+    roi_names = np.asarray(roi_names, dtype=object)
+    files = pairs["file"].astype("category")
+    file_code = files.cat.codes.to_numpy()
+    file_names = [str(n) for n in files.cat.categories]
+    # PSDs per (pre body, post body, ROI, file), counted in chunks of pairs.
+    sizes = _group_sizes({"bodyId_pre": (body, pre_rows), "bodyId_post": (body, post_rows),
+                          "roi": (roi_code, post_rows), "file": file_code})
+    del roi_code, file_code
     key = ["bodyId_pre", "bodyId_post", "roi"]
-    out = df.groupby(key, sort=True).size().rename("weight").reset_index()
+    per_file = sizes.reset_index(name="weight")
+    del sizes
+    out = per_file.groupby(key, sort=True)["weight"].sum().reset_index()
+    out["weight"] = out["weight"].astype("int64")
     # Per row, the synapse files it comes from (", "-joined, sorted): one
     # membership column per distinct file, so no Python call per group.
-    names = sorted(pd.unique(df["_file"].to_numpy(dtype=object)))
+    present = pd.unique(per_file["file"])
+    names = sorted({file_names[c] for c in present})
     if len(names) == 1:
         out["_file"] = names[0]
     else:
-        hit = df[key].copy()
-        for n in names:
-            hit[n] = (df["_file"] == n).to_numpy()
-        any_ = hit.groupby(key, sort=True)[names].any().reset_index(drop=True)
-        combo, combos = pd.factorize(pd.Series(list(map(tuple, any_.to_numpy()))))
+        column_of = np.array([names.index(f) if f in names else -1 for f in file_names])
+        hit = np.zeros((len(out), len(names)), dtype=bool)
+        at = pd.MultiIndex.from_frame(out[key]).get_indexer(
+            pd.MultiIndex.from_frame(per_file[key]))
+        hit[at, column_of[per_file["file"].to_numpy()]] = True
+        combo, combos = pd.factorize(pd.Series(list(map(tuple, hit))))
         text = [", ".join(n for n, h in zip(names, c) if h) for c in combos]
         out["_file"] = np.asarray(text, dtype=object)[combo]
-    return out.astype({"weight": "int64"})
+    out["roi"] = roi_names[out["roi"].to_numpy()]
+    return out[key + ["weight", "_file"]]
 
 
 def merge_connections(tables: pd.DataFrame, synapse_rows: pd.DataFrame,
@@ -182,9 +291,12 @@ def merge_connections(tables: pd.DataFrame, synapse_rows: pd.DataFrame,
                           "weight": "int64"}), filled
 
 
-def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray
+def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
+                rows: tuple[np.ndarray, np.ndarray] | None = None
                 ) -> tuple[pd.DataFrame, dict[int, dict[str, dict[str, int]]]]:
     """Per body, counts over its loaded synapses (see module docstring).
+
+    ``rows`` (optional) is :func:`pair_rows` of the tables, when known.
 
     Returns
     -------
@@ -193,32 +305,48 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray
     roi_info : dict
         bodyId → {roi: {pre, post, upstream, downstream}} (zero counts omitted).
     """
-    kind = points["type"].to_numpy()
-    body = points["bodyId"].to_numpy()
-    totals = pd.DataFrame({"pre": pd.Series(body[kind == "pre"]).value_counts(),
-                           "post": pd.Series(body[kind == "post"]).value_counts()})
-    body_of = pd.Series(body, index=points["id"].to_numpy())
-    down = pairs["pre_id"].map(body_of).value_counts() if len(pairs) else pd.Series(dtype="int64")
+    is_pre = (points["type"] == "pre").to_numpy()
+    is_post = (points["type"] == "post").to_numpy()
+    body = points["bodyId"].to_numpy(dtype="int64")
+    totals = pd.DataFrame({"pre": pd.Series(body[is_pre]).value_counts(),
+                           "post": pd.Series(body[is_post]).value_counts()})
+    if len(pairs):
+        pre_rows = (pair_rows(points, pairs) if rows is None else rows)[0]
+        down = pd.Series(body[pre_rows], name="pre_id").value_counts()
+    else:
+        pre_rows = np.empty(0, dtype="int64")
+        down = pd.Series(dtype="int64")
     totals = totals.join(down.rename("downstream"), how="outer")
     totals = totals.fillna(0).astype("int64")
     totals["upstream"] = totals["post"]
     totals.index = totals.index.astype("int64")
     totals.index.name = "bodyId"
 
-    long = pd.DataFrame({"bodyId": body, "type": kind,
-                         "roi": pd.Series(list(rois), dtype=object)}).explode("roi")
-    long = long.dropna(subset=["roi"])
+    # Count per (body, side, distinct ROI tuple), then spread each count over
+    # the tuple's ROIs: the Python work is per group, not per synapse.
+    codes, combos = roi_combinations(rois)
+
+    def per_roi(groups: pd.Series, extra: list[str]) -> pd.Series:
+        keys = ["bodyId", "roi"] + extra
+        long = [(k[0], roi, *(SYNAPSE_TYPES[t] for t in k[2:]), n)
+                for k, n in groups.items() for roi in combos[k[1]]]
+        frame = pd.DataFrame(long, columns=keys + ["n"]).astype({"bodyId": "int64",
+                                                                 "n": "int64"})
+        return frame.groupby(keys, sort=True)["n"].sum()
+
+    known = None if (is_pre | is_post).all() else np.flatnonzero(is_pre | is_post)
+    by_side = _group_sizes({k: v if known is None else (v, known) for k, v in
+                            (("bodyId", body), ("combo", codes),
+                             ("type", is_post.astype(np.int8)))})
     info: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
-    for (b, roi, t), n in long.groupby(["bodyId", "roi", "type"]).size().items():
+    for (b, roi, t), n in per_roi(by_side, ["type"]).items():
         entry = info[int(b)].setdefault(roi, {})
         entry[t] = int(n)
         if t == "post":
             entry["upstream"] = int(n)
     if len(pairs):
-        roi_of = pd.Series(list(rois), index=points["id"].to_numpy(), dtype=object)
-        dl = pd.DataFrame({"bodyId": pairs["pre_id"].map(body_of).to_numpy(),
-                           "roi": pairs["pre_id"].map(roi_of).to_numpy()}).explode("roi")
-        for (b, roi), n in dl.dropna(subset=["roi"]).groupby(["bodyId", "roi"]).size().items():
+        by_tbar = _group_sizes({"bodyId": (body, pre_rows), "combo": (codes, pre_rows)})
+        for (b, roi), n in per_roi(by_tbar, []).items():
             info[int(b)].setdefault(roi, {})["downstream"] = int(n)
     return totals, dict(info)
 
@@ -282,35 +410,44 @@ def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame,
     return neurons
 
 
-def synapse_sets(points: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+def synapse_sets(points: pd.DataFrame, pairs: pd.DataFrame, *,
+                 rows: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """neuPrint's SynapseSets: per connected (pre body, post body), one set on
     each side.
+
+    ``rows`` (optional) is :func:`pair_rows` of the tables, when known.
 
     Returns
     -------
     DataFrame
         One row per pair of bodies: ``bodyId_pre, bodyId_post`` (int64),
         ``pre_ids`` (distinct T-bar ids of the pre body contacting the post
-        body), ``post_ids`` (PSD ids of the post body contacted by it).
+        body), ``post_ids`` (PSD ids of the post body contacted by it); both
+        lists of int, ascending; rows sorted by ``bodyId_pre, bodyId_post``.
     """
-    body_of = pd.Series(points["bodyId"].to_numpy(), index=points["id"].to_numpy())
-    df = pd.DataFrame({"bodyId_pre": pairs["pre_id"].map(body_of).astype("int64").to_numpy(),
-                       "bodyId_post": pairs["post_id"].map(body_of).astype("int64").to_numpy(),
-                       "pre_id": pairs["pre_id"].to_numpy(dtype="int64"),
-                       "post_id": pairs["post_id"].to_numpy(dtype="int64")})
-    key = ["bodyId_pre", "bodyId_post"]
-    # Sorted by (pair, id): each pair's ids are one run, cut where the pair changes.
-    pre = df[key + ["pre_id"]].drop_duplicates().sort_values(key + ["pre_id"])
-    post = df[key + ["post_id"]].sort_values(key + ["post_id"])
+    pre_rows, post_rows = pair_rows(points, pairs) if rows is None else rows
+    body = points["bodyId"].to_numpy(dtype="int64")
+    a, b = body[pre_rows], body[post_rows]
 
-    def runs(frame: pd.DataFrame, col: str) -> tuple[pd.DataFrame, list]:
-        a, b = frame["bodyId_pre"].to_numpy(), frame["bodyId_post"].to_numpy()
-        starts = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])])
-        lists = [x.tolist() for x in np.split(frame[col].to_numpy(), starts[1:])]
-        return frame.iloc[starts][key].reset_index(drop=True), lists
+    def runs(ids: np.ndarray, unique: bool) -> tuple[np.ndarray, np.ndarray, list]:
+        # Sorted by (pair, id): each pair's ids are one run, cut where the pair changes.
+        order = np.lexsort((ids, b, a))
+        sa, sb, si = a[order], b[order], ids[order]
+        del order
+        if unique:
+            keep = np.r_[True, (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1]) | (si[1:] != si[:-1])]
+            sa, sb, si = sa[keep], sb[keep], si[keep]
+        starts = np.flatnonzero(np.r_[True, (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1])])
+        # Slices of one list of ints (no array view per set).
+        flat = si.tolist()
+        del si
+        bounds = np.r_[starts, len(flat)].tolist()
+        lists = [flat[i:j] for i, j in zip(bounds[:-1], bounds[1:])]
+        return sa[starts], sb[starts], lists
 
-    out, pre_ids = runs(pre, "pre_id")
-    _, post_ids = runs(post, "post_id")
+    pa_, pb_, pre_ids = runs(pairs["pre_id"].to_numpy(dtype="int64"), unique=True)
+    _, _, post_ids = runs(pairs["post_id"].to_numpy(dtype="int64"), unique=False)
+    out = pd.DataFrame({"bodyId_pre": pa_, "bodyId_post": pb_})
     out["pre_ids"] = pd.Series(pre_ids, dtype=object)
     out["post_ids"] = pd.Series(post_ids, dtype=object)
     return out

@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from .synapse_model import (body_counts, connections_from_synapses, primary_rois,
+from .synapse_model import (body_counts, connections_from_synapses, pair_rows, primary_rois,
                             synapse_rois, synapse_sets)
 from .tables import SourceTables
 from .writer import DatasetWriter
@@ -56,28 +56,32 @@ def prepare_synapses(tables: SourceTables) -> SynapseData:
         else:
             warnings.append(f"{stats['without_roi']:,} synapses have no ROI and the recipe "
                             "names no ROI meshes ([rois] meshes); they count as NotPrimary")
-    totals, roi_info = body_counts(points, pairs, rois)
-    return SynapseData(points=points, pairs=pairs, rois=rois,
-                       connection_rows=connections_from_synapses(points, pairs, proi),
-                       totals=totals, roi_info=roi_info,
-                       sets=synapse_sets(points, pairs) if len(pairs) else pd.DataFrame(),
-                       stats=stats, warnings=warnings)
+    # Each pair's T-bar and PSD rows, found once for all the counts below.
+    rows = pair_rows(points, pairs) if len(pairs) else None
+    totals, roi_info = body_counts(points, pairs, rois, rows=rows)
+    connection_rows = connections_from_synapses(points, pairs, proi, rows=rows)
+    del proi
+    sets = synapse_sets(points, pairs, rows=rows) if len(pairs) else pd.DataFrame()
+    return SynapseData(points=points, pairs=pairs, rois=rois, connection_rows=connection_rows,
+                       totals=totals, roi_info=roi_info, sets=sets, stats=stats,
+                       warnings=warnings)
 
 
 def _synapse_batches(data: SynapseData, size: int) -> Iterator[dict]:
     """Parameters of ``create_synapses``: one batch of columns (see the .cypher file)."""
     p = data.points
     ids, bodies = p["id"].to_numpy(), p["bodyId"].to_numpy()
-    kinds = p["type"].to_numpy(dtype=object)
+    kinds = p["type"].array
     xyz = [p[c].to_numpy(dtype="float64") for c in ("x", "y", "z")]
     conf = p["confidence"].to_numpy(dtype="float64")
-    conf = np.where(np.isnan(conf), None, conf).astype(object)
     for start in range(0, len(p), size):
         stop = min(start + size, len(p))
         combos: dict[tuple, int] = {}
         roi = [combos.setdefault(r, len(combos)) for r in data.rois[start:stop]]
+        # None for a missing confidence, converted per batch (not for every point at once).
         yield {"id": ids[start:stop].tolist(), "body": bodies[start:stop].tolist(),
-               "type": kinds[start:stop].tolist(), "conf": conf[start:stop].tolist(),
+               "type": np.asarray(kinds[start:stop], dtype=object).tolist(),
+               "conf": [None if c != c else c for c in conf[start:stop].tolist()],
                "x": xyz[0][start:stop].tolist(), "y": xyz[1][start:stop].tolist(),
                "z": xyz[2][start:stop].tolist(), "roi": roi,
                "rois": [{name: True for name in combo} for combo in combos]}

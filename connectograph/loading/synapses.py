@@ -5,15 +5,21 @@ check them, so a table that exists is a valid one):
 
 :class:`SynapsePoints`
     one row per synapse site: ``id`` (int64, unique), ``bodyId`` (int64),
-    ``type`` (``"pre"`` = T-bar, ``"post"`` = PSD, neuPrint's names), ``x, y, z``
-    (float64, voxels of the dataset, e.g. 8 nm), ``confidence`` (float64 in
-    [0, 1], NaN when the source has none), ``roi`` (str or None: the ROI the
-    source gives); provenance ``file`` (str), ``row`` (1-based data row),
-    ``source`` (index of the recipe's ``[[synapses]]`` entry) and ``bodyColumn``
-    (the source column holding the body, for error messages).
+    ``type`` (categorical: ``"pre"`` = T-bar, ``"post"`` = PSD, neuPrint's
+    names), ``x, y, z`` (float64, voxels of the dataset, e.g. 8 nm),
+    ``confidence`` (float64 in [0, 1], NaN when the source has none), ``roi``
+    (categorical, NaN when the source gives no ROI); provenance ``file``
+    (categorical), ``row`` (1-based data row, int32), ``source`` (index of the
+    recipe's ``[[synapses]]`` entry, int16) and ``bodyColumn`` (categorical: the
+    source column holding the body, for error messages).
 :class:`SynapsePairs`
     ``pre_id, post_id`` (int64): T-bar → PSD, one row per PSD (a T-bar contacts
-    several PSDs, a PSD has one T-bar); provenance ``file``, ``row``, ``source``.
+    several PSDs, a PSD has one T-bar); provenance ``file`` (categorical),
+    ``row`` (int32), ``source`` (int16).
+
+Memory: texts that repeat on every row (type, ROI, file, body column) are
+categorical (one byte or two per row instead of a Python string), text cells are
+cleaned once per distinct value, and ids are matched by sorting, not hashing.
 
 Sources without synapse ids (``fetch_synapse_connections`` exports, CATMAID
 connector tables) get ids minted by :func:`mint_synapse_ids` from body, type and
@@ -37,7 +43,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError as PydanticValidatio
 
 from ..errors import ValidationError
 from .recipe import Recipe, SynapsePartnerSource, SynapseSource
-from .tables import Conflict, _MAX_CONFLICT_EXAMPLES, _to_int
+from .tables import (Conflict, _MAX_CONFLICT_EXAMPLES, _to_int, read_csv_texts,
+                     release_arrow_memory)
 
 SYNAPSE_TYPES = ("pre", "post")
 #: CATMAID's connector relation numbers (navis ``connectors.type`` for CATMAID
@@ -87,6 +94,88 @@ def _first(mask: pd.Series | np.ndarray) -> int:
     return int(np.flatnonzero(np.asarray(mask))[0])
 
 
+def _has_duplicates(values: np.ndarray) -> bool:
+    """Whether an int64 array repeats a value (by sorting: a copy of the array,
+    no hash table)."""
+    s = np.sort(np.asarray(values))
+    return bool(len(s) > 1 and (s[1:] == s[:-1]).any())
+
+
+def id_rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The row of each of ``wanted`` in ``ids`` (unique int64 ids), -1 where absent.
+
+    By sorting ``ids`` once and binary search (memory: two int64 copies of
+    ``ids``, no hash table)."""
+    ids = np.asarray(ids, dtype="int64")
+    wanted = np.asarray(wanted, dtype="int64")
+    if not len(ids):
+        return np.full(len(wanted), -1, dtype="int64")
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    at = np.minimum(np.searchsorted(sorted_ids, wanted), len(ids) - 1)
+    found = sorted_ids[at] == wanted
+    del sorted_ids
+    return np.where(found, order[at], -1)
+
+
+def _small_int(value: int) -> type:
+    return np.int16 if -2**15 <= value < 2**15 else np.int64
+
+
+def _row_numbers(n: int) -> np.ndarray:
+    """1-based data row numbers (int32 unless a file has 2**31 rows)."""
+    return np.arange(1, n + 1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+
+
+def _texts_index(values) -> pd.Index:
+    """Categories as Python objects: turning a categorical into an object array
+    then points every row at the same few strings instead of making new ones."""
+    return pd.Index(list(values), dtype=object)
+
+
+def _constant(value: str, n: int) -> pd.Categorical:
+    """``value`` on ``n`` rows, as a one-category categorical."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
+                                     categories=_texts_index([value]))
+
+
+def _category(values) -> pd.Categorical:
+    if isinstance(values, pd.Categorical):
+        return values
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, categories=_texts_index(uniques))
+
+
+def _clean_per_value(raw: pd.Series, clean) -> pd.Categorical:
+    """Per row of ``raw``, ``clean`` of its cell (NaN for empty cells and where
+    ``clean`` gives None), as a categorical; ``clean`` (Series → Series,
+    element-wise) runs on the distinct non-empty cells only, not on every row."""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    cleaned = clean(pd.Series(uniques)).astype(object)
+    cleaned = cleaned.where(cleaned.notna(), None)
+    remap, categories = pd.factorize(cleaned, use_na_sentinel=True)
+    row_codes = np.append(remap, -1)[codes]
+    return pd.Categorical.from_codes(row_codes, categories=_texts_index(categories))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat(frames, ignore_index=True)`` column by column, emptying
+    ``frames`` as it goes (so the copies held at once are the result plus one
+    column, not the result plus every frame); categorical columns stay
+    categorical (their categories united first)."""
+    columns = list(frames[0].columns)
+    out = {}
+    for col in columns:
+        parts = [f.pop(col) for f in frames if col in f.columns]
+        if len(parts) > 1 and all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            cats = _texts_index(pd.unique(np.concatenate(
+                [p.cat.categories.to_numpy(dtype=object) for p in parts])))
+            parts = [p.cat.set_categories(cats) for p in parts]
+        out[col] = pd.concat(parts, ignore_index=True)
+        del parts
+    return pd.DataFrame(out, copy=False)
+
+
 class _Table(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
     frame: pd.DataFrame
@@ -126,7 +215,9 @@ class SynapsePoints(_Table):
         bad = ~df["type"].isin(SYNAPSE_TYPES)
         if bad.any():
             i = _first(bad)
-            raise ValidationError(f"type {df['type'].iloc[i]!r} is neither 'pre' nor 'post'",
+            value = df["type"].iloc[i]
+            raise ValidationError(f"type {None if pd.isna(value) else value!r} is neither "
+                                  "'pre' nor 'post'",
                                   file=df["file"].iloc[i], row=int(df["row"].iloc[i]),
                                   column="type")
         for col in ("x", "y", "z"):
@@ -151,6 +242,8 @@ class SynapsePoints(_Table):
 def _reject_duplicates(df: pd.DataFrame, column: str, what: str, rule: str) -> None:
     """Raise ValidationError at the second row repeating a value of ``column``,
     naming the first row too. ``what`` is formatted with ``value``."""
+    if not _has_duplicates(df[column].to_numpy()):
+        return
     dup = df[column].duplicated()
     if dup.any():
         i = _first(dup)
@@ -177,17 +270,17 @@ class SynapsePairs(_Table):
 def empty_points() -> pd.DataFrame:
     return pd.DataFrame({
         "id": pd.Series(dtype="int64"), "bodyId": pd.Series(dtype="int64"),
-        "type": pd.Series(dtype=object), "x": pd.Series(dtype="float64"),
+        "type": pd.Series(dtype="category"), "x": pd.Series(dtype="float64"),
         "y": pd.Series(dtype="float64"), "z": pd.Series(dtype="float64"),
-        "confidence": pd.Series(dtype="float64"), "roi": pd.Series(dtype=object),
-        "file": pd.Series(dtype=object), "row": pd.Series(dtype="int64"),
-        "source": pd.Series(dtype="int64"), "bodyColumn": pd.Series(dtype=object)})
+        "confidence": pd.Series(dtype="float64"), "roi": pd.Series(dtype="category"),
+        "file": pd.Series(dtype="category"), "row": pd.Series(dtype="int32"),
+        "source": pd.Series(dtype="int16"), "bodyColumn": pd.Series(dtype="category")})
 
 
 def empty_pairs() -> pd.DataFrame:
     return pd.DataFrame({"pre_id": pd.Series(dtype="int64"), "post_id": pd.Series(dtype="int64"),
-                         "file": pd.Series(dtype=object), "row": pd.Series(dtype="int64"),
-                         "source": pd.Series(dtype="int64")})
+                         "file": pd.Series(dtype="category"), "row": pd.Series(dtype="int32"),
+                         "source": pd.Series(dtype="int16")})
 
 
 # --- reading one source ---------------------------------------------------------------------
@@ -196,7 +289,7 @@ def _read(path: Path, fmt: str, columns: dict[str, str]) -> pd.DataFrame:
     if fmt == "parquet":
         df = pd.read_parquet(path)
     else:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        df = read_csv_texts(path)
     df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
     return df.rename(columns={source: canonical for canonical, source in columns.items()})
 
@@ -236,20 +329,26 @@ def _float(df: pd.DataFrame, col: str, file: str, label: str, *,
     return nums.to_numpy()
 
 
+def _roi_texts(raw: pd.Series) -> pd.Series:
+    s = _texts(raw)
+    return s.where(s.notna() & (s != ""), None)
+
+
 def _rois(df: pd.DataFrame, col: str, file: str, label: str,
-          roi_names: set[str] | None) -> np.ndarray:
+          roi_names: set[str] | None) -> pd.Categorical:
     if col not in df.columns:
-        return np.full(len(df), None, dtype=object)
-    s = _texts(df[col])
-    s = s.where(s.notna() & (s != ""), None)
+        return pd.Categorical.from_codes(np.full(len(df), -1, dtype=np.int8),
+                                         categories=_texts_index([]))
+    values = _clean_per_value(df[col], _roi_texts)
     if roi_names is not None:
+        s = pd.Series(values)
         unknown = s.notna() & ~s.isin(roi_names)
         if unknown.any():
             i = _first(unknown)
             raise ValidationError(
                 f"ROI {s.iloc[i]!r} is not in the recipe's ROI definitions", file=file,
                 row=i + 1, column=label)
-    return s.to_numpy(dtype=object)
+    return values
 
 
 def _bodies(df: pd.DataFrame, col: str, file: str, label: str) -> np.ndarray:
@@ -262,13 +361,15 @@ def _bodies(df: pd.DataFrame, col: str, file: str, label: str) -> np.ndarray:
 
 def _points_frame(*, ids, body, type_, x, y, z, confidence, roi, file, rows, source,
                   body_column) -> pd.DataFrame:
+    """The canonical point columns; ``type_``, ``roi`` as arrays or categoricals,
+    ``body_column`` a column name (the same on every row)."""
     n = len(ids)
     return pd.DataFrame({
         "id": np.asarray(ids, dtype="int64"), "bodyId": np.asarray(body, dtype="int64"),
-        "type": np.asarray(type_, dtype=object), "x": x, "y": y, "z": z,
-        "confidence": confidence, "roi": roi, "file": np.full(n, file, dtype=object),
-        "row": np.asarray(rows, dtype="int64"), "source": np.full(n, source, dtype="int64"),
-        "bodyColumn": np.asarray(body_column, dtype=object)})
+        "type": _category(type_), "x": x, "y": y, "z": z,
+        "confidence": confidence, "roi": _category(roi), "file": _constant(file, n),
+        "row": rows, "source": np.full(n, source, dtype=_small_int(source)),
+        "bodyColumn": _constant(body_column, n)}, copy=False)
 
 
 def _check_confidence(values: np.ndarray, file: str, label: str) -> None:
@@ -297,7 +398,8 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
     name = {c: src.columns.get(c, c) for c in
             ("bodyId_pre", "bodyId_post", "roi_pre", "roi_post", "x_pre", "y_pre", "z_pre",
              "x_post", "y_post", "z_post", "confidence_pre", "confidence_post")}
-    rows = np.arange(1, len(df) + 1)
+    n = len(df)
+    rows = _row_numbers(n)
     sides = {}
     for side in SYNAPSE_TYPES:
         body = _bodies(df, f"bodyId_{side}", file, name[f"bodyId_{side}"])
@@ -307,26 +409,28 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
                       required=False)
         _check_confidence(conf, file, name[f"confidence_{side}"])
         roi = _rois(df, f"roi_{side}", file, name[f"roi_{side}"], roi_names)
-        ids = mint_synapse_ids(body, np.full(len(df), side), *xyz)
-        sides[side] = _points_frame(ids=ids, body=body, type_=np.full(len(df), side, dtype=object),
+        ids = mint_synapse_ids(body, np.full(n, side), *xyz)
+        sides[side] = _points_frame(ids=ids, body=body, type_=_constant(side, n),
                                     x=xyz[0], y=xyz[1], z=xyz[2], confidence=conf, roi=roi,
                                     file=file, rows=rows, source=source,
-                                    body_column=np.full(len(df), name[f"bodyId_{side}"]))
+                                    body_column=name[f"bodyId_{side}"])
+    del df
     pre, post = sides["pre"], sides["post"]
     # One T-bar, several rows: they must describe the same site.
     for col, label in (("confidence", name["confidence_pre"]), ("roi", name["roi_pre"])):
-        values = pre[col].astype(object).where(pre[col].notna(), "<empty>")
-        n_values = values.groupby(pre["id"]).transform("nunique")
+        codes = pd.factorize(pre[col], use_na_sentinel=False)[0]
+        n_values = pd.Series(codes).groupby(pre["id"].to_numpy()).transform("nunique")
         bad = n_values > 1
         if bad.any():
+            values = pre[col].astype(object).where(pre[col].notna(), "<empty>")
             i = _first(bad)
             j = _first((pre["id"] == pre["id"].iloc[i]) & (values != values.iloc[i]))
             raise ValidationError(
                 f"the T-bar at ({pre['x'].iloc[i]:g}, {pre['y'].iloc[i]:g}, {pre['z'].iloc[i]:g}) "
                 f"of body {pre['bodyId'].iloc[i]} has {label} {values.iloc[i]!r} here but "
                 f"{values.iloc[j]!r} in row {j + 1}", file=file, row=i + 1, column=label)
-    dup = post["id"].duplicated()
-    if dup.any():
+    dup = post["id"].duplicated() if _has_duplicates(post["id"].to_numpy()) else None
+    if dup is not None and dup.any():
         i = _first(dup)
         j = _first(post["id"] == post["id"].iloc[i])
         raise ValidationError(
@@ -334,9 +438,10 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
             f"body {post['bodyId'].iloc[i]} is paired twice (also row {j + 1}); a PSD has one "
             "T-bar", file=file, row=i + 1, column=name["x_post"])
     pairs = pd.DataFrame({"pre_id": pre["id"].to_numpy(), "post_id": post["id"].to_numpy(),
-                          "file": file, "row": rows, "source": source})
+                          "file": _constant(file, n), "row": rows,
+                          "source": np.full(n, source, dtype=_small_int(source))}, copy=False)
     pairs = SynapsePairs.build(pairs).frame
-    points = pd.concat([pre.drop_duplicates("id"), post], ignore_index=True)
+    points = _concat([pre.drop_duplicates("id"), post])
     return points, pairs
 
 
@@ -351,6 +456,14 @@ def _body_of_file(path: Path, src: SynapseSource, n: int, df: pd.DataFrame,
         return np.full(n, int(path.stem), dtype="int64"), "bodyId (file name)"
     raise ValidationError("cannot tell the synapses' body: add a bodyId column, give bodyId in "
                           "the recipe, or name the file <bodyId>.csv", file=file)
+
+
+def _connector_types(raw: pd.Series) -> pd.Series:
+    """``pre``/``post`` from neuPrint names or CATMAID relation numbers (other
+    values are returned cleaned, for the caller to reject)."""
+    raw = raw.astype(object).map(lambda v: None if pd.isna(v) else str(v).strip().lower())
+    raw = raw.map(lambda v: v[:-2] if v and re.fullmatch(r"\d+\.0", v) else v)
+    return raw.map(lambda v: CATMAID_RELATIONS.get(v, v))
 
 
 def read_connectors(path: Path, src: SynapseSource, source: int,
@@ -373,10 +486,8 @@ def read_connectors(path: Path, src: SynapseSource, source: int,
     n = len(df)
     body, body_label = _body_of_file(path, src, n, df, file)
     type_label = src.columns.get("type", "type")
-    raw = df["type"].astype(object).map(lambda v: None if pd.isna(v) else str(v).strip().lower())
-    raw = raw.map(lambda v: v[:-2] if v and re.fullmatch(r"\d+\.0", v) else v)
-    types = raw.map(lambda v: CATMAID_RELATIONS.get(v, v))
-    bad = ~types.isin(SYNAPSE_TYPES)
+    types = _clean_per_value(df["type"], _connector_types)
+    bad = ~pd.Series(types).isin(SYNAPSE_TYPES)
     if bad.any():
         i = _first(bad)
         raise ValidationError(
@@ -388,13 +499,13 @@ def read_connectors(path: Path, src: SynapseSource, source: int,
                   required=False)
     _check_confidence(conf, file, src.columns.get("confidence", "confidence"))
     roi = _rois(df, "roi", file, src.columns.get("roi", "roi"), roi_names)
-    ids = mint_synapse_ids(body, types.to_numpy(), *xyz)
-    points = _points_frame(ids=ids, body=body, type_=types.to_numpy(dtype=object), x=xyz[0],
+    del df
+    ids = mint_synapse_ids(body, np.asarray(types, dtype=object), *xyz)
+    points = _points_frame(ids=ids, body=body, type_=types, x=xyz[0],
                            y=xyz[1], z=xyz[2], confidence=conf, roi=roi, file=file,
-                           rows=np.arange(1, n + 1), source=source,
-                           body_column=np.full(n, body_label))
-    dup = points["id"].duplicated()
-    if dup.any():
+                           rows=_row_numbers(n), source=source, body_column=body_label)
+    dup = points["id"].duplicated() if _has_duplicates(ids) else None
+    if dup is not None and dup.any():
         i = _first(dup)
         j = _first(points["id"] == points["id"].iloc[i])
         raise ValidationError(
@@ -403,23 +514,34 @@ def read_connectors(path: Path, src: SynapseSource, source: int,
     return points
 
 
+def _point_types(raw: pd.Series) -> pd.Series:
+    return _texts(raw).str.lower().where(raw.notna(), None)
+
+
 def read_point_table(path: Path, src: SynapseSource, source: int,
                      roi_names: set[str] | None) -> pd.DataFrame:
     """The canonical point table with explicit ids (``kind = "points"``)."""
     file = str(path)
     df = _read(path, src.format, src.columns)
     n = len(df)
+    # Each text column is dropped once converted: the texts shrink as the numbers grow.
     ids = _bodies(df, "id", file, src.columns.get("id", "id"))
+    df = df.drop(columns=["id"])
     body, body_label = _body_of_file(path, src, n, df, file)
-    types = _texts(df["type"]).str.lower().where(df["type"].notna(), None)
-    xyz = [_float(df, a, file, src.columns.get(a, a), required=True) for a in "xyz"]
+    types = _clean_per_value(df["type"], _point_types)
+    df = df.drop(columns=[c for c in ("bodyId", "type") if c in df.columns])
+    xyz = []
+    for a in "xyz":
+        xyz.append(_float(df, a, file, src.columns.get(a, a), required=True))
+        df = df.drop(columns=[a])
     conf = _float(df, "confidence", file, src.columns.get("confidence", "confidence"),
                   required=False)
     roi = _rois(df, "roi", file, src.columns.get("roi", "roi"), roi_names)
-    points = _points_frame(ids=ids, body=body, type_=types.to_numpy(dtype=object), x=xyz[0],
+    del df
+    points = _points_frame(ids=ids, body=body, type_=types, x=xyz[0],
                            y=xyz[1], z=xyz[2], confidence=conf, roi=roi, file=file,
-                           rows=np.arange(1, n + 1), source=source,
-                           body_column=np.full(n, body_label))
+                           rows=_row_numbers(n), source=source, body_column=body_label)
+    del ids, body, xyz, conf
     return SynapsePoints.build(points).frame
 
 
@@ -427,10 +549,13 @@ def read_partner_table(path: Path, src: SynapsePartnerSource, source: int) -> pd
     """A canonical ``pre_id, post_id`` table."""
     file = str(path)
     df = _read(path, src.format, src.columns)
-    out = pd.DataFrame({
-        "pre_id": _bodies(df, "pre_id", file, src.columns.get("pre_id", "pre_id")),
-        "post_id": _bodies(df, "post_id", file, src.columns.get("post_id", "post_id")),
-        "file": file, "row": np.arange(1, len(df) + 1), "source": source})
+    n = len(df)
+    pre = _bodies(df, "pre_id", file, src.columns.get("pre_id", "pre_id"))
+    post = _bodies(df, "post_id", file, src.columns.get("post_id", "post_id"))
+    del df
+    out = pd.DataFrame({"pre_id": pre, "post_id": post, "file": _constant(file, n),
+                        "row": _row_numbers(n),
+                        "source": np.full(n, source, dtype=_small_int(source))}, copy=False)
     return SynapsePairs.build(out).frame
 
 
@@ -441,7 +566,10 @@ def _merge_points(frames: list[pd.DataFrame], conflicts: list[Conflict]) -> pd.D
     location for explicit ids) become conflicts."""
     if not frames:
         return empty_points()
-    allp = pd.concat(frames, ignore_index=True)
+    allp = frames[0] if len(frames) == 1 else _concat(frames)
+    if not _has_duplicates(allp["id"].to_numpy()):
+        # Every id once (the usual case): nothing to merge.
+        return SynapsePoints.build(allp).frame
     # Within one file a repeated id is an error; across files it is the same site.
     within = allp.duplicated(["id", "file"])
     if within.any():
@@ -457,7 +585,7 @@ def _merge_points(frames: list[pd.DataFrame], conflicts: list[Conflict]) -> pd.D
         for col in ("confidence", "roi", "bodyId", "type", "x", "y", "z"):
             a, b = joined[f"{col}_kept"], joined[col]
             differ = a.notna() & b.notna() & (a.astype(str) != b.astype(str))
-            grp_rows = joined[differ]
+            grp_rows = joined[differ].astype({"file_kept": object, "file": object})
             for (kept_file, file), grp in grp_rows.groupby(["file_kept", "file"], sort=True):
                 conflicts.append(Conflict(
                     table="synapses", column=col, kept_from=str(kept_file),
@@ -490,27 +618,36 @@ def read_synapse_sources(recipe: Recipe, roi_names: set[str] | None,
                 point_frames.append(read_connectors(path, src, order, roi_names))
             else:
                 point_frames.append(read_point_table(path, src, order, roi_names))
+            release_arrow_memory()
     points = _merge_points(point_frames, conflicts)
+    del point_frames
     for order, psrc in enumerate(recipe.synapse_partners):
         pair_frames.append(read_partner_table(recipe.path(psrc.file), psrc, order))
+        release_arrow_memory()
     if not pair_frames:
         return points, empty_pairs()
-    pairs = pd.concat(pair_frames, ignore_index=True).drop_duplicates(["pre_id", "post_id"])
-    types = points.set_index("id")["type"]
+    pairs = pair_frames[0] if len(pair_frames) == 1 else _concat(pair_frames)
+    del pair_frames
+    if _has_duplicates(pairs["post_id"].to_numpy()):
+        # The same pair in several files (distinct PSDs never repeat).
+        pairs = pairs.drop_duplicates(["pre_id", "post_id"])
+    point_ids = points["id"].to_numpy()
     for col, want in (("pre_id", "pre"), ("post_id", "post")):
-        t = pairs[col].map(types)
-        unknown = t.isna()
+        at = id_rows(point_ids, pairs[col].to_numpy())
+        unknown = at < 0
         if unknown.any():
             i = _first(unknown)
             raise ValidationError(f"synapse id {pairs[col].iloc[i]} is not in any synapse "
                                   "table of the recipe", file=pairs["file"].iloc[i],
                                   row=int(pairs["row"].iloc[i]), column=col)
-        wrong = t != want
+        wrong = ~(points["type"] == want).to_numpy()[at]
         if wrong.any():
             i = _first(wrong)
-            raise ValidationError(f"synapse {pairs[col].iloc[i]} is a {t.iloc[i]!r} site; "
+            t = points["type"].iloc[at[i]]
+            raise ValidationError(f"synapse {pairs[col].iloc[i]} is a {t!r} site; "
                                   f"{col} must name a {want!r} site", file=pairs["file"].iloc[i],
                                   row=int(pairs["row"].iloc[i]), column=col)
+        del at, wrong
     return points, SynapsePairs.build(pairs.reset_index(drop=True)).frame
 
 
@@ -529,7 +666,9 @@ def check_synapse_bodies(recipe: Recipe, points: pd.DataFrame,
     unknown = ~points["bodyId"].isin(known)
     if not unknown.any():
         return [], []
-    strict = points["source"].map(lambda s: recipe.synapses[s].unknown_bodies == "error")
+    sources = points["source"].to_numpy()
+    strict = np.isin(sources, [i for i, s in enumerate(recipe.synapses)
+                               if s.unknown_bodies == "error"])
     bad = unknown & strict
     if bad.any():
         i = _first(bad)
