@@ -17,14 +17,15 @@ def _folder_bytes(path: Path) -> int:
 def measure_bulk_import(recipe: str | os.PathLike, *, data_dir: str | None = None,
                         instance: str = "bench-bulk", heap: str | None = None,
                         pagecache: str | None = None, threads: int | None = None,
-                        echo: Callable[[str], None] = print) -> dict:
+                        running: bool = False, echo: Callable[[str], None] = print) -> dict:
     """Time :func:`~connectograph.loading.bulk.bulk_load` and neo4j-admin alone.
 
-    The instance is wiped and started on free ports, the recipe is bulk-loaded
-    (import files kept), then the server is stopped and ``neo4j-admin database
-    import full`` runs again alone on the very same files with the same
-    arguments (``--overwrite-destination``). The instance is stopped and
-    deleted at the end.
+    The instance is wiped and configured on free ports (not started, so it has
+    no database yet: the first load of a fresh instance), the recipe is
+    bulk-loaded (import files kept), then the server is stopped and
+    ``neo4j-admin database import full`` runs again alone on the very same
+    files with the same arguments (``--overwrite-destination``). The instance
+    is stopped and deleted at the end.
 
     Parameters
     ----------
@@ -39,6 +40,9 @@ def measure_bulk_import(recipe: str | os.PathLike, *, data_dir: str | None = Non
         memory is capped at ``pagecache``.
     threads : int, optional
         neo4j-admin worker threads (default: the number of processors).
+    running : bool
+        Start the (empty) server before the load instead, as when bulk-loading
+        into a running instance: the load then checks it over Bolt and stops it.
     echo : callable
         Receives progress messages.
 
@@ -56,6 +60,7 @@ def measure_bulk_import(recipe: str | os.PathLike, *, data_dir: str | None = Non
     from .. import neo4j_server
     from ..loading.bulk import ADMIN_ARGS_FILE, bulk_load
     from ..neo4j_server import load_settings, run_admin
+    from ..neo4j_server.process import configure
     from ..neo4j_server.settings import InstanceSettings
 
     quiet = lambda s: None  # noqa: E731
@@ -63,9 +68,12 @@ def measure_bulk_import(recipe: str | os.PathLike, *, data_dir: str | None = Non
     neo4j_server.stop(instance, echo=quiet)
     shutil.rmtree(root, ignore_errors=True)
     neo4j_server.install(echo=quiet)
-    neo4j_server.start(instance, bolt_port=neo4j_server.free_port(),
-                       http_port=neo4j_server.free_port(), heap=heap, pagecache=pagecache,
-                       echo=quiet)
+    ports = dict(bolt_port=neo4j_server.free_port(), http_port=neo4j_server.free_port(),
+                 heap=heap, pagecache=pagecache)
+    if running:
+        neo4j_server.start(instance, **ports, echo=quiet)
+    else:
+        configure(load_settings(instance, **ports))
     files = root / "bench-import-files"
     try:
         t0 = time.monotonic()

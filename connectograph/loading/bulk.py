@@ -2,10 +2,12 @@
 
 :func:`bulk_load` reads, validates and derives the dataset exactly as the Bolt
 loader does (:func:`~connectograph.loading.engine.prepare`), writes it as
-import CSV files (:mod:`~connectograph.loading.bulk_csv`), stops the local
-server, imports the files into a fresh ``neo4j`` database, starts the server
-again, renames the properties CSV headers cannot hold, applies the dataset's
-schema (``cypher/schema.cypher``), waits for its indexes and only then sets
+import CSV files (:mod:`~connectograph.loading.bulk_csv`), imports them into a
+fresh ``neo4j`` database with the local server stopped (a running server is
+checked and stopped in the background while the data is prepared; a stopped
+one without a database is not started at all), starts the server, renames the
+properties CSV headers cannot hold, applies the dataset's schema
+(``cypher/schema.cypher``), waits for its indexes and only then sets
 ``Meta.loadComplete = true``. The graph is the one the Bolt loader writes.
 
 ``database import full`` replaces the whole ``neo4j`` database (Neo4j
@@ -19,6 +21,7 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
@@ -78,6 +81,62 @@ def _check_empty(instance: str, overwrite: bool, echo) -> None:
         "them first (connectograph drop NAME:TAG), bulk-load into another instance "
         "(--instance NAME), load over Bolt (without --bulk), or pass overwrite=True / "
         "--overwrite to replace everything in this instance")
+
+
+def _has_store(settings) -> bool:
+    """Whether the instance has a ``neo4j`` database on disk (store or
+    transaction logs). Without one, the database is certainly empty: the
+    server creates it on its first start."""
+    data = settings.root / "data"
+    return any((data / sub / "neo4j").exists() for sub in ("databases", "transactions"))
+
+
+def _ready_for_import(instance: str, overwrite: bool, echo) -> Future | None:
+    """Make sure the instance's database may be replaced, without starting a
+    server just to look at it where that can be decided offline.
+
+    - running: count its nodes over Bolt (:func:`_check_empty`), then stop it
+      in a background thread (returned; the caller prepares the data meanwhile);
+    - stopped, no ``neo4j`` store on disk: empty, nothing to do;
+    - stopped, a store, ``overwrite``: replaced without looking inside;
+    - stopped, a store: start, check, stop in the background (as when running;
+      stopped again at once if it holds data).
+
+    Raises
+    ------
+    BulkImportError
+        The database holds data and ``overwrite`` is False.
+    PortInUseError
+        The instance is stopped and another process holds one of its ports
+        (checked now rather than when the server restarts after the import).
+    """
+    from .. import neo4j_server
+    from ..neo4j_server import load_settings
+    from ..neo4j_server.process import check_ports
+
+    settings = load_settings(instance)
+    was_running = neo4j_server.status(instance).running
+    if not was_running:
+        check_ports(settings)
+        if not _has_store(settings):
+            echo(f"  instance {instance!r} is stopped and has no database yet: nothing to check")
+            return None
+        if overwrite:
+            echo(f"  instance {instance!r} is stopped: replacing its database without "
+                 "looking inside")
+            return None
+    neo4j_server.start(instance, echo=lambda s: None)
+    try:
+        _check_empty(instance, overwrite, echo)
+    except BaseException:
+        if not was_running:         # leave it as it was
+            neo4j_server.stop(instance, echo=lambda s: None)
+        raise
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-stop")
+    try:
+        return pool.submit(neo4j_server.stop, instance, echo=lambda s: None)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _remove_store(settings) -> None:
@@ -183,16 +242,18 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
     The graph equals the one :func:`~connectograph.loading.load` writes over
     Bolt (labels, properties and their types, relationships, schema, Meta);
     only ``Meta.lastDatabaseEdit`` differs (the time of the load). Stages:
-    prepare (read, validate, derive) → CSV files → stop the server → import →
-    start → property renames, schema and indexes online → ``loadComplete``.
+    check the instance (offline where possible) → prepare (read, validate,
+    derive; a running server stops meanwhile) → CSV files → import → start →
+    property renames, schema and indexes online → ``loadComplete``. If the load fails before the import, the server
+    is left running or stopped as it was.
 
     Parameters
     ----------
     recipe : str or Recipe
         A recipe file, a bundled recipe name (``"hemibrain-mb"``) or a parsed recipe.
     instance : str, optional
-        The local instance (default ``$CONNECTOGRAPH_INSTANCE`` or ``default``);
-        started if it is not running, and running again at the end.
+        The local instance (default ``$CONNECTOGRAPH_INSTANCE`` or ``default``;
+        created if new); running at the end.
     dataset, data_dir : str, optional
         As for :func:`~connectograph.loading.load`.
     overwrite : bool
@@ -210,8 +271,8 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
     -------
     LoadSummary
         Counts as the Bolt loader reports them, plus ``stages`` (seconds per
-        stage: start (checks and restart), prepare, csv, stop, import, schema,
-        rename, indexes).
+        stage: start (checks and restart), prepare, csv, stop (what is left of
+        stopping the server after csv), import, schema, rename, indexes).
 
     Raises
     ------
@@ -220,6 +281,8 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
     BulkImportError
         The instance holds data (and ``overwrite`` is False), a value cannot be
         written as CSV, or neo4j-admin failed (the database is left empty).
+    PortInUseError
+        The instance is stopped and another process holds one of its ports.
     Neo4jServerError
         The server could not be started or stopped.
     """
@@ -235,10 +298,7 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
     ds = recipe.dataset_name
 
     with _timed(stages, "start", echo, f"Checking that instance {instance!r} is empty ..."):
-        neo4j_server.start(instance, echo=lambda s: None)
-        _check_empty(instance, overwrite, echo)
-    with _timed(stages, "prepare", echo, f"Reading and validating the sources of {ds} ..."):
-        prepared = prepare(recipe, fingerprint(recipe))
+        stopping = _ready_for_import(instance, overwrite, echo)
     settings = load_settings(instance)
     if keep_files is not None:
         folder = Path(keep_files)
@@ -247,11 +307,24 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
         (settings.root / "import").mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="bulk-", dir=settings.root / "import"))
     try:
-        with _timed(stages, "csv", echo, f"Writing import files into {folder} ..."):
-            files = write_import_files(prepared, folder, echo=echo)
-            (folder / ADMIN_ARGS_FILE).write_text(json.dumps(import_args(files, instance,
-                                                                         threads)))
+        try:
+            # The server stops in the background meanwhile (it must be down for the import).
+            with _timed(stages, "prepare", echo,
+                        f"Reading and validating the sources of {ds} ..."):
+                prepared = prepare(recipe, fingerprint(recipe))
+            with _timed(stages, "csv", echo, f"Writing import files into {folder} ..."):
+                files = write_import_files(prepared, folder, echo=echo)
+                (folder / ADMIN_ARGS_FILE).write_text(json.dumps(import_args(files, instance,
+                                                                             threads)))
+        except BaseException:
+            if stopping is not None:
+                # Leave the instance as it was: running.
+                stopping.result()
+                neo4j_server.start(instance, echo=lambda s: None)
+            raise
         with _timed(stages, "stop", echo, f"Stopping instance {instance!r} ..."):
+            if stopping is not None:
+                stopping.result()
             neo4j_server.stop(instance, echo=lambda s: None)
         try:
             with _timed(stages, "import", echo,

@@ -15,7 +15,8 @@ how they are met here:
   Every property entry therefore carries an explicit type (so names holding
   ``:`` such as ``ns:x`` survive), and names holding ``( ) { }`` (ROI flags such
   as ``aL(R)`` or ``a'L(R)``) cannot be written at all: they get a placeholder
-  name (``__cg_<n>``) renamed after the import (:attr:`ImportFiles.renames`);
+  name (``__cg_<n>``, one per real name) renamed after the import
+  (:attr:`ImportFiles.renames`);
 - header fields are CSV fields: names with ``,`` or ``"`` are quoted;
 - labels go in a ``:LABEL`` column (dataset labels hold ``:``, which the
   ``--nodes=Label=...`` form would split), elements separated by
@@ -190,7 +191,8 @@ class ImportFiles:
         Per relationship kind, its type and ``[header, data]``.
     renames : dict
         Generic label → {placeholder: real property name} (names neo4j-admin
-        cannot take in a header).
+        cannot take in a header). A real name has the same placeholder under
+        every label (:attr:`placeholders`).
     empty_lists : list of dict
         ``{label, key, value, property}``: set ``property`` to ``[]`` on the node
         of generic ``label`` whose ``key`` equals ``value``.
@@ -208,6 +210,11 @@ class ImportFiles:
     multiline: bool = False
     node_rows: dict[str, int] = field(default_factory=dict)
     relationship_rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def placeholders(self) -> dict[str, str]:
+        """{placeholder: real property name} over all labels."""
+        return {k: v for names in self.renames.values() for k, v in names.items()}
 
     @property
     def n_nodes(self) -> int:
@@ -244,6 +251,9 @@ class CsvWriter:
         self.files = ImportFiles(folder=Path(folder))
         self.files.folder.mkdir(parents=True, exist_ok=True)
         self._stems: dict[str, int] = {}
+        self._placeholders: dict[str, str] = {}   # real name -> placeholder
+        self._taken: set[str] = set()             # placeholders given out
+        self._plain: set[str] = set()             # property names written as they are
 
     def _stem(self, base: str) -> str:
         base = re.sub(r"[^A-Za-z0-9]+", "-", base).strip("-")
@@ -256,21 +266,32 @@ class CsvWriter:
             if pc.any(pc.match_substring_regex(values, "[\r\n]")).as_py():
                 self.files.multiline = True
 
+    def _placeholder(self, name: str) -> str:
+        """The placeholder of ``name``: one per real name across all files,
+        never a name some column really has."""
+        found = self._placeholders.get(name)
+        if found is None:
+            i = len(self._placeholders)
+            while f"{PLACEHOLDER_PREFIX}{i}" in self._plain | self._taken:
+                i += 1
+            found = self._placeholders[name] = f"{PLACEHOLDER_PREFIX}{i}"
+            self._taken.add(found)
+        return found
+
     def _property_entries(self, label: str, columns: list[Column]) -> list[str]:
         entries = []
         renames = self.files.renames.setdefault(label, {})
-        taken = {c.name for c in columns}
         for c in columns:
             name = c.name
             if needs_placeholder(name):
-                known = {v: k for k, v in renames.items()}
-                name = known.get(c.name)
-                if name is None:
-                    i = len(renames)
-                    while f"{PLACEHOLDER_PREFIX}{i}" in taken:
-                        i += 1
-                    name = f"{PLACEHOLDER_PREFIX}{i}"
-                    renames[name] = c.name
+                name = self._placeholder(c.name)
+                renames[name] = c.name
+            elif name in self._taken:
+                raise BulkImportError(
+                    f"property {name!r} of {label} has the name of an import placeholder; "
+                    "rename that column or load over Bolt (without --bulk)")
+            else:
+                self._plain.add(name)
             entries.append(f"{name}:{c.kind}")
             self._check_text(c.values)
         if not renames:

@@ -192,6 +192,16 @@ def status(name: str = DEFAULT_INSTANCE) -> ServerStatus:
                         answering=pid is not None and _bolt_answers(settings))
 
 
+def check_ports(settings: InstanceSettings) -> None:
+    """Raise PortInUseError if another process holds the instance's Bolt or HTTP port
+    (only meaningful while the instance itself is stopped)."""
+    for label, port in (("Bolt", settings.bolt_port), ("HTTP", settings.http_port)):
+        if not _port_free(port):
+            raise PortInUseError(
+                f"{label} port {port} on 127.0.0.1 is already in use by another process; stop it, "
+                f"or choose another port (connectograph neo4j start --{label.lower()}-port N)")
+
+
 def start(name: str = DEFAULT_INSTANCE, *, bolt_port: int | None = None,
           http_port: int | None = None, heap: str | None = None, pagecache: str | None = None,
           timeout: float = 180.0, echo=print) -> ServerStatus:
@@ -227,11 +237,7 @@ def start(name: str = DEFAULT_INSTANCE, *, bolt_port: int | None = None,
         return status(name)
     check_java()
     classpath = _classpath()
-    for label, port in (("Bolt", settings.bolt_port), ("HTTP", settings.http_port)):
-        if not _port_free(port):
-            raise PortInUseError(
-                f"{label} port {port} on 127.0.0.1 is already in use by another process; stop it, "
-                f"or choose another port (connectograph neo4j start --{label.lower()}-port N)")
+    check_ports(settings)
     configure(settings)
     settings.log_file.parent.mkdir(parents=True, exist_ok=True)
     cmd = ["java", f"-Xms{settings.heap}", f"-Xmx{settings.heap}", *_JVM_FLAGS,

@@ -132,3 +132,23 @@ def test_array_delimiter_inside_a_value_is_refused(tmp_path):
     with pytest.raises(BulkImportError):
         write_rows(w, "Meta", ["Meta"], [{"dataset": "d", "l": ["a" + ARRAY_DELIMITER]}],
                    None, "dataset")
+
+
+def test_one_placeholder_per_real_name_across_labels(tmp_path):
+    """One placeholder per real name, the same under every label."""
+    w = CsvWriter(tmp_path)
+    one = pa.array([True])
+    w.nodes("Segment", pa.array(["S"]), None,
+            [Column(f"{PLACEHOLDER_PREFIX}0", "long", pa.array([1])),   # a real column so named
+             Column("aL(R)", "boolean", one), Column("b{x}", "boolean", one)])
+    w.nodes("Synapse", pa.array(["Y"]), None,
+            [Column("b{x}", "boolean", one), Column("c(L)", "boolean", one)])
+    seg, syn = w.files.renames["Segment"], w.files.renames["Synapse"]
+    assert f"{PLACEHOLDER_PREFIX}0" not in w.files.placeholders
+    assert {v: k for k, v in seg.items()}["b{x}"] == {v: k for k, v in syn.items()}["b{x}"]
+    assert len(set(w.files.placeholders)) == 3
+    assert sorted(w.files.placeholders.values()) == ["aL(R)", "b{x}", "c(L)"]
+    # A later real column may not take a placeholder's name.
+    taken = next(iter(syn))
+    with pytest.raises(BulkImportError, match="placeholder"):
+        w.nodes("ROI", pa.array(["R"]), None, [Column(taken, "long", pa.array([1]))])

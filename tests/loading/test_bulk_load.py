@@ -30,13 +30,19 @@ KC = 5813078552
 
 @pytest.fixture(scope="module")
 def bulk_instance(bundle_dir, tmp_path_factory, fresh_instance):
-    """A throw-away instance (own ports) holding the bundle, bulk-loaded."""
+    """A throw-away instance (own ports) holding the bundle, bulk-loaded while
+    stopped and without a ``neo4j`` database (a fresh instance: no server is
+    started to check it)."""
     from connectograph import neo4j_server
     from connectograph.loading.bulk import bulk_load
     from connectograph.neo4j_server.settings import InstanceSettings
 
     name = os.environ.get("CONNECTOGRAPH_TEST_INSTANCE", "test") + "-bulk"
     fresh_instance(name)
+    neo4j_server.stop(name, echo=lambda s: None)
+    data = InstanceSettings(name=name).root / "data"
+    for sub in ("databases", "transactions"):
+        shutil.rmtree(data / sub / "neo4j")
     files = tmp_path_factory.mktemp("bulk-files")
     messages: list[str] = []
     try:
@@ -125,7 +131,9 @@ def test_bulk_summary_and_stages(bulk_instance, loaded):
     assert s.counts["Synapse nodes"] == loaded.counts["Synapse nodes"]
     assert {c.describe() for c in s.conflicts} == {c.describe() for c in loaded.conflicts}
     assert set(s.stages) >= {"prepare", "csv", "import", "schema", "rename", "indexes"}
-    assert any("neo4j-admin" in m for m in bulk_instance["messages"])
+    messages = bulk_instance["messages"]
+    assert any("neo4j-admin" in m for m in messages)
+    assert any("no database yet: nothing to check" in m for m in messages)
 
 
 def test_same_labels_and_relationship_counts(client, bulk_client):
@@ -284,6 +292,42 @@ def test_refuses_an_instance_that_holds_data(bulk_instance, bulk_client, bundle_
         bulk_load("hemibrain-mb", instance=bulk_instance["name"], data_dir=str(bundle_dir))
     text = str(err.value)
     assert DATASET in text and "--instance" in text and "drop" in text
+    assert bulk_client.read("MATCH (n) RETURN count(n) AS n")[0]["n"] == before
+
+
+def test_refuses_a_stopped_instance_that_holds_data(bulk_instance, bulk_client, bundle_dir):
+    """Stopped with a database on disk: started to look inside, refused, stopped again."""
+    from connectograph import neo4j_server
+    from connectograph.loading.bulk import bulk_load
+
+    name = bulk_instance["name"]
+    neo4j_server.stop(name, echo=lambda s: None)
+    try:
+        with pytest.raises(BulkImportError) as err:
+            bulk_load("hemibrain-mb", instance=name, data_dir=str(bundle_dir))
+        assert DATASET in str(err.value)
+        assert not neo4j_server.status(name).running
+    finally:
+        neo4j_server.start(name, echo=lambda s: None)
+    assert bulk_client.read(f"MATCH (n:{_label('Meta')}) RETURN n.loadComplete AS c")[0]["c"]
+
+
+def test_bad_data_leaves_a_running_instance_running(bulk_instance, bulk_client, bundle_dir,
+                                                    monkeypatch):
+    """Prepare fails while the server stops in the background: it is started again."""
+    from connectograph import neo4j_server
+    from connectograph.errors import ValidationError
+    from connectograph.loading import bulk as bulk_module
+
+    def bad(*args, **kwargs):
+        raise ValidationError("bad row (raised by the test)")
+
+    monkeypatch.setattr(bulk_module, "prepare", bad)
+    before = bulk_client.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    with pytest.raises(ValidationError):
+        bulk_module.bulk_load("hemibrain-mb", instance=bulk_instance["name"],
+                              data_dir=str(bundle_dir), overwrite=True)
+    assert neo4j_server.status(bulk_instance["name"]).answering
     assert bulk_client.read("MATCH (n) RETURN count(n) AS n")[0]["n"] == before
 
 
