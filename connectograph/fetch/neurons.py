@@ -96,6 +96,23 @@ def neuron_columns(data: dict[str, list], *, extra_key: str | None = None,
     return _ordered_columns(columns)
 
 
+def _columns_from_maps(maps: list[dict], all_rois: list[str]) -> dict[str, list]:
+    """Property maps of bodies → the neuron columns :func:`neuron_columns`
+    returns (ROI flags dropped; NaN where a body lacks a property, as
+    ``DataFrame.from_records`` puts it; {} for no bodies)."""
+    rois = set(all_rois)
+    n = len(maps)
+    columns: dict[str, list] = {}
+    for i, props in enumerate(maps):
+        for k, v in props.items():
+            if k not in rois:
+                col = columns.get(k)
+                if col is None:
+                    col = columns[k] = [np.nan] * n
+                col[i] = v
+    return _ordered_columns(columns)
+
+
 def _empty_neuron_frame() -> pd.DataFrame:
     return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
                                  if c not in ("inputRois", "outputRois")])
@@ -181,7 +198,8 @@ def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | N
     cypher = (f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\n"
               f"WITH {projection.fields}\nORDER BY bodyId")
     data = client.read_column_lists(cypher, projection.columns, params, not_null=["bodyId"])
-    return _column_tables(data, projection, info.primary_rois,
+    columns = neuron_columns(data, extra_key=projection.extra, drop_empty=not returned_columns)
+    return _column_tables(columns, info.primary_rois,
                           keys=projection.keys if returned_columns else None,
                           omit_rois=omit_rois)
 
@@ -268,15 +286,14 @@ def _numbers(values: list) -> np.ndarray:
                           dtype="float64")
 
 
-def _column_tables(data: dict[str, list], projection: _PropertyProjection,
-                   primary_rois: list[str], *, keys: list[str] | None = None,
+def _column_tables(columns: dict[str, list], primary_rois: list[str], *,
+                   keys: list[str] | None = None,
                    omit_rois: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """A columnar result of :class:`_PropertyProjection` fields → ``(neuron_df,
+    """Neuron columns (as :func:`neuron_columns` returns them) → ``(neuron_df,
     roi_counts_df)`` as :func:`_neuron_tables` makes them from a frame; the
     neuron frame is built once, from finished columns (for the small results
     typical of these calls, building and then extending a frame costs more
     than the query)."""
-    columns = neuron_columns(data, extra_key=projection.extra, drop_empty=keys is None)
     if not columns:
         return _neuron_tables(_empty_neuron_frame(), primary_rois, keys=keys,
                               omit_rois=omit_rois)
@@ -336,20 +353,21 @@ def fetch_custom_neurons(q: str, params: dict | None = None, *,
     """
     client = resolve_client(client)
     info = dataset_info(client)
-    # Fast path: the query runs as a subquery and the bodies' properties come
-    # back as columns (as in fetch_neurons), without decoding every ROI flag
-    # of every node. A query this wrapping does not fit (no ``n``, ``n`` not a
-    # node or map, a clause a subquery cannot hold) runs as written instead,
-    # which raises the errors below or returns what it returns.
-    projection = _PropertyProjection.build(info, "n", None, False)
-    wrapped = f"CALL () {{\n{q.strip().rstrip(';')}\n}}\nWITH {projection.fields}"
+    # Fast path: the query runs as a subquery and the bodies' property maps
+    # come back in one list (one record to decode instead of one per body; a
+    # map per body rather than a column per property, which would cost more
+    # to plan than to run for a query seen once). A query this wrapping does
+    # not fit (no ``n``, ``n`` not a node or map, a clause a subquery cannot
+    # hold) runs as written instead, which raises the errors below or returns
+    # what it returns.
+    wrapped = (f"CALL () {{\n{q.strip().rstrip(';')}\n}}\n"
+               "RETURN collect(properties(n)) AS n")
     try:
-        data = client.read_column_lists(wrapped, projection.columns,
-                                        {**(params or {}), **projection.params})
+        maps = client.read(wrapped, params)[0]["n"]
     except (neo4j.exceptions.CypherSyntaxError, neo4j.exceptions.CypherTypeError):
         pass
     else:
-        return _column_tables(data, projection, info.primary_rois)
+        return _column_tables(_columns_from_maps(maps, info.all_rois), info.primary_rois)
     df = client.read_frame(q, params)
     if "n" not in df.columns:
         raise QueryResultError(
