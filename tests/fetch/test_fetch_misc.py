@@ -61,9 +61,9 @@ def test_fetch_custom_neurons_matches_fetch_neurons(client):
     f"MATCH (n:{NEURON}) WHERE n.type = 'MBON01' RETURN n",
 ])
 def test_fetch_custom_neurons_as_one_list_equals_nodes(client, query, monkeypatch):
-    """fetch_custom_neurons runs the query as a subquery and fetches one list of property
-    maps; the
-    answer must be the one built from the nodes (or maps) the query returns."""
+    """fetch_custom_neurons runs the query as a subquery and fetches one list of
+    property maps; the answer must be the one built from the nodes (or maps) the
+    query returns."""
     from connectograph.fetch._dataset import dataset_info
     from connectograph.fetch.neurons import neuron_tables
     info = dataset_info(client)
