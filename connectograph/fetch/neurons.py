@@ -118,14 +118,6 @@ def _empty_neuron_frame() -> pd.DataFrame:
                                  if c not in ("inputRois", "outputRois")])
 
 
-def neuron_columns_frame(data: dict[str, list], *, extra_key: str | None = None,
-                         drop_empty: bool = True) -> pd.DataFrame:
-    """:func:`neuron_columns` as a DataFrame: the frame :func:`neuron_frame`
-    makes from property maps."""
-    columns = neuron_columns(data, extra_key=extra_key, drop_empty=drop_empty)
-    return pd.DataFrame(columns) if columns else _empty_neuron_frame()
-
-
 def roi_counts_frame(neuron_df: pd.DataFrame, primary_rois: list[str]) -> pd.DataFrame:
     """Per-neuron, per-ROI counts from ``roiInfo`` (dicts), plus ``NotPrimary``
     rows = the neuron's totals minus its primary-ROI sums (neuprint-python's
