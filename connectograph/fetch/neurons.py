@@ -29,35 +29,9 @@ def _point_to_list(value):
     return list(value) if isinstance(value, Point) else value
 
 
-def neuron_frame(records: list, all_rois: list[str]) -> pd.DataFrame:
-    """Property maps of bodies → neuron DataFrame (ROI booleans dropped,
-    points as ``[x, y, z]`` lists, core columns first)."""
-    rois = set(all_rois)
-    # Dropping the ROI flags before building the frame: a frame of every flag
-    # (hundreds of columns) costs several times more than the properties.
-    df = pd.DataFrame.from_records([{k: v for k, v in r.items() if k not in rois}
-                                    for r in records])
-    if df.empty:
-        return _empty_neuron_frame()
-    return _order_neuron_columns(df)
-
-
-def _order_neuron_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """Points as ``[x, y, z]`` lists; core columns first, others alphabetical."""
-    for col in df.columns:
-        if df[col].dtype == object:
-            present = df[col].dropna()
-            if len(present) and isinstance(present.iloc[0], Point):
-                df[col] = [_point_to_list(v) for v in df[col]]
-    core = [c for c in CORE_NEURON_COLUMNS if c in df.columns]
-    extra = sorted(c for c in df.columns if c not in core)
-    return df[core + extra]
-
-
 def _ordered_columns(columns: dict[str, list]) -> dict[str, list]:
     """Columns as lists → core columns first, others alphabetical; point
-    columns as ``[x, y, z]`` lists (what :func:`_order_neuron_columns` does to
-    a frame, without building one)."""
+    columns as ``[x, y, z]`` lists."""
     core = [c for c in CORE_NEURON_COLUMNS if c in columns]
     ordered = {}
     for key in core + sorted(c for c in columns if c not in core):
@@ -70,7 +44,7 @@ def _ordered_columns(columns: dict[str, list]) -> dict[str, list]:
 def neuron_columns(data: dict[str, list], *, extra_key: str | None = None,
                    drop_empty: bool = True) -> dict[str, list]:
     """Columnar query result (name → list, one per property) → the neuron
-    columns, ordered as :func:`neuron_frame` orders them ({} for no rows).
+    columns, core columns first ({} for no rows).
 
     With ``drop_empty`` (results standing for ``properties(n)`` maps) absent
     properties become NaN, as ``DataFrame.from_records`` makes them from maps
@@ -89,27 +63,30 @@ def neuron_columns(data: dict[str, list], *, extra_key: str | None = None,
             columns[key] = list(col)
         elif any(v is not None for v in col):
             columns[key] = [np.nan if v is None else v for v in col]
-    if extra_key is not None and any(data[extra_key]):
-        for i, pairs in enumerate(data[extra_key]):
-            for k, v in pairs or ():
-                columns.setdefault(k, [np.nan] * n)[i] = v
+    if extra_key is not None:
+        _scatter(data[extra_key], n, columns)
     return _ordered_columns(columns)
+
+
+def _scatter(rows, n: int, columns: dict[str, list], skip: set[str] = frozenset()) -> None:
+    """Put each of ``n`` rows' ``(key, value)`` pairs into ``columns``: one list
+    of ``n`` per key (created on first sight), NaN where a row lacks the key
+    (as ``DataFrame.from_records`` puts it); keys in ``skip`` are left out."""
+    for i, pairs in enumerate(rows):
+        for k, v in pairs or ():
+            if k not in skip:
+                col = columns.get(k)
+                if col is None:
+                    col = columns[k] = [np.nan] * n
+                col[i] = v
 
 
 def _columns_from_maps(maps: list[dict], all_rois: list[str]) -> dict[str, list]:
     """Property maps of bodies → the neuron columns :func:`neuron_columns`
     returns (ROI flags dropped; NaN where a body lacks a property, as
     ``DataFrame.from_records`` puts it; {} for no bodies)."""
-    rois = set(all_rois)
-    n = len(maps)
     columns: dict[str, list] = {}
-    for i, props in enumerate(maps):
-        for k, v in props.items():
-            if k not in rois:
-                col = columns.get(k)
-                if col is None:
-                    col = columns[k] = [np.nan] * n
-                col[i] = v
+    _scatter((props.items() for props in maps), len(maps), columns, skip=set(all_rois))
     return _ordered_columns(columns)
 
 
@@ -246,27 +223,8 @@ def neuron_tables(records: list, all_rois: list[str], primary_rois: list[str], *
                   omit_rois: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Body property maps (dicts or driver nodes) → ``(neuron_df, roi_counts_df)``
     as :func:`fetch_neurons` returns them (``keys``: keep only these columns)."""
-    neuron_df = neuron_frame(records, all_rois)
-    return _neuron_tables(neuron_df, primary_rois, keys=keys, omit_rois=omit_rois)
-
-
-def _neuron_tables(neuron_df: pd.DataFrame, primary_rois: list[str], *,
-                   keys: list[str] | None = None,
-                   omit_rois: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    if keys is not None:
-        neuron_df = neuron_df.reindex(columns=keys)
-    if omit_rois or neuron_df.empty:
-        if omit_rois:
-            return neuron_df.drop(columns=["roiInfo"], errors="ignore"), None
-        return neuron_df, pd.DataFrame(columns=["bodyId", "roi", "pre", "post"])
-    if "roiInfo" not in neuron_df.columns:
-        neuron_df["roiInfo"] = None
-    infos = parse_roi_info(neuron_df["roiInfo"])
-    neuron_df["roiInfo"] = infos
-    tables = _roi_tables(neuron_df, infos, primary_rois)
-    neuron_df["inputRois"] = tables.input_rois
-    neuron_df["outputRois"] = tables.output_rois
-    return neuron_df, tables.counts
+    return _column_tables(_columns_from_maps(records, all_rois), primary_rois, keys=keys,
+                          omit_rois=omit_rois)
 
 
 def _numbers(values: list) -> np.ndarray:
@@ -282,13 +240,16 @@ def _column_tables(columns: dict[str, list], primary_rois: list[str], *,
                    keys: list[str] | None = None,
                    omit_rois: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Neuron columns (as :func:`neuron_columns` returns them) → ``(neuron_df,
-    roi_counts_df)`` as :func:`_neuron_tables` makes them from a frame; the
-    neuron frame is built once, from finished columns (for the small results
-    typical of these calls, building and then extending a frame costs more
-    than the query)."""
+    roi_counts_df)``; the neuron frame is built once, from finished columns
+    (for the small results typical of these calls, building and then
+    extending a frame costs more than the query)."""
     if not columns:
-        return _neuron_tables(_empty_neuron_frame(), primary_rois, keys=keys,
-                              omit_rois=omit_rois)
+        empty = _empty_neuron_frame()
+        if keys is not None:
+            empty = empty.reindex(columns=keys)
+        if omit_rois:
+            return empty.drop(columns=["roiInfo"], errors="ignore"), None
+        return empty, pd.DataFrame(columns=["bodyId", "roi", "pre", "post"])
     n = len(columns["bodyId"])
     if keys is not None:
         columns = {k: columns[k] if k in columns else [np.nan] * n for k in keys}
