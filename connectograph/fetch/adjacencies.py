@@ -94,16 +94,16 @@ def batch_plan(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None,
     if known and min(known) <= batch_size:
         return None, []
     ds = client.dataset
-    if src.match(ds, "a") == tgt.match(ds, "a") and src.where(ds, "a") == tgt.where(ds, "a"):
+    where, params = src.where(ds, "a")
+    if src.match(ds, "a") == tgt.match(ds, "a") and (where, params) == tgt.where(ds, "a"):
         # One set on both sides (e.g. traced to traced): count it once.
-        where, params = src.where(ds, "a")
         n = client.read(f"MATCH {src.match(ds, 'a')} WHERE {where} RETURN count(a) AS n",
                         params)[0]["n"]
         counts = {"ns": n, "nt": n}
     else:
-        params = Parameters()
-        where_a, _ = src.where(ds, "a", params)
-        where_b, all_params = tgt.where(ds, "b", params)
+        shared = Parameters()
+        where_a, _ = src.where(ds, "a", shared)
+        where_b, all_params = tgt.where(ds, "b", shared)
         counts = client.read(
             f"CALL {{ MATCH {src.match(ds, 'a')} WHERE {where_a} RETURN count(a) AS ns }}\n"
             f"CALL {{ MATCH {tgt.match(ds, 'b')} WHERE {where_b} RETURN count(b) AS nt }}\n"

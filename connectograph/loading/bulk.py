@@ -29,10 +29,11 @@ from typing import Callable
 from ..client import Client
 from ..cypher_files import LabelSet, dataset_statements, statement
 from ..errors import BulkImportError, Neo4jServerError
+from ..neo4j_server.settings import instance_name
 from .bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
 from .engine import LoadSummary, fingerprint, prepare
 from .recipe import Recipe, check_recipe, load_recipe
-from .writer import list_datasets
+from .writer import INDEX_WAIT_SECONDS, list_datasets
 
 #: Nodes per transaction when renaming placeholder properties after the import.
 RENAME_BATCH = 50_000
@@ -51,17 +52,10 @@ def _timed(stages: dict[str, float], name: str, echo: Callable[[str], None], mes
         stages[name] = stages.get(name, 0.0) + time.monotonic() - t0
 
 
-def _instance_name(instance: str | None) -> str:
-    from ..neo4j_server.settings import DEFAULT_INSTANCE
-    return instance or os.environ.get("CONNECTOGRAPH_INSTANCE") or DEFAULT_INSTANCE
-
-
 def _client(instance: str) -> Client:
-    from ..neo4j_server import load_settings
-    from ..neo4j_server.settings import read_connection
-    conn = read_connection(load_settings(instance))
-    return Client(conn["uri"], auth=(conn["username"], conn["password"]),
-                  dataset="none:none", check_dataset=False)
+    from ..neo4j_server.settings import local_connection
+    uri, auth = local_connection(instance)
+    return Client(uri, auth=auth, dataset="none:none", check_dataset=False)
 
 
 def _check_empty(instance: str, overwrite: bool, echo) -> None:
@@ -83,12 +77,16 @@ def _check_empty(instance: str, overwrite: bool, echo) -> None:
         "--overwrite to replace everything in this instance")
 
 
+def _store_folders(settings) -> list[Path]:
+    """The ``neo4j`` database's store and transaction-log folders."""
+    return [settings.root / "data" / sub / "neo4j" for sub in ("databases", "transactions")]
+
+
 def _has_store(settings) -> bool:
     """Whether the instance has a ``neo4j`` database on disk (store or
     transaction logs). Without one, the database is certainly empty: the
     server creates it on its first start."""
-    data = settings.root / "data"
-    return any((data / sub / "neo4j").exists() for sub in ("databases", "transactions"))
+    return any(folder.exists() for folder in _store_folders(settings))
 
 
 def _ready_for_import(instance: str, overwrite: bool, echo) -> Future | None:
@@ -142,9 +140,8 @@ def _ready_for_import(instance: str, overwrite: bool, echo) -> Future | None:
 def _remove_store(settings) -> None:
     """Delete the ``neo4j`` database's store and transaction logs (the server
     creates an empty database on its next start)."""
-    data = settings.root / "data"
-    for sub in ("databases", "transactions"):
-        shutil.rmtree(data / sub / "neo4j", ignore_errors=True)
+    for folder in _store_folders(settings):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def import_args(files: ImportFiles, instance: str, threads: int | None = None) -> list[str]:
@@ -229,7 +226,7 @@ def finish_import(files: ImportFiles, dataset, instance: str,
         with _timed(stages, "rename", echo, "Renaming ROI flag properties ..."):
             _rename(files, labels, c)
         with _timed(stages, "indexes", echo, "Waiting for the indexes to come online ..."):
-            c.write("CALL db.awaitIndexes(3600)")
+            c.write("CALL db.awaitIndexes($seconds)", {"seconds": INDEX_WAIT_SECONDS})
         c.write(statement("bulk_import.cypher", "mark_complete", Meta=labels("Meta")))
 
 
@@ -291,7 +288,7 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
 
     started = time.monotonic()
     stages: dict[str, float] = {}
-    instance = _instance_name(instance)
+    instance = instance_name(instance)
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, dataset=dataset, data_dir=data_dir)
     check_recipe(recipe)

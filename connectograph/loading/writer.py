@@ -5,9 +5,9 @@ in batched ``UNWIND`` statements run as managed write transactions (the driver
 retries a batch on transient errors). Only when all of it is written does
 :meth:`DatasetWriter.publish` mark the dataset unavailable, delete the previous
 version and its indexes, move the staging labels onto the published ones, build
-the indexes (once, after the move) and then mark the dataset complete. Clients check ``Meta.loadComplete``, and a
-killed load leaves only staging labels or an incomplete Meta behind, which
-the next load removes first.
+the indexes (once, after the move) and then mark the dataset complete. Clients
+check ``Meta.loadComplete``, and a killed load leaves only staging labels or an
+incomplete Meta behind, which the next load removes first.
 """
 
 from __future__ import annotations

@@ -142,11 +142,15 @@ def read_connection(settings: InstanceSettings) -> dict | None:
         return None
 
 
+def instance_name(instance: str | None = None) -> str:
+    """``instance``, else ``$CONNECTOGRAPH_INSTANCE``, else ``default``."""
+    return instance or os.environ.get("CONNECTOGRAPH_INSTANCE") or DEFAULT_INSTANCE
+
+
 def local_connection(instance: str | None = None) -> tuple[str, tuple[str, str]] | None:
     """Bolt URI and credentials of a local instance (default:
     ``$CONNECTOGRAPH_INSTANCE`` or ``default``), or None if it was never set up."""
-    name = instance or os.environ.get("CONNECTOGRAPH_INSTANCE") or DEFAULT_INSTANCE
-    conn = read_connection(InstanceSettings(name=name))
+    conn = read_connection(InstanceSettings(name=instance_name(instance)))
     if conn is None:
         return None
     return conn["uri"], (conn["username"], conn["password"])
