@@ -9,7 +9,6 @@ Neo4j 5 server instead (it must have APOC core).
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -30,15 +29,9 @@ def start_fresh_instance(name: str) -> dict:
     """Wipe and start the local instance ``name`` on free loopback ports (heap 1g,
     page cache 512m); return its connection (``uri``, ``username``, ``password``)."""
     from connectograph import neo4j_server
-    from connectograph.neo4j_server.settings import InstanceSettings, read_connection
+    from connectograph.neo4j_server.settings import read_connection
 
-    neo4j_server.stop(name, echo=lambda s: None)
-    shutil.rmtree(InstanceSettings(name=name).root, ignore_errors=True)
-    neo4j_server.install(echo=lambda s: None)
-    neo4j_server.start(name, bolt_port=neo4j_server.free_port(),
-                       http_port=neo4j_server.free_port(), heap="1g", pagecache="512m",
-                       echo=lambda s: None)
-    return read_connection(InstanceSettings(name=name))
+    return read_connection(neo4j_server.fresh_instance(name, heap="1g", pagecache="512m"))
 
 
 @pytest.fixture(scope="session")

@@ -60,20 +60,10 @@ def measure_bulk_import(recipe: str | os.PathLike, *, data_dir: str | None = Non
     from .. import neo4j_server
     from ..loading.bulk import ADMIN_ARGS_FILE, bulk_load
     from ..neo4j_server import load_settings, run_admin
-    from ..neo4j_server.process import configure
-    from ..neo4j_server.settings import InstanceSettings
 
     quiet = lambda s: None  # noqa: E731
-    root = InstanceSettings(name=instance).root
-    neo4j_server.stop(instance, echo=quiet)
-    shutil.rmtree(root, ignore_errors=True)
-    neo4j_server.install(echo=quiet)
-    ports = dict(bolt_port=neo4j_server.free_port(), http_port=neo4j_server.free_port(),
-                 heap=heap, pagecache=pagecache)
-    if running:
-        neo4j_server.start(instance, **ports, echo=quiet)
-    else:
-        configure(load_settings(instance, **ports))
+    root = neo4j_server.fresh_instance(instance, heap=heap, pagecache=pagecache,
+                                       start_server=running).root
     files = root / "bench-import-files"
     try:
         t0 = time.monotonic()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,17 +56,12 @@ def default_bundle() -> Path | None:
 
 def _start_server(instance: str, heap: str, pagecache: str, echo) -> tuple[str, tuple, int]:
     from .. import neo4j_server
-    from ..neo4j_server.settings import InstanceSettings, read_connection
-    quiet = lambda s: None  # noqa: E731
-    neo4j_server.stop(instance, echo=quiet)
-    shutil.rmtree(InstanceSettings(name=instance).root, ignore_errors=True)
+    from ..neo4j_server.settings import read_connection
     neo4j_server.install(echo=echo)
     echo(f"Starting a fresh Neo4j instance {instance!r} (heap {heap}, page cache {pagecache})")
-    status = neo4j_server.start(instance, bolt_port=neo4j_server.free_port(),
-                                http_port=neo4j_server.free_port(), heap=heap,
-                                pagecache=pagecache, echo=quiet)
-    conn = read_connection(InstanceSettings(name=instance))
-    return conn["uri"], (conn["username"], conn["password"]), status.pid
+    conn = read_connection(neo4j_server.fresh_instance(instance, heap=heap, pagecache=pagecache))
+    return (conn["uri"], (conn["username"], conn["password"]),
+            neo4j_server.status(instance).pid)
 
 
 def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,

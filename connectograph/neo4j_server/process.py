@@ -297,3 +297,30 @@ def stop(name: str = DEFAULT_INSTANCE, timeout: float = 60.0, echo=print) -> boo
     settings.pid_file.unlink(missing_ok=True)
     echo(f"Stopped Neo4j instance {name!r}")
     return True
+
+
+def fresh_instance(name: str, *, heap: str | None = None, pagecache: str | None = None,
+                   start_server: bool = True) -> InstanceSettings:
+    """Wipe the instance ``name`` (server stopped, folder deleted) and set it up
+    again on free loopback ports: started, or with ``start_server=False`` only
+    configured (no database exists until its first start). For benchmarks and
+    tests that need a throw-away server of their own.
+
+    Returns
+    -------
+    InstanceSettings
+        The new instance's settings (``read_connection`` gives its credentials).
+    """
+    import shutil
+
+    from .install import install
+    quiet = lambda s: None  # noqa: E731
+    stop(name, echo=quiet)
+    shutil.rmtree(InstanceSettings(name=name).root, ignore_errors=True)
+    install(echo=quiet)
+    ports = dict(bolt_port=free_port(), http_port=free_port(), heap=heap, pagecache=pagecache)
+    if start_server:
+        start(name, **ports, echo=quiet)
+    else:
+        configure(load_settings(name, **ports))
+    return load_settings(name)
