@@ -217,7 +217,8 @@ class Client:
 
     def read_column_lists(self, cypher: str, columns: Sequence[str],
                           params: dict | None = None, *, not_null: Iterable[str] = (),
-                          timeout: float | None = None) -> dict[str, list]:
+                          prelude: tuple[str, Sequence[str]] | None = None,
+                          timeout: float | None = None) -> dict[str, Any]:
         """Run a read query and fetch its rows column by column (one record).
 
         The driver decodes one Bolt message per record in Python, which
@@ -241,17 +242,27 @@ class Client:
             Columns that are never null (their null masks are not fetched);
             ``collect`` skips nulls, so every other column also fetches
             ``<expr> IS NULL`` and the nulls are put back as None.
+        prelude : (str, sequence of str), optional
+            A query part that runs first and the names it binds, each to one
+            value (e.g. counts that decide whether the columns are worth
+            fetching). ``cypher`` then runs inside ``CALL (<names>) { ... }``
+            and may use them, so both travel in one round trip.
         timeout : float, optional
             Seconds before the server stops the query.
 
         Returns
         -------
         dict of str → list
-            One list per name, in ``columns`` order, nulls as None.
+            One list per name, in ``columns`` order, nulls as None; with a
+            ``prelude``, also each of its names with its value.
         """
         names = list(columns)
-        keys, values = self._run(neo4j.READ_ACCESS, column_query(cypher, names, not_null),
-                                 params, timeout)
+        query = column_query(cypher, names, not_null)
+        if prelude is not None:
+            head, carried = prelude
+            query = (f"{head}\nCALL ({', '.join(carried)}) {{\n{query}\n}}\n"
+                     "RETURN *")
+        keys, values = self._run(neo4j.READ_ACCESS, query, params, timeout)
         row = dict(zip(keys, values[0]))
         data = {}
         for i, name in enumerate(names):
@@ -260,6 +271,8 @@ class Client:
                 present = iter(col)
                 col = [None if null else next(present) for null in mask]
             data[name] = col
+        if prelude is not None:
+            data.update((name, row[name]) for name in prelude[1])
         return data
 
     def read_columns(self, cypher: str, columns: Sequence[str], params: dict | None = None, *,

@@ -75,6 +75,46 @@ def _known_size(nc: NeuronCriteria) -> int | None:
     return len(set(nc.bodyId)) if nc.bodyId else None
 
 
+def _needs_count(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None) -> bool:
+    """Whether batching depends on how many bodies the sides match (False:
+    no batch size, or a side is an explicit bodyId list within it)."""
+    if batch_size is None:
+        return False
+    if batch_size < 1:
+        raise CriteriaError(f"batch_size must be a positive number of bodies or None, "
+                            f"not {batch_size!r}")
+    known = [k for k in (_known_size(src), _known_size(tgt)) if k is not None]
+    return not (known and min(known) <= batch_size)
+
+
+def _count_prelude(src: NeuronCriteria, tgt: NeuronCriteria, ds, where_a: str,
+                   where_b: str) -> str:
+    """Cypher binding ``__ns`` and ``__nt``, the numbers of bodies matching
+    ``src`` (as ``a``, condition ``where_a``) and ``tgt`` (as ``b``). One set
+    on both sides (e.g. traced to traced) is counted once."""
+    count_a = f"CALL () {{ MATCH {src.match(ds, 'a')} WHERE {where_a} RETURN count(a) AS __ns }}"
+    if src.match(ds, "a") == tgt.match(ds, "a") and src.where(ds, "a") == tgt.where(ds, "a"):
+        return f"{count_a}\nWITH __ns, __ns AS __nt"
+    return (f"{count_a}\n"
+            f"CALL () {{ MATCH {tgt.match(ds, 'b')} WHERE {where_b} RETURN count(b) AS __nt }}")
+
+
+def _batches(src: NeuronCriteria, tgt: NeuronCriteria, ns: int, nt: int,
+             batch_size: int, *, client: Client) -> tuple[str | None, list[int]]:
+    """The split for sides of ``ns`` and ``nt`` bodies (see :func:`batch_plan`)."""
+    if ns == 0 or nt == 0:
+        # No body on one side: no connection, and no batch to query.
+        return ("a" if ns == 0 else "b"), []
+    if min(ns, nt) <= batch_size:
+        return None, []
+    side, nc = ("a", src) if ns <= nt else ("b", tgt)
+    ds = client.dataset
+    where, side_params = nc.where(ds, side)
+    rows = client.read(f"MATCH {nc.match(ds, side)} WHERE {where} "
+                       f"RETURN {side}.bodyId AS bodyId ORDER BY bodyId", side_params)
+    return side, [r["bodyId"] for r in rows]
+
+
 def batch_plan(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None, *,
                client: Client) -> tuple[str | None, list[int]]:
     """Decide how to split a ``(src)-[:ConnectsTo]->(tgt)`` fetch.
@@ -84,40 +124,18 @@ def batch_plan(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None,
     (``"a"`` for sources, ``"b"`` for targets, the smaller one) and its sorted
     bodyIds. As in neuprint-python, only one side is batched. A side counted
     to match no body comes back with no bodyIds: no query is needed.
+    (:func:`fetch_adjacencies` sends the count together with the unbatched
+    query, see :func:`_connections_and_bodies`.)
     """
-    if batch_size is None:
-        return None, []
-    if batch_size < 1:
-        raise CriteriaError(f"batch_size must be a positive number of bodies or None, "
-                            f"not {batch_size!r}")
-    known = [k for k in (_known_size(src), _known_size(tgt)) if k is not None]
-    if known and min(known) <= batch_size:
+    if not _needs_count(src, tgt, batch_size):
         return None, []
     ds = client.dataset
-    where, params = src.where(ds, "a")
-    if src.match(ds, "a") == tgt.match(ds, "a") and (where, params) == tgt.where(ds, "a"):
-        # One set on both sides (e.g. traced to traced): count it once.
-        n = client.read(f"MATCH {src.match(ds, 'a')} WHERE {where} RETURN count(a) AS n",
-                        params)[0]["n"]
-        counts = {"ns": n, "nt": n}
-    else:
-        shared = Parameters()
-        where_a, _ = src.where(ds, "a", shared)
-        where_b, all_params = tgt.where(ds, "b", shared)
-        counts = client.read(
-            f"CALL {{ MATCH {src.match(ds, 'a')} WHERE {where_a} RETURN count(a) AS ns }}\n"
-            f"CALL {{ MATCH {tgt.match(ds, 'b')} WHERE {where_b} RETURN count(b) AS nt }}\n"
-            "RETURN ns, nt", all_params)[0]
-    if counts["ns"] == 0 or counts["nt"] == 0:
-        # No body on one side: no connection, and no batch to query.
-        return ("a" if counts["ns"] == 0 else "b"), []
-    if min(counts["ns"], counts["nt"]) <= batch_size:
-        return None, []
-    side, nc = ("a", src) if counts["ns"] <= counts["nt"] else ("b", tgt)
-    where, side_params = nc.where(ds, side)
-    rows = client.read(f"MATCH {nc.match(ds, side)} WHERE {where} "
-                       f"RETURN {side}.bodyId AS bodyId ORDER BY bodyId", side_params)
-    return side, [r["bodyId"] for r in rows]
+    shared = Parameters()
+    where_a, _ = src.where(ds, "a", shared)
+    where_b, params = tgt.where(ds, "b", shared)
+    counts = client.read(f"{_count_prelude(src, tgt, ds, where_a, where_b)}\n"
+                         "RETURN __ns, __nt", params)[0]
+    return _batches(src, tgt, counts["__ns"], counts["__nt"], batch_size, client=client)
 
 
 def fetch_connections(src: NeuronCriteria, tgt: NeuronCriteria, *, min_weight: int = 1,
@@ -142,31 +160,44 @@ def _connections_and_bodies(src: NeuronCriteria, tgt: NeuronCriteria, *, min_wei
     properties of both ends from the same query (saving the round trip of
     :func:`fetch_body_properties`): ``{bodyId: [bodyId, *values]}``."""
     ds = client.dataset
-    side, bodies = batch_plan(src, tgt, batch_size, client=client)
     params = Parameters()
     where_a, _ = src.where(ds, "a", params)
     where_b, all_params = tgt.where(ds, "b", params)
-    batch_cond = f" AND {side}.bodyId IN $batch" if side else ""
     columns = TOTAL_CONN_COLUMNS + (["roiInfo"] if with_roi_info else [])
     fetched = columns + [f"__{side}_{i}" for i in range(len(properties or ()))
                          for side in ("pre", "post")]
-    cypher = (f"MATCH {src.match(ds, 'a')}-[e:ConnectsTo]->{tgt.match(ds, 'b')}\n"
-              f"WHERE ({where_a}) AND ({where_b}) AND {weight_condition('e', min_weight)}"
-              f"{batch_cond}\n"
-              "WITH a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight"
-              + (", e.roiInfo AS roiInfo" if with_roi_info else "")
-              + "".join(f", a[$props[{i}]] AS __pre_{i}, b[$props[{i}]] AS __post_{i}"
-                        for i in range(len(properties or ()))))
+
+    def query(side: str | None) -> str:
+        return (f"MATCH {src.match(ds, 'a')}-[e:ConnectsTo]->{tgt.match(ds, 'b')}\n"
+                f"WHERE ({where_a}) AND ({where_b}) AND {weight_condition('e', min_weight)}"
+                + (f" AND {side}.bodyId IN $batch" if side else "") + "\n"
+                "WITH a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight"
+                + (", e.roiInfo AS roiInfo" if with_roi_info else "")
+                + "".join(f", a[$props[{i}]] AS __pre_{i}, b[$props[{i}]] AS __post_{i}"
+                          for i in range(len(properties or ()))))
+
     all_params["min_weight"] = int(min_weight)
     if properties is not None:
         all_params["props"] = list(properties)
-    read = partial(client.read_columns, cypher, fetched, not_null=TOTAL_CONN_COLUMNS)
-    if side is None:
-        frames = [read(all_params)]
+    read = partial(client.read_column_lists, columns=fetched, not_null=TOTAL_CONN_COLUMNS)
+    if not _needs_count(src, tgt, batch_size):
+        found = [read(query(None), params=all_params)]
     else:
-        frames = [read({**all_params, "batch": bodies[i:i + batch_size]})
-                  for i in range(0, len(bodies), batch_size)]
-    frames = [f for f in frames if len(f)]
+        # The counts and the unbatched query go in one statement; the query
+        # runs only if a side fits in one batch (the UNWIND of an empty list
+        # stops it before it touches the graph).
+        first = read("UNWIND CASE WHEN __ns <= $batch_size OR __nt <= $batch_size "
+                     "THEN [true] ELSE [] END AS __fits\n" + query(None),
+                     params={**all_params, "batch_size": int(batch_size)},
+                     prelude=(_count_prelude(src, tgt, ds, where_a, where_b),
+                              ["__ns", "__nt"]))
+        side, bodies = _batches(src, tgt, first["__ns"], first["__nt"], batch_size,
+                                client=client)
+        found = [first] if side is None else [
+            read(query(side), params={**all_params, "batch": bodies[i:i + batch_size]})
+            for i in range(0, len(bodies), batch_size)]
+    frames = [pd.DataFrame({c: f[c] for c in fetched}, columns=fetched) for f in found
+              if f[fetched[0]]]
     bodies_props: dict = {}
     if properties is not None:
         n = len(properties)
@@ -289,9 +320,12 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
         batch_size=batch_size, properties=properties, client=client)
     if omit_rois:
         conn = connections[TOTAL_CONN_COLUMNS]
+    elif connections.empty:  # (expanding, filtering and sorting no rows costs ~3 ms)
+        conn = pd.DataFrame({c: pd.Series(dtype=object if c == "roi" else "int64")
+                             for c in ROI_CONN_COLUMNS})
     else:
         conn = roi_connections_frame(connections, info.primary_rois, include_nonprimary)
-        if len(conn):  # (filtering and sorting no rows costs more than the query)
+        if len(conn):
             if rois:
                 conn = conn[conn["roi"].isin(rois)]
                 counted = conn
