@@ -24,12 +24,17 @@ class DatasetInfo:
         neuPrint's primary ROIs (a non-overlapping partition of the brain).
     neuron_properties : dict
         Property name → type name.
+    label_counts : dict
+        ``{"Neuron": n, "Segment": m}``: bodies under each label when the
+        Meta was read (from Neo4j's count store; an upper bound that lets
+        batching skip counting, never used for an answer).
     """
 
     meta: dict
     all_rois: list[str]
     primary_rois: list[str]
     neuron_properties: dict[str, str]
+    label_counts: dict[str, int]
 
 
 _JSON_KEYS = ("roiInfo", "roiHierarchy", "neuronProperties", "statusDefinitions")
@@ -41,7 +46,9 @@ def dataset_info(client: Client) -> DatasetInfo:
     if cached is not None:
         return cached
     ds = client.dataset
-    rows = client.read(f"MATCH (m:{ds.label('Meta')}) RETURN properties(m) AS m")
+    rows = client.read(f"MATCH (m:{ds.label('Meta')}) RETURN properties(m) AS m, "
+                       f"COUNT {{ (:{ds.label('Neuron')}) }} AS Neuron, "
+                       f"COUNT {{ (:{ds.label('Segment')}) }} AS Segment")
     if not rows:
         client.check_dataset()  # raises DatasetNotFoundError with the loaded list
     meta = dict(rows[0]["m"])
@@ -51,7 +58,8 @@ def dataset_info(client: Client) -> DatasetInfo:
     roi_info = meta.get("roiInfo") or {}
     info = DatasetInfo(meta=meta, all_rois=sorted(roi_info),
                        primary_rois=sorted(meta.get("primaryRois") or []),
-                       neuron_properties=dict(meta.get("neuronProperties") or {}))
+                       neuron_properties=dict(meta.get("neuronProperties") or {}),
+                       label_counts={k: rows[0][k] for k in ("Neuron", "Segment")})
     client._dataset_info = info
     return info
 

@@ -70,21 +70,25 @@ def roi_connections_frame(connections: pd.DataFrame, primary_rois: list[str],
                          "weight": np.concatenate([post[keep], rest[has_rest]])[order]})
 
 
-def _known_size(nc: NeuronCriteria) -> int | None:
-    """An upper bound on the bodies ``nc`` matches without asking the server."""
-    return len(set(nc.bodyId)) if nc.bodyId else None
+def _known_size(nc: NeuronCriteria, label_counts: dict[str, int]) -> int:
+    """An upper bound on the bodies ``nc`` matches without asking the server:
+    the bodies under its label, or fewer if it lists bodyIds."""
+    bound = label_counts[nc.label]
+    return min(bound, len(set(nc.bodyId))) if nc.bodyId else bound
 
 
-def _needs_count(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None) -> bool:
+def _needs_count(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None, *,
+                 client: Client) -> bool:
     """Whether batching depends on how many bodies the sides match (False:
-    no batch size, or a side is an explicit bodyId list within it)."""
+    no batch size, or a side has at most ``batch_size`` bodies under its label
+    or in its bodyId list)."""
     if batch_size is None:
         return False
     if batch_size < 1:
         raise CriteriaError(f"batch_size must be a positive number of bodies or None, "
                             f"not {batch_size!r}")
-    known = [k for k in (_known_size(src), _known_size(tgt)) if k is not None]
-    return not (known and min(known) <= batch_size)
+    counts = dataset_info(client).label_counts
+    return min(_known_size(src, counts), _known_size(tgt, counts)) > batch_size
 
 
 def _count_prelude(src: NeuronCriteria, tgt: NeuronCriteria, ds, where_a: str,
@@ -119,15 +123,16 @@ def batch_plan(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None,
                client: Client) -> tuple[str | None, list[int]]:
     """Decide how to split a ``(src)-[:ConnectsTo]->(tgt)`` fetch.
 
-    Returns ``(None, [])`` for one query (no batch size, or a side known or
-    counted to have at most ``batch_size`` bodies), else the side to batch
+    Returns ``(None, [])`` for one query (no batch size, or a side known (its
+    label's body count, its bodyId list) or counted to have at most
+    ``batch_size`` bodies), else the side to batch
     (``"a"`` for sources, ``"b"`` for targets, the smaller one) and its sorted
     bodyIds. As in neuprint-python, only one side is batched. A side counted
     to match no body comes back with no bodyIds: no query is needed.
     (:func:`fetch_adjacencies` sends the count together with the unbatched
     query, see :func:`_connections_and_bodies`.)
     """
-    if not _needs_count(src, tgt, batch_size):
+    if not _needs_count(src, tgt, batch_size, client=client):
         return None, []
     ds = client.dataset
     shared = Parameters()
@@ -180,7 +185,7 @@ def _connections_and_bodies(src: NeuronCriteria, tgt: NeuronCriteria, *, min_wei
     if properties is not None:
         all_params["props"] = list(properties)
     read = partial(client.read_column_lists, columns=fetched, not_null=TOTAL_CONN_COLUMNS)
-    if not _needs_count(src, tgt, batch_size):
+    if not _needs_count(src, tgt, batch_size, client=client):
         found = [read(query(None), params=all_params)]
     else:
         # The counts and the unbatched query go in one statement; the query

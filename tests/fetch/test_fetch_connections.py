@@ -10,7 +10,7 @@ import pytest
 from connectograph import (NC, fetch_adjacencies, fetch_common_connectivity, fetch_custom,
                            fetch_neurons, fetch_simple_connections, fetch_traced_adjacencies)
 from connectograph.errors import UnknownRoiError
-from connectograph.fetch.adjacencies import batch_plan
+from connectograph.fetch.adjacencies import _needs_count, batch_plan
 
 from .sources import (MBON11, MBON14, MBON22, NEURON, SYNAPSE_KC, bodies_of_type, neurons,
                       pair_weights, prop, roi_conns, without_kc)
@@ -149,6 +149,21 @@ def test_adjacencies_batched_equal_unbatched(client, sources, targets, side):
     assert plan_side == side and len(bodies) > 3 * 7     # really several batches
     n1, c1 = fetch_adjacencies(sources, targets, batch_size=None, client=client)
     n2, c2 = fetch_adjacencies(sources, targets, batch_size=7, client=client)
+    assert len(c1) > 1000
+    pd.testing.assert_frame_equal(c1, c2)
+    pd.testing.assert_frame_equal(n1, n2)
+
+
+def test_adjacencies_counted_and_fetched_in_one_statement(client):
+    """More bodies under the label than batch_size, but a side that fits once
+    counted: the count and the fetch travel together, same answer as unbatched."""
+    sources, targets = NC(type="PAM.*"), NC(label="Segment")
+    n_sources = len(fetch_neurons(sources, omit_rois=True, client=client)[0])
+    assert 7 < n_sources < 1000
+    assert _needs_count(sources, targets, n_sources, client=client)
+    assert batch_plan(sources, targets, n_sources, client=client) == (None, [])
+    n1, c1 = fetch_adjacencies(sources, targets, batch_size=None, client=client)
+    n2, c2 = fetch_adjacencies(sources, targets, batch_size=n_sources, client=client)
     assert len(c1) > 1000
     pd.testing.assert_frame_equal(c1, c2)
     pd.testing.assert_frame_equal(n1, n2)
