@@ -20,10 +20,11 @@ CREATE INDEX IF NOT EXISTS FOR (s:{{SkelNode}}) ON (s.bodyId, s.rowNumber);
 CREATE INDEX IF NOT EXISTS FOR (m:Meta) ON (m.dataset, m.tag);
 
 // @name: staging_schema
-// Indexes a load needs on its *staging* labels while it writes: relationships
-// between synapses are attached by MATCHing synapseId through this index (no
-// client-side id map, so the loader's memory does not grow with the number of
-// synapses). Dropped again once the dataset is published.
+// Indexes a load needs on its *staging* labels while it writes: a batch of
+// create_synapse_graph finds the synapses an earlier batch created by
+// synapseId through this index (no client-side id map, so the loader's memory
+// does not grow with the number of synapses). Dropped again once the dataset
+// is published.
 CREATE INDEX IF NOT EXISTS FOR (s:{{Synapse}}) ON (s.synapseId);
 
 // @name: indexes_on_labels

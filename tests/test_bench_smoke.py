@@ -71,7 +71,7 @@ def test_bolt_ingest_row(smoke_run, table):
     assert extra["synapses_per_s"] > 0 and extra["synapse_write_per_s"] > 0
     assert extra["synapses_per_s"] == pytest.approx(extra["synapses"]
                                                     / ingest["ours_min_s"].iloc[0])
-    for stage in ("read and validate", "bodies", "synapses", "SynapsesTo", "publish"):
+    for stage in ("read and validate", "bodies", "synapse graph", "publish"):
         assert extra["stages"][stage] > 0, stage
 
 
@@ -148,7 +148,7 @@ def test_bolt_row_rates():
     res = {"seconds": 4.0, "peak_rss_mb": 100.0,
            "counts": {"Segment nodes": 5, "ConnectsTo relationships": 8, "Synapse nodes": 30,
                       "SynapsesTo relationships": 10},
-           "stages": {"synapses": 1.0, "SynapsesTo": 1.0}}
+           "stages": {"synapse graph": 1.5, "synapses": 0.5}}
     row = bolt_row("a:b", res, {"synapse_pairs": 10})
     extra = json.loads(row["extra"])
     assert extra["synapses"] == 40

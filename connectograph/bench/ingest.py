@@ -153,7 +153,9 @@ def bolt_row(dataset: str, result: dict, manifest: dict | None = None) -> dict:
     generator's manifest; None for the real bundle), ``synapses`` (points plus
     ``SynapsesTo`` partner links written), ``synapses_per_s`` (that over the
     whole load's seconds), ``synapse_write_per_s`` (that over the seconds of
-    the ``synapses`` and ``SynapsesTo`` writes alone), ``connections_per_s``,
+    the synapse writes alone: the ``synapse graph`` stage, which also writes
+    the SynapseSets and their links, plus ``synapses`` in no pair),
+    ``connections_per_s``,
     ``synapse_pairs_per_s``, ``peak_rss_mb`` (the loader's), ``stages``
     (seconds) and ``counts``.
     """
@@ -164,7 +166,7 @@ def bolt_row(dataset: str, result: dict, manifest: dict | None = None) -> dict:
     conns = counts.get("ConnectsTo relationships", 0)
     pairs = manifest.get("synapse_pairs")
     synapses = synapse_count(counts)
-    write_s = stages.get("synapses", 0.0) + stages.get("SynapsesTo", 0.0)
+    write_s = stages.get("synapse graph", 0.0) + stages.get("synapses", 0.0)
     extra = {"bodies": counts.get("Segment nodes"), "connections": conns,
              "synapse_pairs": pairs, "synapses": synapses,
              "synapses_per_s": synapses / seconds if synapses else None,

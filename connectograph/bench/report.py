@@ -93,8 +93,10 @@ def write_report(out_dir: Path, stem: str, facts: dict, rows: list[dict],
     if not ing.empty:
         md += ["## Ingest: Bolt loader (`connectograph load`, forced)", "",
                "synapses = `Synapse` nodes + `SynapsesTo` partner links; synapses/s over the "
-               "whole load (target ≥ 50,000), synapse writes/s over the synapse and "
-               "SynapsesTo writes alone. Stages in seconds.", "",
+               "whole load (target ≥ 50,000), synapse writes/s over the synapse writes "
+               "alone (the `synapse graph` stage: synapses, SynapsesTo and the "
+               "SynapseSets with their links, plus synapses in no pair). Stages in "
+               "seconds.", "",
                "| dataset | load (s) | bodies | connections | synapses | synapses/s "
                "| synapse writes/s | connections/s | peak RSS loader (MiB) | stages (s) | note |",
                "|---|---|---|---|---|---|---|---|---|---|---|"]

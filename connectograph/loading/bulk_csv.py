@@ -539,7 +539,6 @@ def _write_synapses(w: CsvWriter, syn, labels: LabelSet, body, echo) -> None:
         return
     n = len(pts)
     echo(f"  synapses ({n:,}) ...")
-    synapse_index = pd.Index(pts["id"].to_numpy(dtype="int64"))
     ids = pa.array(pts["id"].to_numpy(dtype="int64"))
     conf = pts["confidence"].to_numpy(dtype="float64")
     columns = roi_flag_columns(syn.rois) + [
@@ -551,17 +550,16 @@ def _write_synapses(w: CsvWriter, syn, labels: LabelSet, body, echo) -> None:
     ]
     w.nodes("Synapse", _const(_labels(labels, "Synapse"), n),
             ("Synapse", pa.array(np.arange(n, dtype="int64"))), columns)
-    if len(syn.pairs):
-        w.relationships("SynapsesTo",
-                        ("Synapse", _positions(synapse_index, syn.pairs["pre_id"], "synapse")),
-                        ("Synapse", _positions(synapse_index, syn.pairs["post_id"], "synapse")))
     sets = syn.sets
+    # Synapse import ids are rows of the points table, as the pairs' rows in sets are.
+    if len(syn.pairs):
+        w.relationships("SynapsesTo", ("Synapse", sets.pre_rows.astype(np.int64)),
+                        ("Synapse", sets.post_rows.astype(np.int64)))
     if sets.empty:
         return
     echo(f"  synapse sets ({2 * len(sets):,}) ...")
     k = len(sets)
-    a = sets["bodyId_pre"].to_numpy(dtype="int64")
-    b = sets["bodyId_post"].to_numpy(dtype="int64")
+    a, b = sets.body_pre, sets.body_post
     pre_set, post_set = np.arange(k) * 2, np.arange(k) * 2 + 1
     set_ids = np.concatenate([pre_set, post_set])
     w.nodes("SynapseSet", _const(_labels(labels, "SynapseSet"), 2 * k),
@@ -574,13 +572,8 @@ def _write_synapses(w: CsvWriter, syn, labels: LabelSet, body, echo) -> None:
                     name="Contains (SynapseSet)")
     w.relationships("ConnectsTo", ("SynapseSet", pre_set), ("SynapseSet", post_set),
                     name="ConnectsTo (SynapseSet)")
-    members = []
-    for col, set_of in (("pre_ids", pre_set), ("post_ids", post_set)):
-        lengths = sets[col].map(len).to_numpy()
-        members.append((np.repeat(set_of, lengths),
-                        np.fromiter((i for ids_ in sets[col] for i in ids_), dtype="int64",
-                                    count=int(lengths.sum()))))
-    w.relationships("Contains", ("SynapseSet", np.concatenate([m[0] for m in members])),
-                    ("Synapse", _positions(synapse_index, np.concatenate([m[1] for m in members]),
-                                           "synapse")),
+    tbar_conn, tbar_rows, psd_conn, psd_rows = sets.members()
+    w.relationships("Contains", ("SynapseSet", np.concatenate([pre_set[tbar_conn],
+                                                               post_set[psd_conn]])),
+                    ("Synapse", np.concatenate([tbar_rows, psd_rows]).astype(np.int64)),
                     name="Contains (Synapse)")

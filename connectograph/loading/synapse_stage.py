@@ -3,7 +3,9 @@
 :func:`prepare_synapses` runs before anything is written and only computes;
 :func:`write_synapse_graph` writes ``:Synapse``, ``SynapsesTo``, ``:SynapseSet``
 and their ``Contains``/``ConnectsTo`` links in batched ``UNWIND`` transactions
-through :class:`~connectograph.loading.writer.DatasetWriter`.
+through :class:`~connectograph.loading.writer.DatasetWriter`: one pass over
+whole connections, each batch creating its synapses and linking them in the
+same statement (see ``create_synapse_graph`` in ``cypher/load_synapses.cypher``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .synapse_model import (body_counts, connections_from_synapses, pair_rows, primary_rois,
-                            synapse_rois, synapse_sets)
+                            synapse_rois)
+from .synapse_sets import SynapseSets, synapse_sets
 from .tables import SourceTables
 from .writer import DatasetWriter
 
@@ -30,7 +33,7 @@ class SynapseData:
     connection_rows: pd.DataFrame      # per-ROI rows counted at the PSD
     totals: pd.DataFrame               # per body: pre, post, upstream, downstream
     roi_info: dict                     # per body: {roi: counts}
-    sets: pd.DataFrame                 # per connected body pair: pre_ids, post_ids
+    sets: SynapseSets                  # per connected body pair, its synapse pairs
     stats: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -61,69 +64,134 @@ def prepare_synapses(tables: SourceTables) -> SynapseData:
     totals, roi_info = body_counts(points, pairs, rois, rows=rows)
     connection_rows = connections_from_synapses(points, pairs, proi, rows=rows)
     del proi
-    sets = synapse_sets(points, pairs, rows=rows) if len(pairs) else pd.DataFrame()
+    no_pairs = np.zeros(0, dtype=np.int64)
+    sets = synapse_sets(points, pairs, rows=rows if rows is not None else (no_pairs, no_pairs))
     return SynapseData(points=points, pairs=pairs, rois=rois, connection_rows=connection_rows,
                        totals=totals, roi_info=roi_info, sets=sets, stats=stats,
                        warnings=warnings)
 
 
-def _synapse_batches(data: SynapseData, size: int) -> Iterator[dict]:
-    """Parameters of ``create_synapses``: one batch of columns (see the .cypher file)."""
-    p = data.points
-    ids, bodies = p["id"].to_numpy(), p["bodyId"].to_numpy()
-    kinds = p["type"].array
-    xyz = [p[c].to_numpy(dtype="float64") for c in ("x", "y", "z")]
-    conf = p["confidence"].to_numpy(dtype="float64")
-    for start in range(0, len(p), size):
-        stop = min(start + size, len(p))
+class _PointColumns:
+    """The points table as arrays, converted once; each batch takes its rows
+    as ``create_synapses`` columns (see ``cypher/load_synapses.cypher``)."""
+
+    def __init__(self, data: SynapseData):
+        p = data.points
+        self.ids, self.bodies = p["id"].to_numpy(), p["bodyId"].to_numpy()
+        self.kinds = p["type"].array
+        self.xyz = [p[c].to_numpy(dtype="float64") for c in ("x", "y", "z")]
+        self.conf = p["confidence"].to_numpy(dtype="float64")
+        self.rois = data.rois
+
+    def take(self, rows: np.ndarray | slice) -> dict:
         combos: dict[tuple, int] = {}
-        roi = [combos.setdefault(r, len(combos)) for r in data.rois[start:stop]]
+        roi = [combos.setdefault(r, len(combos)) for r in self.rois[rows]]
+        x, y, z = (a[rows].tolist() for a in self.xyz)
         # None for a missing confidence, converted per batch (not for every point at once).
-        yield {"id": ids[start:stop].tolist(), "body": bodies[start:stop].tolist(),
-               "type": np.asarray(kinds[start:stop], dtype=object).tolist(),
-               "conf": [None if c != c else c for c in conf[start:stop].tolist()],
-               "x": xyz[0][start:stop].tolist(), "y": xyz[1][start:stop].tolist(),
-               "z": xyz[2][start:stop].tolist(), "roi": roi,
-               "rois": [{name: True for name in combo} for combo in combos]}
+        return {"id": self.ids[rows].tolist(), "body": self.bodies[rows].tolist(),
+                "type": np.asarray(self.kinds[rows], dtype=object).tolist(),
+                "conf": [None if c != c else c for c in self.conf[rows].tolist()],
+                "x": x, "y": y, "z": z, "roi": roi,
+                "rois": [{name: True for name in combo} for combo in combos]}
 
 
-def _pair_batches(pairs: pd.DataFrame, size: int) -> Iterator[dict]:
-    pre, post = pairs["pre_id"].to_numpy(), pairs["post_id"].to_numpy()
-    for start in range(0, len(pairs), size):
-        yield {"pre": pre[start:start + size].tolist(), "post": post[start:start + size].tolist()}
+def _synapse_batches(data: SynapseData, size: int, rows: np.ndarray | None = None
+                     ) -> Iterator[dict]:
+    """Parameters of ``create_synapses`` for the points at ``rows`` (default:
+    every point), ``size`` points per batch."""
+    columns = _PointColumns(data)
+    n = len(data.points) if rows is None else len(rows)
+    for start in range(0, n, size):
+        part = slice(start, min(start + size, n))
+        yield columns.take(part if rows is None else rows[part])
 
 
-def _set_batches(sets: pd.DataFrame, body_ids: dict[int, str], size: int) -> Iterator[list[dict]]:
-    """Rows of ``create_synapse_sets``, about ``size`` member synapses per batch."""
-    batch: list[dict] = []
-    members = 0
-    for a, b, pre_ids, post_ids in sets.itertuples(index=False, name=None):
-        a, b = int(a), int(b)
-        batch.append({"preBody": body_ids[a], "postBody": body_ids[b],
-                      "preProps": {"bodyId": a, "partnerId": b, "type": "pre"},
-                      "postProps": {"bodyId": b, "partnerId": a, "type": "post"},
-                      "preIds": list(pre_ids), "postIds": list(post_ids)})
-        members += len(pre_ids) + len(post_ids)
-        if members >= size:
-            yield batch
-            batch, members = [], 0
-    if batch:
-        yield batch
+def _batch_starts(bounds: np.ndarray, size: int) -> np.ndarray:
+    """Connection numbers where batches start, plus the number of
+    connections: whole connections, a batch closing once it holds ``size``
+    pairs or more (``bounds``: :attr:`SynapseSets.bounds`)."""
+    ends = bounds[1:]
+    cuts = np.searchsorted(ends, np.arange(size, int(bounds[-1]), size), side="left") + 1
+    return np.unique(np.r_[0, cuts[cuts < len(ends)], len(ends)])
+
+
+def _lists(values: np.ndarray, group: np.ndarray, n: int) -> list[list[int]]:
+    """``values`` (ordered by ``group``, numbers ``0..n-1``) as one list per group."""
+    flat = values.tolist()
+    cut = np.searchsorted(group, np.arange(n + 1)).tolist()
+    return [flat[i:j] for i, j in zip(cut[:-1], cut[1:])]
+
+
+def _first_batches(data: SynapseData, starts: np.ndarray) -> np.ndarray:
+    """Per point, the first batch whose pairs use it (``len(starts) - 1``
+    for points in no pair; ``starts``: :func:`_batch_starts`)."""
+    sets = data.sets
+    n_batches = len(starts) - 1
+    pair_starts = sets.bounds[starts]
+    batch_of_pair = np.repeat(np.arange(n_batches, dtype=np.int32), np.diff(pair_starts))
+    first = np.full(len(data.points), n_batches, dtype=np.int32)
+    np.minimum.at(first, sets.pre_rows, batch_of_pair)
+    np.minimum.at(first, sets.post_rows, batch_of_pair)
+    return first
+
+
+def _graph_batches(data: SynapseData, body_ids: dict[int, str], size: int) -> Iterator[dict]:
+    """Parameters of ``create_synapse_graph``: consecutive whole connections,
+    about ``size`` synapse pairs per batch.
+
+    Each synapse is created by the first batch that uses it (``id`` and the
+    other point columns) and found by synapseId in later ones (``old``). A
+    batch's pairs (``pre``, ``post``) and set members refer to its synapses
+    by position in ``id + old``, so linking them needs no lookup."""
+    sets = data.sets
+    starts = _batch_starts(sets.bounds, size)
+    first = _first_batches(data, starts)
+    columns = _PointColumns(data)
+    for k in range(len(starts) - 1):
+        c0, c1 = int(starts[k]), int(starts[k + 1])
+        p0, p1 = int(sets.bounds[c0]), int(sets.bounds[c1])
+        pre, post = sets.pre_rows[p0:p1], sets.post_rows[p0:p1]
+        used = np.unique(np.concatenate([pre, post]))
+        new = first[used] == k
+        n_new = int(new.sum())
+        position = np.empty(len(used), dtype=np.int64)
+        position[new] = np.arange(n_new)
+        position[~new] = n_new + np.arange(len(used) - n_new)
+
+        def positions(rows: np.ndarray) -> np.ndarray:
+            return position[np.searchsorted(used, rows)]
+
+        tbar_conn, tbar_rows, psd_conn, psd_rows = sets.members(c0, c1)
+        tbars = _lists(positions(tbar_rows), tbar_conn, c1 - c0)
+        psds = _lists(positions(psd_rows), psd_conn, c1 - c0)
+        set_rows = [{"preBody": body_ids[a], "postBody": body_ids[b],
+                     "preProps": {"bodyId": a, "partnerId": b, "type": "pre"},
+                     "postProps": {"bodyId": b, "partnerId": a, "type": "post"},
+                     "pre": tbars[i], "post": psds[i]}
+                    for i, (a, b) in enumerate(zip(sets.body_pre[c0:c1].tolist(),
+                                                   sets.body_post[c0:c1].tolist()))]
+        yield {**columns.take(used[new]), "old": columns.ids[used[~new]].tolist(),
+               "pre": positions(pre).tolist(), "post": positions(post).tolist(),
+               "sets": set_rows}
 
 
 def write_synapse_graph(writer: DatasetWriter, data: SynapseData,
                         body_ids: dict[int, str]) -> dict[str, int]:
     """Write synapses, SynapsesTo, SynapseSets and their links; return counts.
 
-    Relationships find their synapses by ``synapseId`` through an index on the
-    staging label, so memory is bounded by the batch, not by the number of
-    synapses."""
+    Whole connections go in one pass (:func:`_graph_batches`); a synapse that
+    an earlier batch created is found through an index on the staging label's
+    synapseId. Points in no pair are written last. Memory is bounded by the
+    batch, not by the number of synapses."""
     if data.points.empty:
         return {}
     writer.create_staging_schema()
-    writer.write_synapses(_synapse_batches(data, writer.batch_size), len(data.points))
-    writer.write_synapses_to(_pair_batches(data.pairs, writer.batch_size), len(data.pairs))
-    writer.write_synapse_sets(_set_batches(data.sets, body_ids, writer.batch_size),
-                              len(data.sets))
+    if not data.sets.empty:
+        writer.write_synapse_graph(_graph_batches(data, body_ids, writer.batch_size),
+                                   len(data.pairs))
+    paired = np.zeros(len(data.points), dtype=bool)
+    paired[data.sets.pre_rows] = paired[data.sets.post_rows] = True
+    unpaired = np.flatnonzero(~paired)
+    writer.write_synapses(_synapse_batches(data, writer.batch_size, unpaired), len(unpaired))
     return {"Synapse nodes": len(data.points), "SynapsesTo relationships": len(data.pairs),
             "SynapseSet nodes": 2 * len(data.sets)}

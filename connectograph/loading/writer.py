@@ -174,20 +174,15 @@ class DatasetWriter:
         cypher = dataset_statements("load_synapses.cypher", "create_synapses", self.staging)[0]
         self._column_batches(cypher, batches, total, "synapses", "id")
 
-    def write_synapses_to(self, batches: Iterable[dict], total: int) -> None:
-        """Create ``SynapsesTo`` from batches ``{pre: [synapseId], post: [synapseId]}``
-        (needs :meth:`create_staging_schema`)."""
-        cypher = dataset_statements("load_synapses.cypher", "create_synapses_to",
+    def write_synapse_graph(self, batches: Iterable[dict], total: int) -> None:
+        """Create synapses with their ``SynapsesTo`` links and both
+        ``:SynapseSet`` nodes of each connection with their ``Contains`` and
+        ``ConnectsTo`` links, from batches of whole connections (needs
+        :meth:`create_staging_schema`; parameters as in ``load_synapses.cypher``,
+        ``create_synapse_graph``); ``total``: synapse pairs."""
+        cypher = dataset_statements("load_synapses.cypher", "create_synapse_graph",
                                     self.staging)[0]
-        self._column_batches(cypher, batches, total, "SynapsesTo", "pre")
-
-    def write_synapse_sets(self, batches: Iterable[list[dict]], total: int) -> None:
-        """Create both ``:SynapseSet`` nodes of each connection, their ``Contains``
-        links and the ``ConnectsTo`` between them (needs :meth:`create_staging_schema`;
-        rows as in ``load_synapses.cypher``, ``create_synapse_sets``)."""
-        cypher = dataset_statements("load_synapses.cypher", "create_synapse_sets",
-                                    self.staging)[0]
-        self._batched_iter(cypher, batches, total, "SynapseSets")
+        self._column_batches(cypher, batches, total, "synapse graph", "pre")
 
     def write_skeletons(self, rows: list[dict]) -> None:
         """Create ``:Skeleton`` nodes (see :mod:`connectograph.skeletons.storage`)."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from connectograph.loading.synapse_stage import SynapseData, _set_batches, _synapse_batches
+from connectograph.loading.synapse_sets import synapse_sets
+from connectograph.loading.synapse_stage import SynapseData, _graph_batches, _synapse_batches
 
 
 def _data(n: int) -> SynapseData:
@@ -20,7 +22,8 @@ def _data(n: int) -> SynapseData:
         rois[i] = ("a", "b") if i % 3 == 0 else (() if i % 3 == 1 else ("a",))
     return SynapseData(points=points, pairs=pd.DataFrame(), rois=rois,
                        connection_rows=pd.DataFrame(), totals=pd.DataFrame(), roi_info={},
-                       sets=pd.DataFrame())
+                       sets=synapse_sets(points, pd.DataFrame(),
+                                         rows=(np.zeros(0, int), np.zeros(0, int))))
 
 
 def test_synapse_batches_are_parallel_columns_covering_every_point():
@@ -41,16 +44,55 @@ def test_synapse_batches_are_parallel_columns_covering_every_point():
     assert [t for b in batches for t in b["type"]] == list(data.points["type"])
 
 
-def test_set_batches_hold_about_size_members_and_every_connection_once():
-    sets = pd.DataFrame({"bodyId_pre": [1, 1, 2], "bodyId_post": [2, 3, 3],
-                         "pre_ids": [[10, 11], [12], [20]],
-                         "post_ids": [[30, 31, 32], [40], [41, 42]]})
+def _paired_data() -> SynapseData:
+    """Bodies 1, 2, 3; T-bar 10 of body 1 contacts PSDs on bodies 2 and 3, so it
+    belongs to two connections; point 99 has no partner."""
+    pts = pd.DataFrame({
+        "id": np.array([10, 11, 20, 30, 31, 32, 40, 41, 99], dtype="int64"),
+        "bodyId": np.array([1, 1, 2, 2, 2, 3, 3, 3, 3], dtype="int64"),
+        "type": ["pre", "pre", "pre", "post", "post", "post", "post", "post", "post"],
+        "x": np.arange(9.0), "y": np.zeros(9), "z": np.ones(9), "confidence": np.full(9, 0.5)})
+    pairs = pd.DataFrame({"pre_id": [10, 10, 11, 10, 20, 20],
+                          "post_id": [30, 31, 30, 32, 40, 41]})
+    rois = np.empty(9, dtype=object)
+    for i in range(9):
+        rois[i] = ("a",)
+    return SynapseData(points=pts, pairs=pairs, rois=rois, connection_rows=pd.DataFrame(),
+                       totals=pd.DataFrame(), roi_info={}, sets=synapse_sets(pts, pairs))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 100])
+def test_graph_batches_create_each_synapse_once_and_link_by_position(size):
+    data = _paired_data()
     body_ids = {1: "e1", 2: "e2", 3: "e3"}
-    batches = list(_set_batches(sets, body_ids, 5))
-    assert [len(b) for b in batches] == [1, 2]  # 5 members, then 2 + 3
-    rows = [r for b in batches for r in b]
-    assert [(r["preBody"], r["postBody"]) for r in rows] == [("e1", "e2"), ("e1", "e3"),
-                                                             ("e2", "e3")]
-    assert rows[0]["preProps"] == {"bodyId": 1, "partnerId": 2, "type": "pre"}
-    assert rows[0]["postProps"] == {"bodyId": 2, "partnerId": 1, "type": "post"}
-    assert rows[2]["preIds"] == [20] and rows[2]["postIds"] == [41, 42]
+    created, pairs, sets = [], [], {}
+    for batch in _graph_batches(data, body_ids, size):
+        assert set(batch["old"]) <= set(created)        # found, never created twice
+        assert not set(batch["id"]) & set(created)
+        created += batch["id"]
+        syn = batch["id"] + batch["old"]
+        pairs += [(syn[a], syn[b]) for a, b in zip(batch["pre"], batch["post"])]
+        for row in batch["sets"]:
+            key = (row["preProps"]["bodyId"], row["postProps"]["bodyId"])
+            assert key not in sets                        # whole connections per batch
+            assert (row["preBody"], row["postBody"]) == (f"e{key[0]}", f"e{key[1]}")
+            assert row["postProps"] == {"bodyId": key[1], "partnerId": key[0], "type": "post"}
+            sets[key] = ([syn[i] for i in row["pre"]], [syn[i] for i in row["post"]])
+    assert sorted(created) == [10, 11, 20, 30, 31, 32, 40, 41]   # not 99: in no pair
+    assert sorted(pairs) == sorted(zip(data.pairs["pre_id"], data.pairs["post_id"]))
+    # a synapse is in a set once (PSD 30 is contacted by T-bars 10 and 11)
+    assert {k: (sorted(p), sorted(q)) for k, (p, q) in sets.items()} == {
+        (1, 2): ([10, 11], [30, 31]), (1, 3): ([10], [32]), (2, 3): ([20], [40, 41])}
+    assert all(len(set(p)) == len(p) and len(set(q)) == len(q) for p, q in sets.values())
+
+
+def test_synapse_sets_group_pairs_by_connection():
+    data = _paired_data()
+    s = data.sets
+    assert list(zip(s.body_pre, s.body_post)) == [(1, 2), (1, 3), (2, 3)]
+    assert s.bounds.tolist() == [0, 3, 4, 6]
+    tc, tr, pc, pr = s.members()
+    ids = data.points["id"].to_numpy()
+    assert list(zip(tc.tolist(), ids[tr].tolist())) == [(0, 10), (0, 11), (1, 10), (2, 20)]
+    assert list(zip(pc.tolist(), ids[pr].tolist())) == [(0, 30), (0, 31), (1, 32), (2, 40),
+                                                        (2, 41)]
