@@ -156,3 +156,15 @@ def test_bolt_row_rates():
     assert extra["synapse_write_per_s"] == 20.0
     assert extra["connections_per_s"] == 2.0
     assert row["variant"] == "neurons+connections+synapses"
+
+
+def test_measure_alternating_alternates_and_repeats_fast_functions():
+    from connectograph.bench.timing import measure_alternating
+    calls = []
+    a, b = measure_alternating([lambda: calls.append("a") or 1, lambda: calls.append("b") or 2],
+                               3)
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]   # one untimed run each first
+    assert len(a.times) == len(b.times) == 3 and (a.result, b.result) == (1, 2)
+    calls.clear()
+    a, b = measure_alternating([lambda: None, lambda: None], 2, min_seconds=10.0, max_repeats=7)
+    assert len(a.times) == len(b.times) == 7                      # fast: up to max_repeats

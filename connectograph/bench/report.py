@@ -70,7 +70,9 @@ def write_report(out_dir: Path, stem: str, facts: dict, rows: list[dict],
     if not bare.empty:
         md += ["## Queries: ours / bare neo4j driver (hand-written Cypher)", "",
                "Times in ms, min / median over the runs. Ratio = ours min / bare min "
-               "(target ≤ 1.2). *warm*: same connection, after one untimed run; "
+               "(target ≤ 1.2). *warm*: same connection, after one untimed run, ours and "
+               "bare alternating (A B, B A, ...), at least 1 s of runs per case (at most "
+               "50 rounds); "
                "*cold*: query caches cleared and a new connection before each run.", "",
                "| dataset | case | driver | phase | ours (ms) | bare (ms) | ratio | rows "
                "| same rows |",
