@@ -405,9 +405,6 @@ def run_queries(uri: str, auth: tuple[str, str], dataset: str, *, repeats: int =
     driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
     client = Client(uri, auth=auth, dataset=dataset)
     try:
-        # A checkpoint now, not one triggered by the load's transaction log
-        # in the middle of the timings.
-        driver.execute_query("CALL db.checkpoint()")
         params = pick_parameters(driver, dataset)
         for case, used in selected_cases(query_cases(), params, only, rows):
 
