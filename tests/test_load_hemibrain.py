@@ -402,6 +402,11 @@ def test_meta_primary_rois(client, bundle_dir):
     assert set(meta["roiInfo"]) == set(info)
     assert meta["roiHierarchy"] == json.loads(
         (bundle_dir / _recipe()["rois"]["hierarchy"]).read_text())
+    # ours: the bodies under each label, as in the database
+    counts = count_by_label(client)
+    assert (meta["segmentCount"], meta["neuronCount"]) == (counts[PREFIX + "Segment"],
+                                                           counts[PREFIX + "Neuron"])
+    assert 0 < meta["neuronCount"] < meta["segmentCount"]
 
 
 def test_roi_nodes_and_partof(client, bundle_dir):

@@ -70,10 +70,12 @@ def roi_connections_frame(connections: pd.DataFrame, primary_rois: list[str],
                          "weight": np.concatenate([post[keep], rest[has_rest]])[order]})
 
 
-def _known_size(nc: NeuronCriteria, label_counts: dict[str, int]) -> int:
+def _known_size(nc: NeuronCriteria, label_counts: dict[str, int | None]) -> float:
     """An upper bound on the bodies ``nc`` matches without asking the server:
-    the bodies under its label, or fewer if it lists bodyIds."""
-    bound = label_counts[nc.label]
+    the bodies loaded under its label (see :class:`~._dataset.DatasetInfo`),
+    or fewer if it lists bodyIds; infinity if neither is known."""
+    bound = label_counts.get(nc.label)
+    bound = float("inf") if bound is None else bound
     return min(bound, len(set(nc.bodyId))) if nc.bodyId else bound
 
 

@@ -302,11 +302,14 @@ def prepare(recipe: Recipe, fp: str | None = None) -> PreparedDataset:
         row.update(totals.get(name, {}))
         roi_rows.append(row)
     names = set(tables.roi_info)
+    neuron_flag = is_neuron(neurons, recipe.neuron_rule)
+    # Ours: body counts per label, so a fetch can plan batches without counting.
+    meta.update(segmentCount=len(neurons), neuronCount=int(neuron_flag.sum()))
     return PreparedDataset(
         dataset=recipe.dataset_name, meta=meta, roi_rows=roi_rows,
         roi_parents=[(n, i["parent"]) for n, i in tables.roi_info.items()
                      if i.get("parent") in names],
-        neurons=neurons, neuron_flag=is_neuron(neurons, recipe.neuron_rule),
+        neurons=neurons, neuron_flag=neuron_flag,
         memberships=[m for m in roi_memberships(neurons) if m[1] in names],
         connections=connections_from_roi_weights(roi_conns),
         roi_connection_rows=len(roi_conns), table_connection_rows=len(table_conns),
