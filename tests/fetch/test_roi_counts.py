@@ -93,3 +93,11 @@ def test_roi_connections_match_the_dict_walk(conns, nonprimary):
             expected.append((a, b, "NotPrimary", w - counted))
     got = roi_connections_frame(frame, ["A", "B"], include_nonprimary=nonprimary)
     assert list(got.itertuples(index=False, name=None)) == expected
+
+
+def test_count_column_missing_null_nan_and_float_counts():
+    from connectograph.fetch.roi_counts import _count_column
+    entries = [{"pre": 4}, {"pre": None}, {}, {"pre": float("nan")}, {"pre": 2.0}]
+    got = _count_column(entries, "pre")
+    assert got.tolist() == [4, 0, 0, 0, 2] and got.dtype == np.int64
+    assert _count_column([{"pre": 1}, {"pre": 7}], "pre").tolist() == [1, 7]
