@@ -246,7 +246,9 @@ class Client:
             A query part that runs first and the names it binds, each to one
             value (e.g. counts that decide whether the columns are worth
             fetching). ``cypher`` then runs inside ``CALL (<names>) { ... }``
-            and may use them, so both travel in one round trip.
+            and may use them, so both travel in one round trip. The names
+            are spliced into the query: the caller's own variable names,
+            never user input.
         timeout : float, optional
             Seconds before the server stops the query.
 
