@@ -10,6 +10,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -321,6 +322,22 @@ def test_connections_from_roi_weights_empty():
     out = model.connections_from_roi_weights(empty)
     assert out.empty
     assert list(out.columns) == ["bodyId_pre", "bodyId_post", "weight", "roiInfo"]
+
+
+def test_connections_from_roi_weights_only_not_primary():
+    """Connections whose weight lies outside every primary ROI: empty roiInfo."""
+    conns = _tiny_roi_conns()
+    out = model.connections_from_roi_weights(conns[conns.roi == "NotPrimary"])
+    assert list(zip(out.bodyId_pre, out.bodyId_post)) == [(1, 2), (3, 1)]
+    assert out.weight.tolist() == [2, 1]
+    assert out.roiInfo.tolist() == ["{}", "{}"]
+
+
+def test_run_starts():
+    a, b = np.array([1, 1, 1, 2, 2]), np.array([5, 5, 6, 6, 6])
+    assert model.run_starts(a, b).tolist() == [0, 2, 3]
+    assert model.run_starts(a).tolist() == [0, 3]
+    assert model.run_starts(np.zeros(0, int), np.zeros(0, int)).tolist() == []
 
 
 def test_roi_info_from_connections_by_hand():

@@ -35,6 +35,19 @@ ROI_INFO_FROM_CONNECTIONS = "loaded connections"
 ROI_INFO_FROM_SOURCE = "source"
 
 
+def run_starts(*columns: np.ndarray) -> np.ndarray:
+    """Where each run of equal rows begins in sorted parallel ``columns``:
+    positions (int64) of the rows that differ from the previous one in any
+    column, the first row included; empty for no rows."""
+    n = len(columns[0])
+    change = np.zeros(n, dtype=bool)
+    if n:
+        change[0] = True
+    for column in columns:
+        change[1:] |= column[1:] != column[:-1]
+    return np.flatnonzero(change)
+
+
 def connections_from_roi_weights(roi_conns: pd.DataFrame) -> pd.DataFrame:
     """Neuron-to-neuron ``ConnectsTo`` rows from per-ROI weights.
 
@@ -69,7 +82,7 @@ def connections_from_roi_weights(roi_conns: pd.DataFrame) -> pd.DataFrame:
               for c, w in zip(codes.tolist(), per_roi["weight"].to_numpy().tolist())]
     a, b = per_roi["bodyId_pre"].to_numpy(), per_roi["bodyId_post"].to_numpy()
     del per_roi, codes
-    starts = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])])
+    starts = run_starts(a, b)
     ends = np.r_[starts[1:], len(a)].tolist()
     texts = ["{" + ", ".join(pieces[i:j]) + "}" for i, j in zip(starts.tolist(), ends)]
     del pieces
