@@ -101,6 +101,16 @@ def _has_duplicates(values: np.ndarray) -> bool:
     return bool(len(s) > 1 and (s[1:] == s[:-1]).any())
 
 
+def _first_repeat(values: pd.Series) -> tuple[int, int] | None:
+    """``(i, j)``: the position of the first row repeating an earlier value and
+    of the earliest row with that value; None if every value is distinct
+    (checked by sorting, so the hash-based ``duplicated`` runs only on a repeat)."""
+    if not _has_duplicates(values.to_numpy()):
+        return None
+    i = _first(values.duplicated())
+    return i, _first(values == values.iloc[i])
+
+
 def id_rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """The row of each of ``wanted`` in ``ids`` (unique int64 ids), -1 where absent.
 
@@ -242,12 +252,9 @@ class SynapsePoints(_Table):
 def _reject_duplicates(df: pd.DataFrame, column: str, what: str, rule: str) -> None:
     """Raise ValidationError at the second row repeating a value of ``column``,
     naming the first row too. ``what`` is formatted with ``value``."""
-    if not _has_duplicates(df[column].to_numpy()):
-        return
-    dup = df[column].duplicated()
-    if dup.any():
-        i = _first(dup)
-        j = _first(df[column] == df[column].iloc[i])
+    repeat = _first_repeat(df[column])
+    if repeat is not None:
+        i, j = repeat
         raise ValidationError(
             f"{what.format(value=df[column].iloc[i])} (also {df['file'].iloc[j]} row "
             f"{df['row'].iloc[j]}); {rule}",
@@ -429,10 +436,9 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
                 f"the T-bar at ({pre['x'].iloc[i]:g}, {pre['y'].iloc[i]:g}, {pre['z'].iloc[i]:g}) "
                 f"of body {pre['bodyId'].iloc[i]} has {label} {values.iloc[i]!r} here but "
                 f"{values.iloc[j]!r} in row {j + 1}", file=file, row=i + 1, column=label)
-    dup = post["id"].duplicated() if _has_duplicates(post["id"].to_numpy()) else None
-    if dup is not None and dup.any():
-        i = _first(dup)
-        j = _first(post["id"] == post["id"].iloc[i])
+    repeat = _first_repeat(post["id"])
+    if repeat is not None:
+        i, j = repeat
         raise ValidationError(
             f"the PSD at ({post['x'].iloc[i]:g}, {post['y'].iloc[i]:g}, {post['z'].iloc[i]:g}) of "
             f"body {post['bodyId'].iloc[i]} is paired twice (also row {j + 1}); a PSD has one "
@@ -504,10 +510,9 @@ def read_connectors(path: Path, src: SynapseSource, source: int,
     points = _points_frame(ids=ids, body=body, type_=types, x=xyz[0],
                            y=xyz[1], z=xyz[2], confidence=conf, roi=roi, file=file,
                            rows=_row_numbers(n), source=source, body_column=body_label)
-    dup = points["id"].duplicated() if _has_duplicates(ids) else None
-    if dup is not None and dup.any():
-        i = _first(dup)
-        j = _first(points["id"] == points["id"].iloc[i])
+    repeat = _first_repeat(points["id"])
+    if repeat is not None:
+        i, j = repeat
         raise ValidationError(
             f"duplicate synapse: same body, type and location as row {j + 1}", file=file,
             row=i + 1, column=src.columns.get("x", "x"))
