@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .model import run_starts
 from .synapse_model import pair_rows
 
 
@@ -65,7 +66,7 @@ class SynapseSets:
         def distinct(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             order = np.lexsort((rows, connection))
             c, r = connection[order], rows[order]
-            keep = np.r_[True, (c[1:] != c[:-1]) | (r[1:] != r[:-1])]
+            keep = run_starts(c, r)
             return c[keep], r[keep]
 
         return (*distinct(self.pre_rows[p0:p1]), *distinct(self.post_rows[p0:p1]))
@@ -88,8 +89,7 @@ def synapse_sets(points: pd.DataFrame, pairs: pd.DataFrame, *,
     a, b = body[pre_rows], body[post_rows]
     order = np.lexsort((b, a))
     a, b = a[order], b[order]
-    starts = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]) if len(a) \
-        else np.zeros(0, dtype=np.int64)
+    starts = run_starts(a, b)
     small = np.int32 if len(points) < 2**31 else np.int64
     return SynapseSets(body_pre=a[starts], body_post=b[starts],
                        bounds=np.r_[starts, len(a)].astype(np.int64),
