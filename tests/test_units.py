@@ -333,11 +333,16 @@ def test_connections_from_roi_weights_only_not_primary():
     assert out.roiInfo.tolist() == ["{}", "{}"]
 
 
-def test_run_starts():
+def test_run_starts_and_group_lists():
+    from connectograph.grouped import group_lists, run_starts
     a, b = np.array([1, 1, 1, 2, 2]), np.array([5, 5, 6, 6, 6])
-    assert model.run_starts(a, b).tolist() == [0, 2, 3]
-    assert model.run_starts(a).tolist() == [0, 3]
-    assert model.run_starts(np.zeros(0, int), np.zeros(0, int)).tolist() == []
+    assert run_starts(a, b).tolist() == [0, 2, 3]
+    assert run_starts(a).tolist() == [0, 3]
+    assert run_starts(np.zeros(0, int), np.zeros(0, int)).tolist() == []
+    # groups 0..3; group 2 has no value
+    assert group_lists(np.array([7, 8, 9, 6]), np.array([0, 0, 1, 3]), 4) == [[7, 8], [9], [],
+                                                                           [6]]
+    assert group_lists(np.zeros(0, int), np.zeros(0, int), 2) == [[], []]
 
 
 def test_roi_info_from_connections_by_hand():

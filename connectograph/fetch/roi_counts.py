@@ -19,6 +19,8 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from ..grouped import group_lists
+
 NOT_PRIMARY = "NotPrimary"
 
 
@@ -121,13 +123,6 @@ def _count_column(entries: list, key: str) -> np.ndarray:
         return np.nan_to_num(values).astype(np.int64)
 
 
-def _per_body_lists(names: np.ndarray, pos: np.ndarray, n: int) -> list[list[str]]:
-    """Split ``names`` (ordered by body position ``pos``) into one list per body."""
-    bounds = np.searchsorted(pos, np.arange(n + 1)).tolist()
-    items = names.tolist()
-    return [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-
-
 def roi_count_tables(body_ids: Sequence[int], infos: list[dict],
                      totals: dict[str, np.ndarray], primary_rois: Iterable[str]
                      ) -> RoiCountTables:
@@ -164,7 +159,7 @@ def roi_count_tables(body_ids: Sequence[int], infos: list[dict],
     lists = {}
     for key in ("post", "pre"):
         keep = order[counts[key][order] != 0]
-        lists[key] = _per_body_lists(uniques[roi_codes[keep]], pos[keep], n) if n else []
+        lists[key] = group_lists(uniques[roi_codes[keep]], pos[keep], n) if n else []
 
     # NotPrimary rows: totals minus the sums over primary ROIs.
     primary = flat.in_set(primary_rois)

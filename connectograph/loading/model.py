@@ -28,24 +28,12 @@ import numpy as np
 import pandas as pd
 from neo4j.spatial import CartesianPoint
 
+from ..grouped import run_starts
 from .recipe import NeuronRule
 from .tables import NOT_PRIMARY
 
 ROI_INFO_FROM_CONNECTIONS = "loaded connections"
 ROI_INFO_FROM_SOURCE = "source"
-
-
-def run_starts(*columns: np.ndarray) -> np.ndarray:
-    """Where each run of equal rows begins in sorted parallel ``columns``:
-    positions (int64) of the rows that differ from the previous one in any
-    column, the first row included; empty for no rows."""
-    n = len(columns[0])
-    change = np.zeros(n, dtype=bool)
-    if n:
-        change[0] = True
-    for column in columns:
-        change[1:] |= column[1:] != column[:-1]
-    return np.flatnonzero(change)
 
 
 def connections_from_roi_weights(roi_conns: pd.DataFrame) -> pd.DataFrame:

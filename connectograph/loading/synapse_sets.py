@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .model import run_starts
+from ..grouped import run_starts
 from .synapse_model import pair_rows
 
 

@@ -16,6 +16,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from ..grouped import group_lists
 from .synapse_model import (body_counts, connections_from_synapses, pair_rows, primary_rois,
                             synapse_rois)
 from .synapse_sets import SynapseSets, synapse_sets
@@ -115,13 +116,6 @@ def _batch_starts(bounds: np.ndarray, size: int) -> np.ndarray:
     return np.unique(np.r_[0, cuts[cuts < len(ends)], len(ends)])
 
 
-def _lists(values: np.ndarray, group: np.ndarray, n: int) -> list[list[int]]:
-    """``values`` (ordered by ``group``, numbers ``0..n-1``) as one list per group."""
-    flat = values.tolist()
-    cut = np.searchsorted(group, np.arange(n + 1)).tolist()
-    return [flat[i:j] for i, j in zip(cut[:-1], cut[1:])]
-
-
 def _first_batches(data: SynapseData, starts: np.ndarray) -> np.ndarray:
     """Per point, the first batch whose pairs use it (``len(starts) - 1``
     for points in no pair; ``starts``: :func:`_batch_starts`)."""
@@ -162,8 +156,8 @@ def _graph_batches(data: SynapseData, body_ids: dict[int, str], size: int) -> It
             return position[np.searchsorted(used, rows)]
 
         tbar_conn, tbar_rows, psd_conn, psd_rows = sets.members(c0, c1)
-        tbars = _lists(positions(tbar_rows), tbar_conn, c1 - c0)
-        psds = _lists(positions(psd_rows), psd_conn, c1 - c0)
+        tbars = group_lists(positions(tbar_rows), tbar_conn, c1 - c0)
+        psds = group_lists(positions(psd_rows), psd_conn, c1 - c0)
         set_rows = [{"preBody": body_ids[a], "postBody": body_ids[b],
                      "preProps": {"bodyId": a, "partnerId": b, "type": "pre"},
                      "postProps": {"bodyId": b, "partnerId": a, "type": "post"},
