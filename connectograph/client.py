@@ -247,8 +247,9 @@ class Client:
             value (e.g. counts that decide whether the columns are worth
             fetching). ``cypher`` then runs inside ``CALL (<names>) { ... }``
             and may use them, so both travel in one round trip. The names
-            are spliced into the query: the caller's own variable names,
-            never user input.
+            are spliced into the query escaped
+            (:func:`~connectograph.identifiers.escape_name`), as the column
+            names are.
         timeout : float, optional
             Seconds before the server stops the query.
 
@@ -262,8 +263,8 @@ class Client:
         query = column_query(cypher, names, not_null)
         if prelude is not None:
             head, carried = prelude
-            query = (f"{head}\nCALL ({', '.join(carried)}) {{\n{query}\n}}\n"
-                     "RETURN *")
+            query = (f"{head}\nCALL ({', '.join(map(escape_name, carried))}) "
+                     f"{{\n{query}\n}}\nRETURN *")
         keys, values = self._run(neo4j.READ_ACCESS, query, params, timeout)
         row = dict(zip(keys, values[0]))
         data = {}
