@@ -70,6 +70,12 @@ def roi_connections_frame(connections: pd.DataFrame, primary_rois: list[str],
                          "weight": np.concatenate([post[keep], rest[has_rest]])[order]})
 
 
+def _empty_table(columns: list[str]) -> pd.DataFrame:
+    """A connection table with no rows: int64 columns, text ``roi``/``roiInfo``."""
+    return pd.DataFrame({c: pd.Series(dtype=object if c in ("roi", "roiInfo") else "int64")
+                         for c in columns})
+
+
 def _known_size(nc: NeuronCriteria, label_counts: dict[str, int | None]) -> float:
     """An upper bound on the bodies ``nc`` matches without asking the server:
     the bodies loaded under its label (see :class:`~._dataset.DatasetInfo`),
@@ -215,8 +221,7 @@ def _connections_and_bodies(src: NeuronCriteria, tgt: NeuronCriteria, *, min_wei
                 for row in zip(*cols):
                     bodies_props.setdefault(row[0], row)
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c != "roiInfo" else object)
-                             for c in columns}), bodies_props
+        return _empty_table(columns), bodies_props
     out = pd.concat(frames, ignore_index=True)
     out = out.astype({"bodyId_pre": "int64", "bodyId_post": "int64", "weight": "int64"})
     return (out.sort_values(["bodyId_pre", "bodyId_post"], ignore_index=True)[columns],
@@ -328,8 +333,7 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
     if omit_rois:
         conn = connections[TOTAL_CONN_COLUMNS]
     elif connections.empty:  # (expanding, filtering and sorting no rows costs ~3 ms)
-        conn = pd.DataFrame({c: pd.Series(dtype=object if c == "roi" else "int64")
-                             for c in ROI_CONN_COLUMNS})
+        conn = _empty_table(ROI_CONN_COLUMNS)
     else:
         conn = roi_connections_frame(connections, info.primary_rois, include_nonprimary)
         if len(conn):
