@@ -117,6 +117,7 @@ class Client:
         self.dataset = DatasetName.parse(dataset)
         self.uri, auth = resolve_connection(uri, auth)
         self.database = database
+        self._meta_properties: dict[str, Any] | None = None
         # Server notifications (e.g. "label does not exist" on an empty
         # database) are not errors; keep them out of the user's log.
         self.driver = neo4j.GraphDatabase.driver(self.uri, auth=auth,
@@ -157,17 +158,37 @@ class Client:
                 "'connectograph neo4j install')") from None
 
     def check_dataset(self) -> None:
-        """Raise :class:`DatasetNotFoundError` unless this client's dataset is loaded."""
-        rows = self.read("MATCH (m:Meta) WHERE m.dataset = $name AND m.tag = $tag "
-                         "AND coalesce(m.loadComplete, false) RETURN count(m) AS n",
-                         {"name": self.dataset.name, "tag": self.dataset.tag})
-        if rows[0]["n"] == 0:
-            loaded = [r["ds"] for r in self.read(
-                "MATCH (m:Meta) WHERE coalesce(m.loadComplete, false) "
-                "RETURN m.dataset + ':' + m.tag AS ds ORDER BY ds")]
-            raise DatasetNotFoundError(
-                f"dataset {self.dataset} is not loaded in {self.uri}; loaded: "
-                f"{loaded or 'none'}. Load it with 'connectograph load RECIPE'")
+        """Raise :class:`DatasetNotFoundError` unless this client's dataset is loaded
+        (reads and caches its Meta, see :meth:`meta_properties`)."""
+        self._meta_properties = None
+        self.meta_properties()
+
+    def meta_properties(self) -> dict[str, Any]:
+        """The dataset's ``:Meta`` properties as stored (JSON strings not parsed).
+
+        Read once per client: the first call (or the dataset check when the
+        client is created) reads them, later calls return the same dict, so a
+        client's first fetch does not pay a second query for them. A dataset
+        reloaded while the client is open is seen by a new client.
+
+        Raises
+        ------
+        DatasetNotFoundError
+            The dataset is not loaded (or its load has not completed); lists
+            the datasets that are.
+        """
+        if self._meta_properties is None:
+            rows = self.read(f"MATCH (m:{self.dataset.label('Meta')}) "
+                             "WHERE coalesce(m.loadComplete, false) RETURN properties(m) AS m")
+            if not rows:
+                loaded = [r["ds"] for r in self.read(
+                    "MATCH (m:Meta) WHERE coalesce(m.loadComplete, false) "
+                    "RETURN m.dataset + ':' + m.tag AS ds ORDER BY ds")]
+                raise DatasetNotFoundError(
+                    f"dataset {self.dataset} is not loaded in {self.uri}; loaded: "
+                    f"{loaded or 'none'}. Load it with 'connectograph load RECIPE'")
+            self._meta_properties = rows[0]["m"]
+        return self._meta_properties
 
     # -- running Cypher ----------------------------------------------------------------
     def _run(self, access: str, cypher: str, params: dict | None,

@@ -54,3 +54,20 @@ def test_read_columns_keeps_order_and_nulls(client):
     assert df["xs"].tolist() == [[7.0], [1.5, 2.0], [], None]
     empty = client.read_columns("UNWIND [] AS r WITH r AS id", ["id"])
     assert list(empty.columns) == ["id"] and empty.empty
+
+
+def test_dataset_check_reads_the_meta_the_first_fetch_uses(neo4j_connection, loaded,
+                                                           monkeypatch):
+    """Creating a client checks the dataset by reading its Meta; the first fetch
+    uses that read instead of querying again."""
+    uri, auth = neo4j_connection
+    with Client(uri, auth=auth, dataset="hemibrain-mb:v1.2.1") as c:
+        stored = c.read(f"MATCH (m:{c.dataset.label('Meta')}) RETURN properties(m) AS m")[0]["m"]
+
+        def no_query(*args, **kwargs):
+            raise AssertionError("the Meta was read again")
+        monkeypatch.setattr(c, "_run", no_query)
+        meta = fetch_meta(client=c)
+    assert meta["dataset"] == "hemibrain-mb" and meta["tag"] == "v1.2.1"
+    assert meta["totalPreCount"] == stored["totalPreCount"]
+    assert set(meta) == set(stored)
