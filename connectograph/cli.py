@@ -114,6 +114,8 @@ def neo4j_admin(instance, args) -> None:
               help="Folder of the input files (default: the recipe's data_dir).")
 @click.option("--force", is_flag=True, help="Reload even if the inputs are unchanged.")
 @click.option("--batch-size", default=5000, show_default=True, help="Rows per transaction.")
+@click.option("--writers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Synapse transactions written at once (about one per core).")
 @click.option("--bulk", is_flag=True,
               help="First load of a large dataset into an EMPTY local instance: write CSV "
                    "files and run neo4j-admin database import (stops and restarts the "
@@ -126,7 +128,7 @@ def neo4j_admin(instance, args) -> None:
               help="With --bulk: replace EVERYTHING in the instance's database instead of "
                    "refusing.")
 @_friendly_errors
-def load_command(recipe, dataset, data_dir, force, batch_size, bulk, instance,
+def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, instance,
                  overwrite) -> None:
     """Load a dataset from RECIPE (a .toml file or a bundled name such as hemibrain-mb).
 
@@ -154,7 +156,7 @@ def load_command(recipe, dataset, data_dir, force, batch_size, bulk, instance,
         client = Client(conn[0], auth=conn[1], dataset="none:none", check_dataset=False)
     try:
         summary = load(recipe, client=client, dataset=dataset, data_dir=data_dir, force=force,
-                       batch_size=batch_size, echo=click.echo)
+                       batch_size=batch_size, writers=writers, echo=click.echo)
     finally:
         if client is not None:
             client.close()

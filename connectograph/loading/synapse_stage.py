@@ -16,7 +16,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from ..grouped import group_lists
+from ..grouped import group_lists, run_starts
 from .synapse_model import (body_counts, connections_from_synapses, pair_rows, primary_rois,
                             synapse_rois)
 from .synapse_sets import SynapseSets, synapse_sets
@@ -107,13 +107,32 @@ def _synapse_batches(data: SynapseData, size: int, rows: np.ndarray | None = Non
         yield columns.take(part if rows is None else rows[part])
 
 
-def _batch_starts(bounds: np.ndarray, size: int) -> np.ndarray:
-    """Connection numbers where batches start, plus the number of
-    connections: whole connections, a batch closing once it holds ``size``
-    pairs or more (``bounds``: :attr:`SynapseSets.bounds`)."""
-    ends = bounds[1:]
-    cuts = np.searchsorted(ends, np.arange(size, int(bounds[-1]), size), side="left") + 1
-    return np.unique(np.r_[0, cuts[cuts < len(ends)], len(ends)])
+def _batch_starts(sets: SynapseSets, size: int) -> np.ndarray:
+    """Connection numbers where batches start, plus the number of connections.
+
+    Batches hold whole connections and, where they fit, whole upstream
+    bodies: a batch closes before the next upstream body if that body would
+    take it over ``size`` pairs, and a body with more than ``size`` pairs is
+    cut between its connections (a single connection may exceed ``size``).
+    Since one T-bar's pairs all belong to one upstream body, a batch then
+    rarely looks up synapses of the batch just before it, so that
+    :meth:`~connectograph.loading.writer.DatasetWriter.write_synapse_graph`
+    can run neighbouring batches at the same time."""
+    bounds = sets.bounds
+    n = len(bounds) - 1
+    bodies = np.r_[run_starts(sets.body_pre), n].tolist()
+    cuts = [0]
+    for b0, b1 in zip(bodies[:-1], bodies[1:]):
+        if bounds[b1] - bounds[cuts[-1]] > size and cuts[-1] < b0:
+            cuts.append(b0)
+        while bounds[b1] - bounds[cuts[-1]] > size:
+            # the body alone overflows: the most connections that fit, at least one
+            c = max(int(np.searchsorted(bounds, bounds[cuts[-1]] + size, side="right")) - 1,
+                    cuts[-1] + 1)
+            if c >= b1:
+                break
+            cuts.append(c)
+    return np.unique(np.r_[cuts, n])
 
 
 def _first_batches(data: SynapseData, starts: np.ndarray) -> np.ndarray:
@@ -129,16 +148,19 @@ def _first_batches(data: SynapseData, starts: np.ndarray) -> np.ndarray:
     return first
 
 
-def _graph_batches(data: SynapseData, body_ids: dict[int, str], size: int) -> Iterator[dict]:
+def _graph_batches(data: SynapseData, body_ids: dict[int, str],
+                   size: int) -> Iterator[tuple[dict, int]]:
     """Parameters of ``create_synapse_graph``: consecutive whole connections,
-    about ``size`` synapse pairs per batch.
+    about ``size`` synapse pairs per batch, each with the index of the last
+    earlier batch that created one of its ``old`` synapses (-1 if none; it
+    must commit first).
 
     Each synapse is created by the first batch that uses it (``id`` and the
     other point columns) and found by synapseId in later ones (``old``). A
     batch's pairs (``pre``, ``post``) and set members refer to its synapses
     by position in ``id + old``, so linking them needs no lookup."""
     sets = data.sets
-    starts = _batch_starts(sets.bounds, size)
+    starts = _batch_starts(sets, size)
     first = _first_batches(data, starts)
     columns = _PointColumns(data)
     for k in range(len(starts) - 1):
@@ -164,9 +186,10 @@ def _graph_batches(data: SynapseData, body_ids: dict[int, str], size: int) -> It
                      "pre": tbars[i], "post": psds[i]}
                     for i, (a, b) in enumerate(zip(sets.body_pre[c0:c1].tolist(),
                                                    sets.body_post[c0:c1].tolist()))]
-        yield {**columns.take(used[new]), "old": columns.ids[used[~new]].tolist(),
-               "pre": positions(pre).tolist(), "post": positions(post).tolist(),
-               "sets": set_rows}
+        creators = first[used[~new]]
+        yield ({**columns.take(used[new]), "old": columns.ids[used[~new]].tolist(),
+                "pre": positions(pre).tolist(), "post": positions(post).tolist(),
+                "sets": set_rows}, int(creators.max()) if len(creators) else -1)
 
 
 def write_synapse_graph(writer: DatasetWriter, data: SynapseData,

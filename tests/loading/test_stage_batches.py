@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from connectograph.loading.synapse_sets import synapse_sets
-from connectograph.loading.synapse_stage import SynapseData, _graph_batches, _synapse_batches
+from connectograph.loading.synapse_sets import SynapseSets, synapse_sets
+from connectograph.loading.synapse_stage import (SynapseData, _batch_starts, _graph_batches,
+                                                 _synapse_batches)
 
 
 def _data(n: int) -> SynapseData:
@@ -65,11 +66,14 @@ def _paired_data() -> SynapseData:
 def test_graph_batches_create_each_synapse_once_and_link_by_position(size):
     data = _paired_data()
     body_ids = {1: "e1", 2: "e2", 3: "e3"}
-    created, pairs, sets = [], [], {}
-    for batch in _graph_batches(data, body_ids, size):
+    created, pairs, sets, creator = [], [], {}, {}
+    for k, (batch, after) in enumerate(_graph_batches(data, body_ids, size)):
         assert set(batch["old"]) <= set(created)        # found, never created twice
         assert not set(batch["id"]) & set(created)
+        # must wait for exactly the last batch that created one of its old synapses
+        assert after == max((creator[i] for i in batch["old"]), default=-1) < k
         created += batch["id"]
+        creator.update((i, k) for i in batch["id"])
         syn = batch["id"] + batch["old"]
         pairs += [(syn[a], syn[b]) for a, b in zip(batch["pre"], batch["post"])]
         for row in batch["sets"]:
@@ -96,3 +100,27 @@ def test_synapse_sets_group_pairs_by_connection():
     assert list(zip(tc.tolist(), ids[tr].tolist())) == [(0, 10), (0, 11), (1, 10), (2, 20)]
     assert list(zip(pc.tolist(), ids[pr].tolist())) == [(0, 30), (0, 31), (1, 32), (2, 40),
                                                         (2, 41)]
+
+
+def _sets(body_pre: list[int], pairs_per_connection: list[int]) -> SynapseSets:
+    n = int(sum(pairs_per_connection))
+    return SynapseSets(body_pre=np.array(body_pre), body_post=np.arange(len(body_pre)),
+                       bounds=np.r_[0, np.cumsum(pairs_per_connection)],
+                       pre_rows=np.zeros(n, np.int32), post_rows=np.zeros(n, np.int32))
+
+
+def test_batches_hold_whole_upstream_bodies_where_they_fit():
+    # bodies 1 (3 pairs), 2 (3 pairs), 3 (one connection of 6 pairs), 4 (1 pair)
+    sets = _sets([1, 1, 2, 2, 2, 3, 4], [2, 1, 1, 1, 1, 6, 1])
+    assert _batch_starts(sets, 4).tolist() == [0, 2, 5, 6, 7]
+    assert _batch_starts(sets, 6).tolist() == [0, 5, 6, 7]
+    assert _batch_starts(sets, 100).tolist() == [0, 7]
+
+
+def test_a_body_larger_than_a_batch_is_cut_between_its_connections():
+    sets = _sets([1, 1, 1, 1, 2], [2, 2, 2, 2, 1])
+    # body 2 fits beside the last piece of body 1
+    assert _batch_starts(sets, 3).tolist() == [0, 1, 2, 3, 5]
+    assert _batch_starts(sets, 4).tolist() == [0, 2, 4, 5]
+    assert _batch_starts(sets, 5).tolist() == [0, 2, 5]
+    assert _batch_starts(_sets([], []), 4).tolist() == [0]
