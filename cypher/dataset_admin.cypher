@@ -13,6 +13,18 @@ REMOVE n:{{From}}
 SET n:{{To}}
 RETURN count(*) AS done;
 
+// @name: relabel_part
+// relabel_batch among the nodes with bodyId % $parts = $part, so that several
+// transactions can move one large label at once without touching the same
+// nodes (nodes without a bodyId, or with a negative one, are left to
+// relabel_batch).
+MATCH (n:{{From}})
+WHERE n.bodyId % $parts = $part
+WITH n LIMIT $batch
+REMOVE n:{{From}}
+SET n:{{To}}
+RETURN count(*) AS done;
+
 // @name: list_datasets
 // Every dataset's Meta node, published or not.
 MATCH (m:Meta)

@@ -12,6 +12,7 @@ incomplete Meta behind, which the next load removes first.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Sequence
 
 from ..client import Client, chunks
@@ -22,6 +23,9 @@ from .batch_runner import run_batches
 STAGING_SUFFIX = "~staging"
 #: How long :meth:`DatasetWriter.publish` waits for the dataset's indexes to come online.
 INDEX_WAIT_SECONDS = 3600
+#: Labels (every node with a bodyId) that :meth:`DatasetWriter.publish` moves
+#: with several transactions at once.
+_MOVED_IN_PARTS = ("Synapse", "SynapseSet")
 
 
 def _noop_progress(total: int, desc: str):
@@ -46,8 +50,9 @@ class DatasetWriter:
         ``progress(total, desc)`` returning an object with ``update(n)`` and
         ``close()`` (a tqdm bar).
     writers : int
-        Transactions of the synapse graph stage that run at once
-        (:meth:`write_synapse_graph`); the next batch is built while they run.
+        Transactions that run at once in the synapse graph stage
+        (:meth:`write_synapse_graph`; the next batch is built while they run)
+        and when :meth:`publish` moves synapses and SynapseSets.
     """
 
     def __init__(self, client: Client, dataset: DatasetName, batch_size: int = 5000,
@@ -94,8 +99,7 @@ class DatasetWriter:
     def _delete_label(self, label: str) -> int:
         rels = statement("dataset_admin.cypher", "delete_relationships_batch",
                          Any=escape_name(label))
-        while self.client.write(rels, {"batch": self.batch_size * 4})[0]["done"]:
-            pass
+        self._repeat(rels, {"batch": self.batch_size * 4})
         cypher = statement("dataset_admin.cypher", "delete_batch", Any=escape_name(label))
         total = 0
         while True:
@@ -230,17 +234,31 @@ class DatasetWriter:
         self.drop_staging_schema()
         staged = self.labels_with_prefix(self.staging.prefix)
         # Meta last: it is the marker that a dataset exists.
+        batch = self.batch_size * 4
         for label in sorted(staged, key=lambda s: s.endswith("_Meta")):
             generic = label[len(self.staging.prefix) + 1:]
-            cypher = statement("dataset_admin.cypher", "relabel_batch",
-                               From=escape_name(label), To=self.published(generic))
-            while self.client.write(cypher, {"batch": self.batch_size * 4})[0]["done"]:
-                pass
+            names = {"From": escape_name(label), "To": self.published(generic)}
+            if generic in _MOVED_IN_PARTS and self.writers > 1:
+                # by bodyId partition, one transaction per writer at a time
+                # (1.38M synapses: 2.5-3.3 s with two instead of 4 s, measured)
+                cypher = statement("dataset_admin.cypher", "relabel_part", **names)
+                with ThreadPoolExecutor(self.writers) as pool:
+                    list(pool.map(lambda part: self._repeat(
+                        cypher, {"batch": batch, "part": part, "parts": self.writers}),
+                        range(self.writers)))
+            # every node (after the parts: whatever they left)
+            self._repeat(statement("dataset_admin.cypher", "relabel_batch", **names),
+                         {"batch": batch})
         for stmt in dataset_statements("schema.cypher", "schema", self.published):
             self.client.write(stmt)
         self.client.write("CALL db.awaitIndexes($seconds)", {"seconds": INDEX_WAIT_SECONDS})
         self.client.write("MATCH (m:Meta) WHERE m.dataset = $name AND m.tag = $tag "
                           "SET m.loadComplete = true", {"name": ds.name, "tag": ds.tag})
+
+    def _repeat(self, cypher: str, params: dict) -> None:
+        """Run a batch statement returning ``done`` until it reports 0."""
+        while self.client.write(cypher, params)[0]["done"]:
+            pass
 
     def drop(self) -> int:
         """Delete the published dataset and any staging leftovers; return the
