@@ -29,14 +29,16 @@ def neo4j_peak_rss_mb(pid: int | None) -> float | None:
 
 
 def measure_load(recipe: str | os.PathLike, uri: str, auth: tuple[str, str], *,
-                 data_dir: str | None = None, batch_size: int = 5000,
+                 data_dir: str | None = None, batch_size: int = 5000, writers: int = 2,
                  python: str = sys.executable) -> dict:
     """Load ``recipe`` (forced) in a child process; return its summary and cost.
+
+    ``batch_size`` and ``writers`` are passed to :func:`connectograph.loading.load`.
 
     Returns
     -------
     dict
-        ``dataset, seconds`` (the loader's wall time), ``counts`` (nodes and
+        ``dataset, writers, seconds`` (the loader's wall time), ``counts`` (nodes and
         relationships written), ``stages`` (seconds per loader stage, in order:
         the loader's own phases such as ``read and validate`` and ``publish``,
         and each batched write such as ``bodies``, ``synapses``,
@@ -51,7 +53,8 @@ def measure_load(recipe: str | os.PathLike, uri: str, auth: tuple[str, str], *,
     BenchmarkError
         The load failed (its error output is in the message).
     """
-    job = {"recipe": str(recipe), "uri": uri, "data_dir": data_dir, "batch_size": batch_size}
+    job = {"recipe": str(recipe), "uri": uri, "data_dir": data_dir, "batch_size": batch_size,
+           "writers": writers}
     env = dict(os.environ, CONNECTOGRAPH_BENCH_USER=auth[0], CONNECTOGRAPH_BENCH_PASSWORD=auth[1])
     proc = subprocess.Popen([python, "-c", _LAUNCH], env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -134,10 +137,12 @@ def _child() -> None:
     clock = StageClock()
     with Client(job["uri"], auth=auth, dataset="bench:none", check_dataset=False) as client:
         summary = load(job["recipe"], client=client, data_dir=job["data_dir"], force=True,
-                       batch_size=job["batch_size"], progress=clock.progress, echo=clock.echo)
+                       batch_size=job["batch_size"], writers=job["writers"],
+                       progress=clock.progress, echo=clock.echo)
     stages = clock.finish()
     synapses = synapse_count(summary.counts)
-    print(json.dumps({"dataset": summary.dataset, "seconds": summary.seconds,
+    print(json.dumps({"dataset": summary.dataset, "writers": job["writers"],
+                      "seconds": summary.seconds,
                       "counts": summary.counts, "stages": stages, "synapses": synapses,
                       "synapses_per_s": synapses / summary.seconds if synapses else None}))
 
