@@ -186,10 +186,10 @@ def _graph_batches(data: SynapseData, body_ids: dict[int, str],
                      "pre": tbars[i], "post": psds[i]}
                     for i, (a, b) in enumerate(zip(sets.body_pre[c0:c1].tolist(),
                                                    sets.body_post[c0:c1].tolist()))]
-        creators = first[used[~new]]
-        yield ({**columns.take(used[new]), "old": columns.ids[used[~new]].tolist(),
+        old = used[~new]
+        yield ({**columns.take(used[new]), "old": columns.ids[old].tolist(),
                 "pre": positions(pre).tolist(), "post": positions(post).tolist(),
-                "sets": set_rows}, int(creators.max()) if len(creators) else -1)
+                "sets": set_rows}, int(first[old].max()) if len(old) else -1)
 
 
 def write_synapse_graph(writer: DatasetWriter, data: SynapseData,
