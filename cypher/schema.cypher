@@ -19,6 +19,16 @@ CREATE INDEX IF NOT EXISTS FOR (s:{{Skeleton}}) ON (s.bodyId);
 CREATE INDEX IF NOT EXISTS FOR (s:{{SkelNode}}) ON (s.bodyId, s.rowNumber);
 CREATE INDEX IF NOT EXISTS FOR (m:Meta) ON (m.dataset, m.tag);
 
+// @name: roi_flag_indexes
+// One index per ROI flag of bodies (neuPrint's per-ROI booleans such as
+// n.`aL(R)`, see model.body_properties), on Segment and on Neuron, as
+// neuPrint's own snapshots index every ROI property of both labels.
+// NeuronCriteria's rois filters (n.`ROI` = true) can seek through them.
+// {{Roi}}: the escaped property name. Synapse ROI flags are not indexed
+// (see docs/data-model.md).
+CREATE INDEX IF NOT EXISTS FOR (n:{{Segment}}) ON (n.{{Roi}});
+CREATE INDEX IF NOT EXISTS FOR (n:{{Neuron}}) ON (n.{{Roi}});
+
 // @name: staging_schema
 // Indexes a load needs on its *staging* labels while it writes: a batch of
 // create_synapse_graph finds the synapses an earlier batch created by

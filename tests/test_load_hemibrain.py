@@ -423,6 +423,32 @@ def test_roi_nodes_and_partof(client, bundle_dir):
     assert prim == sum(1 for v in info.values() if v.get("isPrimary"))
 
 
+def test_every_roi_flag_is_indexed_on_segment_and_neuron(client, bundle_dir):
+    """neuPrint indexes each ROI property of Segment and Neuron; so do we."""
+    rois = set(roi_json(bundle_dir))
+    rows = client.read(f"MATCH (n:{SEG}) UNWIND keys(n) AS k WITH DISTINCT k "
+                       "WHERE k IN $rois RETURN collect(k) AS flags", {"rois": sorted(rois)})
+    flags = set(rows[0]["flags"])
+    assert len(flags) > 100          # the bundle's bodies lie in most of its 230 ROIs
+    indexes = client.read(
+        "SHOW INDEXES YIELD labelsOrTypes, properties, state, type "
+        "WHERE type = 'RANGE' AND size(properties) = 1 AND properties[0] IN $rois "
+        "RETURN labelsOrTypes, properties[0] AS prop, state", {"rois": sorted(rois)})
+    for generic in ("Segment", "Neuron"):
+        indexed = {r["prop"] for r in indexes if r["labelsOrTypes"] == [PREFIX + generic]}
+        assert indexed == flags, generic
+    assert {r["state"] for r in indexes} == {"ONLINE"}
+    # a ROI filter with a quote in the name seeks through its index
+    plan = client.driver.execute_query(
+        f"EXPLAIN MATCH (n:`{PREFIX}Neuron`) WHERE n.`a'L(R)` = true RETURN count(n)",
+        database_=client.database).summary.plan
+
+    def operators(p):
+        return [p["operatorType"].split("@")[0]] + [o for c in p.get("children", [])
+                                                    for o in operators(c)]
+    assert "NodeIndexSeek" in operators(plan)
+
+
 # --- idempotency (last: it reloads the dataset) ------------------------------------------------
 
 def test_second_load_is_skipped_and_force_reload_is_identical(neo4j_connection, client,

@@ -122,8 +122,8 @@ def test_installed_wheel_finds_its_files(wheel, tmp_path):
     assert all("{{" not in s for s in got["stmts"])
     assert any("`pkg-test:v1_Segment`" in s for s in got["stmts"])
     assert got["blocks"]["schema.cypher"] == ["constraints_on_labels", "drop_constraint",
-                                              "drop_index", "indexes_on_labels", "schema",
-                                              "staging_schema"]
+                                              "drop_index", "indexes_on_labels", "roi_flag_indexes",
+                                              "schema", "staging_schema"]
     assert all(got["blocks"][f] for f in CYPHER_FILES)
     assert got["recipes"] == [r[:-5] for r in RECIPES]
     assert got["recipe_dataset"] == "hemibrain-mb:v1.2.1"

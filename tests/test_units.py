@@ -234,6 +234,21 @@ def test_schema_statements_fill_escaped_labels():
         assert f"`hemibrain-mb:v1.2.1_{k}`" in joined
 
 
+def test_roi_flag_indexes_on_segment_and_neuron_once_per_roi():
+    from connectograph.loading.writer import roi_flag_index_statements
+    ls = LabelSet("hemibrain-mb:v1.2.1")
+    got = roi_flag_index_statements(ls, ["b'L(R)", "we`ird", "a'L(R)", "b'L(R)"])
+    expected = []
+    for prop in ("`a'L(R)`", "`b'L(R)`", "`we``ird`"):
+        for label in ("Segment", "Neuron"):
+            expected.append(f"CREATE INDEX IF NOT EXISTS FOR (n:`hemibrain-mb:v1.2.1_{label}`) "
+                            f"ON (n.{prop})")
+    assert got == expected
+    assert roi_flag_index_statements(ls, []) == []
+    with pytest.raises(InvalidIdentifierError):
+        roi_flag_index_statements(ls, ["two\nlines"])
+
+
 def test_statements_missing_label_is_key_error():
     with pytest.raises(KeyError, match="Segment|Neuron|ROI|Synapse"):
         statements("schema.cypher", "schema", Segment="`x`")

@@ -24,7 +24,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..client import Client
 from ..cypher_files import LabelSet, dataset_statements, statement
@@ -33,7 +33,8 @@ from ..neo4j_server.settings import instance_name
 from .bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
 from .engine import LoadSummary, fingerprint, prepare
 from .recipe import Recipe, check_recipe, load_recipe
-from .writer import INDEX_WAIT_SECONDS, list_datasets
+from .writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
+                     run_schema_statements)
 
 #: Nodes per transaction when renaming placeholder properties after the import.
 RENAME_BATCH = 50_000
@@ -208,14 +209,18 @@ def _rename(files: ImportFiles, labels: LabelSet, c: Client) -> None:
 
 def finish_import(files: ImportFiles, dataset, instance: str,
                   stages: dict[str, float] | None = None,
-                  echo: Callable[[str], None] = lambda s: None) -> None:
+                  echo: Callable[[str], None] = lambda s: None,
+                  roi_flags: Sequence[str] = ()) -> None:
     """After the import, on the running server: the dataset's schema, real
-    property names and empty lists, then (indexes online) ``loadComplete``.
+    property names and empty lists, the indexes on the bodies' ROI flags
+    (``roi_flags``, after the renames that give the flags their names), then
+    (indexes online) ``loadComplete``.
 
     Seconds are added to ``stages``: ``schema`` (creating a constraint waits
-    for its index to populate), ``rename``, ``indexes`` (waiting for the other
-    indexes, which populated in the background meanwhile). Running the renames
-    in a second thread during ``schema`` was measured no faster on 2 cores.
+    for its index to populate), ``rename``, ``indexes`` (the ROI flag indexes,
+    and waiting for the other indexes, which populated in the background
+    meanwhile). Running the renames in a second thread during ``schema`` was
+    measured no faster on 2 cores.
     """
     stages = {} if stages is None else stages
     labels = LabelSet(str(dataset))
@@ -226,6 +231,7 @@ def finish_import(files: ImportFiles, dataset, instance: str,
         with _timed(stages, "rename", echo, "Renaming ROI flag properties ..."):
             _rename(files, labels, c)
         with _timed(stages, "indexes", echo, "Waiting for the indexes to come online ..."):
+            run_schema_statements(c, roi_flag_index_statements(labels, roi_flags))
             c.write("CALL db.awaitIndexes($seconds)", {"seconds": INDEX_WAIT_SECONDS})
         c.write(statement("bulk_import.cypher", "mark_complete", Meta=labels("Meta")))
 
@@ -335,7 +341,7 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
             with _timed(stages, "start", echo, f"Starting instance {instance!r} ..."):
                 neo4j_server.start(instance, echo=lambda s: None)
         try:
-            finish_import(files, ds, instance, stages, echo)
+            finish_import(files, ds, instance, stages, echo, prepared.roi_flags)
         except BaseException:
             # Never leave a half-finished dataset visible: back to an empty database.
             neo4j_server.stop(instance, echo=lambda s: None)

@@ -188,6 +188,9 @@ class PreparedDataset:
     memberships : list of (int, str, dict)
         ``(bodyId, roi, {pre, post, upstream, downstream})`` for ``InROI``
         (only ROIs among ``roi_rows``).
+    roi_flags : list of str
+        Every ROI flag property of the bodies (the ROIs of their roiInfo),
+        sorted; each is indexed on Segment and Neuron.
     connections : DataFrame
         ``bodyId_pre, bodyId_post, weight, roiInfo``: the ``ConnectsTo`` rows.
     roi_connection_rows, table_connection_rows : int
@@ -207,6 +210,7 @@ class PreparedDataset:
     neurons: pd.DataFrame
     neuron_flag: pd.Series
     memberships: list[tuple[int, str, dict]]
+    roi_flags: list[str]
     connections: pd.DataFrame
     roi_connection_rows: int
     table_connection_rows: int
@@ -305,12 +309,14 @@ def prepare(recipe: Recipe, fp: str | None = None) -> PreparedDataset:
     neuron_flag = is_neuron(neurons, recipe.neuron_rule)
     # Ours: body counts per label, so a fetch can plan batches without counting.
     meta.update(segmentCount=len(neurons), neuronCount=int(neuron_flag.sum()))
+    memberships = roi_memberships(neurons)
     return PreparedDataset(
         dataset=recipe.dataset_name, meta=meta, roi_rows=roi_rows,
         roi_parents=[(n, i["parent"]) for n, i in tables.roi_info.items()
                      if i.get("parent") in names],
         neurons=neurons, neuron_flag=neuron_flag,
-        memberships=[m for m in roi_memberships(neurons) if m[1] in names],
+        memberships=[m for m in memberships if m[1] in names],
+        roi_flags=sorted({m[1] for m in memberships}),
         connections=connections_from_roi_weights(roi_conns),
         roi_connection_rows=len(roi_conns), table_connection_rows=len(table_conns),
         skeletons=tables.skeletons, synapses=syn, conflicts=tables.conflicts,
@@ -412,7 +418,7 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         echo("Writing ROIs, bodies and connections ...")
         synapse_counts = write_prepared(writer, prepared)
         echo("Publishing ...")
-        writer.publish()
+        writer.publish(prepared.roi_flags)
     finally:
         if own_client:
             client.close()
