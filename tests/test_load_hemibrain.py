@@ -423,6 +423,30 @@ def test_roi_nodes_and_partof(client, bundle_dir):
     assert prim == sum(1 for v in info.values() if v.get("isPrimary"))
 
 
+def test_upstream_is_post_where_no_table_states_it(client, bundle_dir):
+    """neuPrint's definition, upstream = post, also for bodies whose table
+    gives post only (the supplemental table) and for the Kenyon cell, whose
+    v1.1 synapses count fewer PSDs than the v1.2.1 table's post."""
+    stated: dict[int, int] = {}
+    first_post: dict[int, int] = {}
+    for _, df in neuron_tables(bundle_dir):
+        if "upstream" in df.columns:
+            for b, u in df[["bodyId", "upstream"]].dropna().itertuples(index=False):
+                stated.setdefault(int(b), int(u))
+        if "post" in df.columns:
+            for b, p in df[["bodyId", "post"]].dropna().itertuples(index=False):
+                first_post.setdefault(int(b), int(p))
+    rows = client.read(f"MATCH (n:{SEG}) RETURN n.bodyId AS b, n.post AS post, "
+                       "n.upstream AS up")
+    got = {r["b"]: (r["post"], r["up"]) for r in rows}
+    unstated = {b: v for b, v in got.items() if b not in stated and v[0] is not None}
+    assert len(unstated) > 20000
+    assert {b for b, (post, up) in unstated.items() if up != post} == set()
+    assert all(got[b][1] == u for b, u in stated.items())
+    assert KC not in stated
+    assert got[KC] == (first_post[KC], first_post[KC])
+
+
 def test_every_roi_flag_is_indexed_on_segment_and_neuron(client, bundle_dir):
     """neuPrint indexes each ROI property of Segment and Neuron; so do we."""
     rois = set(roi_json(bundle_dir))

@@ -367,6 +367,10 @@ def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame,
     - ``pre, post, upstream, downstream``: the source's value when given, else
       the synapse count. A synapse count *above* the source's value (which
       should count every synapse) is a conflict; the source's value is kept.
+    - ``upstream`` a source does not state is ``post`` (neuPrint's definition,
+      as in every row of hemibrain v1.2.1's neuron tables), not a separate
+      synapse count: a body whose table gives ``post`` but no ``upstream``
+      (e.g. the Scheffer et al. supplemental table) gets ``upstream = post``.
     - ``roiInfo`` of bodies without a source roiInfo: per ROI and count, the
       larger of the synapse-derived and the connection-derived count (both are
       lower bounds when only part of a body's synapses is loaded);
@@ -377,6 +381,9 @@ def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame,
     for col in COUNT_KEYS:
         if col not in neurons.columns:
             neurons[col] = pd.Series(pd.NA, index=neurons.index, dtype="Int64")
+        if col == "upstream":
+            # post is filled by now (source, else synapses)
+            neurons[col] = neurons[col].astype("Int64").fillna(neurons["post"].astype("Int64"))
         current = neurons.loc[ids, col]
         syn = totals.loc[ids, col]
         over = current.notna() & (syn > current.fillna(0).astype("int64"))

@@ -259,6 +259,33 @@ def test_segment_counts_from_synapses(client, bundle_dir):
     assert {g["b"]: (g["pre"], g["post"], g["down"]) for g in got} == exp
 
 
+def test_meta_totals_from_the_sources(client, bundle_dir):
+    """Meta.totalPreCount / totalPostCount sum pre / post over the loaded
+    bodies: a neuron table's value (the first table listed that has one), else
+    the body's sites in the synapse tables."""
+    stated: dict[str, dict[int, int]] = {"pre": {}, "post": {}}
+    for src in recipe()["neurons"]:
+        df = pd.read_csv(bundle_dir / src["file"]).rename(
+            columns={v: k for k, v in src.get("columns", {}).items()})
+        for col, known in stated.items():
+            if col in df.columns:
+                for b, n in df[["bodyId", col]].dropna().itertuples(index=False):
+                    known.setdefault(int(b), int(n))
+    sites = points(bundle_dir).groupby(["bodyId", "type"]).size()
+    expected, from_sites = {}, {}
+    for col, known in stated.items():
+        from_sites[col] = {int(b): int(n) for (b, t), n in sites.items()
+                           if t == col and int(b) not in known}
+        expected[col] = sum(known.values()) + sum(from_sites[col].values())
+    # the Kenyon cell's four output partners in no table count their PSDs
+    assert len(from_sites["post"]) >= 4
+    name, tag = client.dataset.name, client.dataset.tag
+    meta = client.read("MATCH (m:Meta) WHERE m.dataset = $n AND m.tag = $t "
+                       "RETURN m.totalPreCount AS pre, m.totalPostCount AS post",
+                       {"n": name, "t": tag})[0]
+    assert (meta["pre"], meta["post"]) == (expected["pre"], expected["post"])
+
+
 # --- the Kenyon cell -----------------------------------------------------------------------
 
 def test_kc_synapse_roi_counts(client, bundle_dir):

@@ -14,7 +14,7 @@ from connectograph.errors import ValidationError
 from connectograph.loading.meshes import roi_ancestors
 from connectograph.loading.recipe import SynapseSource
 from connectograph.loading.synapse_model import (body_counts, connections_from_synapses,
-                                                 merge_connections, primary_rois)
+                                                 fill_bodies, merge_connections, primary_rois)
 from connectograph.loading.synapses import (SynapsePoints, mint_synapse_ids,
                                             read_connectors, read_synapse_connections)
 from connectograph.loading.tables import Conflict
@@ -174,3 +174,21 @@ def test_connection_counts_at_the_psd_and_body_counts():
     assert info[10] == {"CA(R)": {"pre": 1, "downstream": 2}, "MB(R)": {"pre": 1, "downstream": 2}}
     assert info[11]["aL(R)"] == {"post": 1, "upstream": 1}
     assert 12 not in info
+
+
+def test_fill_bodies_upstream_is_post_unless_stated():
+    """neuPrint: upstream = post. A stated upstream stays; an unstated one is
+    the body's post (from its table, else from its synapses)."""
+    neurons = pd.DataFrame({"bodyId": [1, 2, 3, 4],
+                            "post": pd.array([10, 5, pd.NA, 7], dtype="Int64"),
+                            "upstream": pd.array([pd.NA, 4, pd.NA, pd.NA], dtype="Int64")}
+                           ).set_index("bodyId", drop=False)
+    totals = pd.DataFrame({"pre": [0, 2], "post": [3, 6], "upstream": [3, 6],
+                           "downstream": [0, 2]},
+                          index=pd.Index([3, 4], name="bodyId"))
+    conflicts: list = []
+    out = fill_bodies(neurons, totals, {}, conflicts)
+    assert out["post"].tolist() == [10, 5, 3, 7]
+    assert out["upstream"].tolist() == [10, 4, 3, 7]
+    assert out["downstream"].tolist()[2:] == [0, 2]
+    assert conflicts == []
