@@ -127,17 +127,28 @@ def neo4j_admin(instance, args) -> None:
 @click.option("--overwrite", is_flag=True,
               help="With --bulk: replace EVERYTHING in the instance's database instead of "
                    "refusing.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only read and validate the sources and print what a load would write "
+                   "(no server needed, nothing written).")
 @_friendly_errors
 def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, instance,
-                 overwrite) -> None:
+                 overwrite, check_only) -> None:
     """Load a dataset from RECIPE (a .toml file or a bundled name such as hemibrain-mb).
 
     By default the dataset is written over Bolt into the running server, next to
     any other datasets. --bulk imports it with neo4j-admin into an empty
-    instance instead (see docs/loading.md, Bulk import).
+    instance instead (see docs/loading.md, Bulk import). --check validates a
+    recipe and its data without writing (see docs/recipes.md).
     """
     if overwrite and not bulk:
         raise click.UsageError("--overwrite only applies with --bulk")
+    if check_only:
+        if bulk or force or overwrite:
+            raise click.UsageError("--check writes nothing; it takes no --bulk, --force "
+                                   "or --overwrite")
+        from .loading import check
+        click.echo(check(recipe, dataset=dataset, data_dir=data_dir).describe())
+        return
     if bulk:
         from .loading.bulk import bulk_load
         summary = bulk_load(recipe, instance=instance, dataset=dataset, data_dir=data_dir,

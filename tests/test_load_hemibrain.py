@@ -423,6 +423,39 @@ def test_roi_nodes_and_partof(client, bundle_dir):
     assert prim == sum(1 for v in info.values() if v.get("isPrimary"))
 
 
+def test_summary_counts_every_label_and_relationship_type(client, loaded):
+    """The load summary's counts are what the database holds."""
+    labels, rels = count_by_label(client), count_by_rel_type(client)
+    c = loaded.counts
+    assert {k[len(PREFIX):]: v for k, v in labels.items()} == {
+        g: c[f"{g} nodes"] for g in ("Meta", "Segment", "Neuron", "ROI", "Skeleton", "Synapse",
+                                     "SynapseSet")}
+    assert rels == {
+        "ConnectsTo": c["ConnectsTo relationships"]
+        + c["ConnectsTo relationships between SynapseSets"],
+        **{t: c[f"{t} relationships"] for t in ("Contains", "InROI", "PartOf", "SynapsesTo")}}
+
+
+def test_check_reports_the_load_without_writing(client, bundle_dir, loaded):
+    from click.testing import CliRunner
+
+    from connectograph.cli import main
+    before = count_by_label(client)
+    result = CliRunner().invoke(main, ["load", str(RECIPE), "--data-dir", str(bundle_dir),
+                                       "--dataset", "check-only:v1", "--check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Checked check-only:v1 in ")
+    assert "nothing written" in result.output
+    lines = {line.rsplit(None, 1)[0].strip(): line.rsplit(None, 1)[1]
+             for line in result.output.splitlines()[1:] if line.startswith("  ")
+             and not line.startswith("   ") and line.split()[-1].replace(",", "").isdigit()}
+    assert lines["Synapse nodes"] == f"{loaded.counts['Synapse nodes']:,}"
+    assert count_by_label(client) == before
+    assert client.read("MATCH (m:Meta {dataset: 'check-only'}) RETURN count(m) AS n")[0]["n"] == 0
+    from connectograph.loading import check
+    assert check(str(RECIPE), data_dir=str(bundle_dir)).counts == loaded.counts
+
+
 def test_upstream_is_post_where_no_table_states_it(client, bundle_dir):
     """neuPrint's definition, upstream = post, also for bodies whose table
     gives post only (the supplemental table) and for the Kenyon cell, whose
@@ -475,11 +508,31 @@ def test_every_roi_flag_is_indexed_on_segment_and_neuron(client, bundle_dir):
 
 # --- idempotency (last: it reloads the dataset) ------------------------------------------------
 
+def property_signature(client: Client) -> dict:
+    """Every property of the dataset's bodies, ROIs, Meta (but the time of the
+    load), ConnectsTo and InROI links, keyed by bodyId / name / endpoints."""
+    def rows(cypher: str) -> list:
+        return sorted(json.dumps(r["row"], sort_keys=True, default=str)
+                      for r in client.read(cypher))
+    meta = client.read(f"MATCH (m:`{PREFIX}Meta`) RETURN properties(m) AS p")[0]["p"]
+    meta.pop("lastDatabaseEdit")
+    return {
+        "segments": rows(f"MATCH (n:{SEG}) RETURN [labels(n), properties(n)] AS row"),
+        "rois": rows(f"MATCH (r:{ROI}) RETURN properties(r) AS row"),
+        "connections": rows(f"MATCH (a:{SEG})-[c:ConnectsTo]->(b:{SEG}) "
+                            "RETURN [a.bodyId, b.bodyId, properties(c)] AS row"),
+        "in_roi": rows(f"MATCH (a:{SEG})-[c:InROI]->(r:{ROI}) "
+                       "RETURN [a.bodyId, r.name, properties(c)] AS row"),
+        "meta": json.dumps(meta, sort_keys=True, default=str)}
+
+
 def test_second_load_is_skipped_and_force_reload_is_identical(neo4j_connection, client,
                                                               bundle_dir, loaded):
     uri, auth = neo4j_connection
     labels0, rels0, weights0 = (count_by_label(client), count_by_rel_type(client),
                                 weight_checksum(client))
+    properties0 = property_signature(client)
+    assert len(properties0["segments"]) == loaded.counts["Segment nodes"]
     assert labels0[f"{PREFIX}Segment"] == loaded.counts["Segment nodes"]
     assert labels0[f"{PREFIX}Neuron"] == loaded.counts["Neuron nodes"]
     assert labels0[f"{PREFIX}ROI"] == loaded.counts["ROI nodes"] == 230
@@ -503,6 +556,7 @@ def test_second_load_is_skipped_and_force_reload_is_identical(neo4j_connection, 
     assert count_by_label(client) == labels0
     assert count_by_rel_type(client) == rels0
     assert weight_checksum(client) == weights0
+    assert property_signature(client) == properties0
     # still exactly one published, complete Meta for the dataset
     metas = client.read("MATCH (m:Meta) WHERE m.dataset = 'hemibrain-mb' AND m.tag = 'v1.2.1' "
                         "RETURN m.loadComplete AS c")

@@ -400,3 +400,24 @@ def test_is_neuron_rule():
     assert flags == [True, False, True, True, True, False]
     flags = model.is_neuron(df, NeuronRule(named=False, with_status=False)).tolist()
     assert flags == [True, False, True, False, False, False]
+
+
+def test_fingerprint_takes_synapse_files_outside_the_data_folder(tmp_path):
+    """A synapse folder given as an absolute path outside the data folder is
+    fingerprinted too (it used to raise ValueError from Path.relative_to)."""
+    from connectograph.loading.engine import fingerprint
+    data, elsewhere = tmp_path / "data", tmp_path / "elsewhere"
+    data.mkdir()
+    elsewhere.mkdir()
+    (data / "neurons.csv").write_text("bodyId\n1\n")
+    connector = elsewhere / "1.csv"
+    connector.write_text("connector_id,node_id,type,x,y,z\n1,1,pre,1,2,3\n")
+    recipe_file = tmp_path / "r.toml"
+    recipe_file.write_text(
+        f'[dataset]\nname = "fp"\ntag = "v1"\ndata_dir = "{data}"\n\n'
+        '[[neurons]]\nfile = "neurons.csv"\n\n'
+        f'[[synapses]]\nkind = "connectors"\nfolder = "{elsewhere}"\n')
+    first = fingerprint(load_recipe(recipe_file))
+    assert first == fingerprint(load_recipe(recipe_file))
+    connector.write_text("connector_id,node_id,type,x,y,z\n1,1,pre,1,2,4\n")
+    assert fingerprint(load_recipe(recipe_file)) != first

@@ -178,6 +178,10 @@ class Column:
     values: pa.Array
 
 
+#: Relationship file of the ``Contains`` links from SynapseSets to synapses.
+SET_MEMBER_FILE = "Contains (Synapse)"
+
+
 @dataclass
 class ImportFiles:
     """The files of one import and what has to follow it.
@@ -576,4 +580,4 @@ def _write_synapses(w: CsvWriter, syn, labels: LabelSet, body, echo) -> None:
     w.relationships("Contains", ("SynapseSet", np.concatenate([pre_set[tbar_conn],
                                                                post_set[psd_conn]])),
                     ("Synapse", np.concatenate([tbar_rows, psd_rows]).astype(np.int64)),
-                    name="Contains (Synapse)")
+                    name=SET_MEMBER_FILE)

@@ -53,6 +53,8 @@ class LoadSummary:
         Wall time.
     stages : dict
         Seconds per stage, when the loader reports them (the bulk path does).
+    checked_only : bool
+        True for :func:`check` (read and validated, nothing written).
     """
 
     dataset: str
@@ -62,13 +64,17 @@ class LoadSummary:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
+    checked_only: bool = False
 
     def describe(self) -> str:
         if self.skipped:
             return (f"{self.dataset}: already loaded from identical inputs; nothing to do "
                     "(use --force to reload)")
-        lines = [f"Loaded {self.dataset} in {self.seconds:.1f} s"]
-        lines += [f"  {k:<28} {v:>10,}" for k, v in self.counts.items()]
+        lines = [f"Checked {self.dataset} in {self.seconds:.1f} s: nothing written; a load "
+                 "would write" if self.checked_only
+                 else f"Loaded {self.dataset} in {self.seconds:.1f} s"]
+        width = max((len(k) for k in self.counts), default=0)
+        lines += [f"  {k:<{width}} {v:>11,}" for k, v in self.counts.items()]
         if self.stages:
             lines.append("  stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.stages.items()))
         if self.conflicts:
@@ -81,21 +87,27 @@ class LoadSummary:
 
 
 def fingerprint(recipe: Recipe) -> str:
-    """SHA-256 over the recipe's settings and the bytes of every input file."""
+    """SHA-256 over the recipe's settings and the bytes of every input file
+    (files named relative to the data folder, or absolute when outside it)."""
     h = hashlib.sha256()
     h.update(recipe.model_dump_json(exclude={"source", "base_dir"}).encode())
+
+    def name(path: Path) -> str:
+        try:
+            return str(path.relative_to(recipe.base_dir))
+        except ValueError:
+            return str(path)
+
     files = [s.file for s in recipe.neurons + recipe.roi_connections]
     for src in recipe.skeletons:
-        files += ([str(p.relative_to(recipe.base_dir))
-                   for p in sorted(recipe.path(src.folder).iterdir())] if src.folder
+        files += ([name(p) for p in sorted(recipe.path(src.folder).iterdir())] if src.folder
                   else [src.file])
     if recipe.rois is not None:
         files += [recipe.rois.info, recipe.rois.hierarchy]
         if recipe.rois.meshes is not None:
-            files += [str(p.relative_to(recipe.base_dir))
-                      for p in sorted(recipe.path(recipe.rois.meshes).glob("*.obj"))]
+            files += [name(p) for p in sorted(recipe.path(recipe.rois.meshes).glob("*.obj"))]
     for syn in recipe.synapses:
-        files += [str(p.relative_to(recipe.base_dir)) for p in syn.paths(recipe)]
+        files += [name(p) for p in syn.paths(recipe)]
     files += [s.file for s in recipe.synapse_partners]
     for rel in files:
         h.update(rel.encode())
@@ -165,6 +177,10 @@ def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: 
     }
 
 
+#: Key of :meth:`PreparedDataset.synapse_counts` for the SynapseSet -> Synapse links.
+SET_MEMBERS = "SynapseSet members"
+
+
 @dataclass
 class PreparedDataset:
     """Everything a load writes, read, validated and derived; nothing written yet.
@@ -219,30 +235,41 @@ class PreparedDataset:
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def synapse_counts(self) -> dict[str, int]:
-        """Synapse-level nodes and relationships (empty without synapses)."""
+    def synapse_counts(self, set_members: int) -> dict[str, int]:
+        """Synapse-level nodes and relationships (empty without synapses);
+        ``set_members``: the ``Contains`` links from SynapseSets to synapses,
+        as counted while writing them."""
         syn = self.synapses
         if syn.points.empty:
             return {}
         return {"Synapse nodes": len(syn.points), "SynapsesTo relationships": len(syn.pairs),
-                "SynapseSet nodes": 2 * len(syn.sets)}
+                "SynapseSet nodes": 2 * len(syn.sets),
+                "ConnectsTo relationships between SynapseSets": len(syn.sets),
+                SET_MEMBERS: set_members}
 
-    def summary(self, synapse_counts: dict[str, int] | None = None, *,
-                seconds: float = 0.0) -> LoadSummary:
-        """The :class:`LoadSummary` of writing this dataset."""
+    def summary(self, synapse_counts: dict[str, int], *, seconds: float = 0.0) -> LoadSummary:
+        """The :class:`LoadSummary` of writing this dataset: nodes per label
+        and relationships per type (``ConnectsTo`` between Segments and between
+        SynapseSets apart), then derived-data counts; ``synapse_counts``: see
+        :meth:`synapse_counts`."""
+        sets = synapse_counts.get("SynapseSet nodes", 0)
         counts = {
+            "Meta nodes": 1,
             "Segment nodes": len(self.neurons),
             "Neuron nodes": int(self.neuron_flag.sum()),
             "ROI nodes": len(self.roi_rows),
+            "Skeleton nodes": len(self.skeletons),
             "ConnectsTo relationships": len(self.connections),
             "InROI relationships": len(self.memberships),
+            "PartOf relationships": len(self.roi_parents),
+            # Segment -> Skeleton, Segment -> SynapseSet, SynapseSet -> Synapse
+            "Contains relationships": (len(self.skeletons) + sets
+                                       + synapse_counts.get(SET_MEMBERS, 0)),
             "per-ROI connection rows": self.roi_connection_rows,
-            "Skeleton nodes": len(self.skeletons),
         }
-        synapse_counts = self.synapse_counts() if synapse_counts is None else synapse_counts
         if synapse_counts:
             stats = self.synapses.stats
-            counts.update(synapse_counts)
+            counts.update({k: v for k, v in synapse_counts.items() if k != SET_MEMBERS})
             counts["per-ROI rows from synapses"] = (self.roi_connection_rows
                                                     - self.table_connection_rows)
             counts["synapses without a source ROI"] = stats["without_roi"]
@@ -342,7 +369,7 @@ def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> dict[str
                                           "roiInfo"]].itertuples(index=False, name=None)])
     writer.write_skeletons([{"body": body_ids[b], "props": skeleton_properties(s, b)}
                             for b, s in sorted(p.skeletons.items())])
-    synapse_counts = write_synapse_graph(writer, p.synapses, body_ids)
+    synapse_counts = p.synapse_counts(write_synapse_graph(writer, p.synapses, body_ids))
     writer.write_meta(p.meta)
     return synapse_counts
 
@@ -423,6 +450,38 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         if own_client:
             client.close()
     return prepared.summary(synapse_counts, seconds=time.monotonic() - started)
+
+
+def check(recipe: str | Recipe, *, dataset: str | None = None,
+          data_dir: str | None = None) -> LoadSummary:
+    """Read and validate a recipe's sources and derive everything a load
+    would write, without a server (a dry run of :func:`load`).
+
+    Parameters
+    ----------
+    recipe, dataset, data_dir
+        As for :func:`load`.
+
+    Returns
+    -------
+    LoadSummary
+        With ``checked_only = True``: the counts a load would write, the
+        source conflicts and the warnings.
+
+    Raises
+    ------
+    RecipeError, ValidationError
+        As :func:`load` would, before writing anything.
+    """
+    started = time.monotonic()
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe, dataset=dataset, data_dir=data_dir)
+    check_recipe(recipe)
+    prepared = prepare(recipe)
+    summary = prepared.summary(prepared.synapse_counts(prepared.synapses.sets.member_count()),
+                               seconds=time.monotonic() - started)
+    summary.checked_only = True
+    return summary
 
 
 def drop(dataset: str, *, client: Client | None = None) -> int:

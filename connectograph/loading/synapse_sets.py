@@ -71,6 +71,16 @@ class SynapseSets:
 
         return (*distinct(self.pre_rows[p0:p1]), *distinct(self.post_rows[p0:p1]))
 
+    def member_count(self, block: int = 100_000) -> int:
+        """Number of set members (T-bars of pre-side sets plus PSDs of
+        post-side sets, as :meth:`members` lists them), ``block`` connections
+        at a time so that memory follows the block, not the dataset."""
+        total = 0
+        for start in range(0, len(self), block):
+            tbar_conn, _, psd_conn, _ = self.members(start, min(start + block, len(self)))
+            total += len(tbar_conn) + len(psd_conn)
+        return total
+
 
 def synapse_sets(points: pd.DataFrame, pairs: pd.DataFrame, *,
                  rows: tuple[np.ndarray, np.ndarray] | None = None) -> SynapseSets:
