@@ -456,6 +456,24 @@ def test_check_reports_the_load_without_writing(client, bundle_dir, loaded):
     assert check(str(RECIPE), data_dir=str(bundle_dir)).counts == loaded.counts
 
 
+def test_neuron_label_follows_the_recipe_rule(client):
+    """A Segment is a Neuron iff the recipe's rule holds for its stored
+    properties (neuPrint's rule: pre >= 2 or post >= 10, a soma, a type or
+    instance, or a status); the rule is applied here with pandas."""
+    rule = _recipe()["neuron_rule"]
+    df = pd.DataFrame(client.read(
+        f"MATCH (n:{SEG}) RETURN n.bodyId AS bodyId, n.pre AS pre, n.post AS post, "
+        "n.somaLocation IS NOT NULL AS soma, n.type AS type, n.instance AS instance, "
+        f"n.status AS status, n:`{PREFIX}Neuron` AS neuron"))
+    expected = ((df["pre"].fillna(0) >= rule["min_pre"])
+                | (df["post"].fillna(0) >= rule["min_post"])
+                | (df["soma"] & rule["soma"])
+                | ((df["type"].notna() | df["instance"].notna()) & rule["named"])
+                | (df["status"].notna() & rule["with_status"]))
+    assert 0 < expected.sum() < len(df)
+    assert (df["neuron"] == expected).all()
+
+
 def test_upstream_is_post_where_no_table_states_it(client, bundle_dir):
     """neuPrint's definition, upstream = post, also for bodies whose table
     gives post only (the supplemental table) and for the Kenyon cell, whose
