@@ -35,7 +35,8 @@ SYNAPSE_COLUMNS = {
     "synapse_connections": ("bodyId_pre", "bodyId_post", "x_pre", "y_pre", "z_pre",
                             "x_post", "y_post", "z_post"),
     "connectors": ("type", "x", "y", "z"),
-    "points": ("id", "bodyId", "type", "x", "y", "z"),
+    # the body: a bodyId column, else the source's bodyId, else the file name
+    "points": ("id", "type", "x", "y", "z"),
 }
 SYNAPSE_PARTNER_COLUMNS = ("pre_id", "post_id")
 

@@ -192,3 +192,27 @@ def test_fill_bodies_upstream_is_post_unless_stated():
     assert out["upstream"].tolist() == [10, 4, 3, 7]
     assert out["downstream"].tolist()[2:] == [0, 2]
     assert conflicts == []
+
+
+def test_points_without_a_body_column_take_the_sources_body(tmp_path):
+    """kind = "points" files may leave the body out: the source's bodyId (or the
+    file name) gives it, as for connector tables."""
+    from connectograph.loading import check
+    (tmp_path / "neurons.csv").write_text("bodyId,type\n7,A\n9,B\n")
+    (tmp_path / "pts7.csv").write_text("id,type,x,y,z\n1,pre,10,10,10\n")
+    (tmp_path / "pts9.csv").write_text("id,type,x,y,z\n2,post,11,10,10\n3,post,12,10,10\n")
+    (tmp_path / "pairs.csv").write_text("pre_id,post_id\n1,2\n1,3\n")
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(
+        f'[dataset]\nname = "pts"\ntag = "v1"\ndata_dir = "{tmp_path}"\n\n'
+        '[[neurons]]\nfile = "neurons.csv"\n\n'
+        '[[synapses]]\nkind = "points"\nfile = "pts7.csv"\nbodyId = 7\n\n'
+        '[[synapses]]\nkind = "points"\nfile = "pts9.csv"\nbodyId = 9\n\n'
+        '[[synapse_partners]]\nfile = "pairs.csv"\n')
+    summary = check(str(recipe))
+    assert summary.checked_only
+    c = summary.counts
+    assert (c["Synapse nodes"], c["SynapsesTo relationships"], c["ConnectsTo relationships"]) \
+        == (3, 2, 1)
+    # one T-bar in the pre set, two PSDs in the post set; one Contains to each set
+    assert c["Contains relationships"] == 2 + 3
