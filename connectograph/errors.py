@@ -124,6 +124,17 @@ class SkeletonError(ConnectographError, ValueError):
     duplicate node ids or non-finite coordinates."""
 
 
+class SkeletonFileError(ValidationError, SkeletonError):
+    """A skeleton file given to the loader is malformed; nothing was written.
+
+    Both a :class:`ValidationError` (``file``, ``row``, ``column``) and a
+    :class:`SkeletonError`. ``row`` is the line number in an SWC file (comment
+    lines counted) and the 1-based data row of a skeleton CSV table (header =
+    row 0); ``column`` is the SWC field or CSV column (``rowId``, ``link``,
+    ``x``...). Either is None where the problem has no single place.
+    """
+
+
 # --- the neuPrintHTTP-compatible service (connectograph serve) ------------------
 
 

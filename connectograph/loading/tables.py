@@ -18,7 +18,6 @@ every disagreement is recorded as a :class:`Conflict` for the load summary.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +27,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ValidationError
-from ..skeletons import Skeleton, read_swc, validate_skeleton
-from .recipe import NEURON_COLUMNS, Recipe, SkeletonSource, TableSource
+from ..skeletons import Skeleton
+from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
+                           roi_info_cell, soma_cell)
+from .recipe import NEURON_COLUMNS, Recipe, TableSource
 
 NOT_PRIMARY = "NotPrimary"
 _INT_COLUMNS = ("pre", "post", "upstream", "downstream", "size")
@@ -158,53 +159,39 @@ def _to_int(df: pd.DataFrame, column: str, file: str, *, positive: bool = False)
     return nums.astype("Int64")
 
 
-def _parse_soma(value, file: str, row: int) -> tuple[float, float, float] | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip().strip("[]()")
-    if not text:
-        return None
-    parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
-    try:
-        xyz = tuple(float(p) for p in parts)
-    except ValueError:
-        raise ValidationError(f"somaLocation {value!r} is not 'x,y,z' numbers", file=file,
-                              row=row, column="somaLocation") from None
-    if len(xyz) != 3 or not all(math.isfinite(v) for v in xyz):
-        raise ValidationError(f"somaLocation {value!r} must be 3 finite numbers (voxels)",
-                              file=file, row=row, column="somaLocation")
-    return xyz
 
+def _to_float(df: pd.DataFrame, column: str, file: str) -> pd.Series:
+    """``df[column]`` as float64 (NaN for empty cells); a cell that is not a
+    number raises ValidationError naming file, row and column."""
+    raw = df[column]
+    nums = pd.to_numeric(raw, errors="coerce")
+    bad = nums.isna() & raw.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValidationError(f"{raw.iloc[i]!r} is not a number", file=file, row=i + 1,
+                              column=column)
+    return nums.astype("float64")
 
-def _parse_bool(value, file: str, row: int, column: str):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes"):
-        return True
-    if text in ("false", "0", "no"):
-        return False
-    raise ValidationError(f"{value!r} is not a boolean (True/False)", file=file, row=row,
-                          column=column)
-
-
-def _check_roi_info(value, file: str, row: int) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    try:
-        parsed = json.loads(value)
-    except (TypeError, json.JSONDecodeError):
-        raise ValidationError("roiInfo is not valid JSON", file=file, row=row,
-                              column="roiInfo") from None
-    if not isinstance(parsed, dict):
-        raise ValidationError("roiInfo must be a JSON object {roi: {pre, post, ...}}",
-                              file=file, row=row, column="roiInfo")
-    return json.dumps(parsed, sort_keys=True)
-
-
-def read_neuron_table(recipe: Recipe, src: TableSource,
-                      roi_names: set[str] | None = None) -> pd.DataFrame:
+def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | None = None,
+                      warnings: list[str] | None = None) -> pd.DataFrame:
     """One neuron source as a canonical table (validated; see module docstring).
+
+    Reads neuprint-python's ``fetch_neurons`` ``neuron_df`` as a lab saves it:
+    with ``to_csv`` (list and dict cells written as Python literals) or with
+    ``to_parquet`` (list and struct cells); see :func:`parse_soma_location` and
+    :func:`parse_roi_info`. Its ``inputRois``/``outputRois`` columns, which
+    neuprint-python derives from roiInfo and neuPrint does not store, are
+    dropped with a note in ``warnings``. Other list or dict cells of extra
+    columns become JSON text.
+
+    Parameters
+    ----------
+    recipe, src : Recipe, TableSource
+        The recipe and one of its ``[[neurons]]`` entries.
+    roi_names : set of str, optional
+        ROI names of the recipe's definitions; roiInfo may name no other.
+    warnings : list of str, optional
+        Receives notes for the load summary.
 
     Raises
     ------
@@ -214,6 +201,15 @@ def read_neuron_table(recipe: Recipe, src: TableSource,
     """
     file = str(recipe.path(src.file))
     df = _read(recipe, src)
+    derived = [c for c in DERIVED_NEURON_COLUMNS if c in df.columns]
+    if derived:
+        df = df.drop(columns=derived)
+        if warnings is not None:
+            warnings.append(
+                f"{file}: columns {', '.join(derived)} not loaded: neuprint-python derives them "
+                "from roiInfo (ROIs with post resp. pre > 0) and neuPrint does not store them; "
+                "the graph holds roiInfo and one flag per ROI instead (add them to 'drop' to "
+                "silence this note)")
     df["bodyId"] = _to_int(df, "bodyId", file)
     missing = df["bodyId"].isna()
     if missing.any():
@@ -231,20 +227,14 @@ def read_neuron_table(recipe: Recipe, src: TableSource,
             df[col] = _to_int(df, col, file)
     for col in _FLOAT_COLUMNS:
         if col in df.columns:
-            nums = pd.to_numeric(df[col], errors="coerce")
-            bad = nums.isna() & df[col].notna()
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise ValidationError(f"{df[col].iloc[i]!r} is not a number", file=file,
-                                      row=i + 1, column=col)
-            df[col] = nums
+            df[col] = _to_float(df, col, file)
     if "somaLocation" in df.columns:
-        df["somaLocation"] = [_parse_soma(v, file, i + 1) for i, v in enumerate(df["somaLocation"])]
+        df["somaLocation"] = [soma_cell(v, file, i + 1) for i, v in enumerate(df["somaLocation"])]
     if "cropped" in df.columns:
-        df["cropped"] = pd.Series([_parse_bool(v, file, i + 1, "cropped")
+        df["cropped"] = pd.Series([bool_cell(v, file, i + 1, "cropped")
                                    for i, v in enumerate(df["cropped"])], dtype=object)
     if "roiInfo" in df.columns:
-        df["roiInfo"] = [_check_roi_info(v, file, i + 1) for i, v in enumerate(df["roiInfo"])]
+        df["roiInfo"] = [roi_info_cell(v, file, i + 1) for i, v in enumerate(df["roiInfo"])]
         if roi_names is not None:
             for i, text in enumerate(df["roiInfo"]):
                 unknown = sorted(set(json.loads(text)) - roi_names) if text else []
@@ -254,6 +244,8 @@ def read_neuron_table(recipe: Recipe, src: TableSource,
                         file=file, row=i + 1, column="roiInfo")
     extras = [c for c in df.columns if c not in NEURON_COLUMNS]
     for col in extras:
+        if df[col].dtype == object:
+            df[col] = df[col].map(container_as_text)
         # Extra columns whose every value is a number become numeric properties.
         nums = pd.to_numeric(df[col], errors="coerce")
         if df[col].notna().any() and not (nums.isna() & df[col].notna()).any():
@@ -383,72 +375,20 @@ def read_rois(recipe: Recipe) -> tuple[dict[str, dict], dict | None]:
     return info, hierarchy
 
 
-def _read_skeleton_file(path: Path, src: SkeletonSource, body: int | None) -> Skeleton:
-    if src.format == "swc":
-        skel = read_swc(path, body=body)
-    else:
-        df = pd.read_csv(path)
-        df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
-        missing = [c for c in ("rowId", "x", "y", "z", "radius", "link") if c not in df.columns]
-        if missing:
-            raise ValidationError(f"skeleton CSV lacks columns {missing}", file=str(path))
-        nodes = pd.DataFrame({"rowId": df["rowId"].astype("int64"),
-                              "type": np.zeros(len(df), dtype=np.int64),
-                              "x": df["x"].astype("float64"), "y": df["y"].astype("float64"),
-                              "z": df["z"].astype("float64"),
-                              "radius": df["radius"].astype("float64"),
-                              "link": df["link"].astype("int64")})
-        skel = Skeleton(nodes=nodes, header=[], body=body)
-    if skel.body is None:
-        raise ValidationError("cannot tell the skeleton's body: name the file <bodyId>.swc or "
-                              "give bodyId in the recipe", file=str(path))
-    validate_skeleton(skel.to_df(), body=skel.body)
-    return skel
-
-
-def read_skeletons(recipe: Recipe, conflicts: list[Conflict]) -> dict[int, Skeleton]:
-    """Every skeleton source, validated (cycles, missing parents, duplicate node
-    ids, non-finite coordinates raise SkeletonError naming body and node). A body
-    given by several sources keeps the first; the others are recorded as conflicts."""
-    out: dict[int, Skeleton] = {}
-    origin: dict[int, str] = {}
-    for src in recipe.skeletons:
-        if src.folder:
-            suffix = ".swc" if src.format == "swc" else ".csv"
-            paths = sorted(recipe.path(src.folder).glob("*" + suffix))
-        else:
-            paths = [recipe.path(src.file)]
-        dropped: list[int] = []
-        for path in paths:
-            skel = _read_skeleton_file(path, src, src.bodyId if src.file else None)
-            if skel.body in out:
-                dropped.append(int(skel.body))
-                continue
-            out[int(skel.body)] = skel
-            origin[int(skel.body)] = str(path.parent if src.folder else path)
-        if dropped:
-            kept = origin[dropped[0]]
-            conflicts.append(Conflict(
-                table="skeletons", column="skeleton", kept_from=kept,
-                overridden_from=str(recipe.path(src.folder or src.file)), count=len(dropped),
-                examples=[{"key": b, "kept": "skeleton", "dropped": "skeleton"}
-                          for b in dropped[:_MAX_CONFLICT_EXAMPLES]]))
-    return out
-
-
 def read_sources(recipe: Recipe) -> SourceTables:
     """Read and validate every source of ``recipe``; nothing is written."""
     conflicts: list[Conflict] = []
     warnings: list[str] = []
     roi_info, hierarchy = read_rois(recipe)
     roi_names = set(roi_info) if roi_info else None
-    frames = [(str(recipe.path(s.file)), read_neuron_table(recipe, s, roi_names))
+    frames = [(str(recipe.path(s.file)), read_neuron_table(recipe, s, roi_names, warnings))
               for s in recipe.neurons]
     if frames:
         neurons = merge_by_precedence(frames, "neurons", conflicts)
     else:
         neurons = pd.DataFrame({"bodyId": pd.Series(dtype="int64")}).set_index("bodyId", drop=False)
     conns = read_roi_connections(recipe, roi_names, conflicts)
+    from .skeleton_files import read_skeletons
     skeletons = read_skeletons(recipe, conflicts)
     from .synapses import read_synapse_sources
     points, pairs = read_synapse_sources(recipe, roi_names, conflicts)

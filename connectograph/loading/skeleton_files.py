@@ -1,0 +1,179 @@
+"""Skeleton files of a recipe (SWC, neuprint-python's skeleton table as CSV),
+read and validated before anything is written; errors name the file, and the
+line or row and the column where the problem is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SkeletonError, SkeletonFileError, ValidationError
+from ..skeletons import Skeleton, read_swc, validate_skeleton
+from .recipe import Recipe, SkeletonSource
+from .tables import _MAX_CONFLICT_EXAMPLES, Conflict, _to_float, _to_int, read_csv_texts
+
+
+_SKELETON_FLOATS = ("x", "y", "z", "radius")
+
+
+def _first_empty(values: pd.Series, file: str, column: str) -> None:
+    empty = values.isna().to_numpy()
+    if empty.any():
+        raise ValidationError(f"{column} is empty", file=file,
+                              row=int(np.flatnonzero(empty)[0]) + 1, column=column)
+
+
+def _read_skeleton_csv(path: Path, body: int | None) -> Skeleton:
+    """neuprint-python's skeleton table saved as CSV (``rowId, x, y, z, radius,
+    link``, a saved index ignored); every cell must be a number."""
+    file = str(path)
+    df = read_csv_texts(path)
+    df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
+    missing = [c for c in ("rowId", "x", "y", "z", "radius", "link") if c not in df.columns]
+    if missing:
+        raise ValidationError(f"skeleton CSV lacks columns {missing}; neuprint-python's "
+                              "skeleton table has rowId, x, y, z, radius, link", file=file)
+    columns = {}
+    for col in ("rowId", "link"):
+        columns[col] = _to_int(df, col, file)
+        _first_empty(columns[col], file, col)
+    for col in _SKELETON_FLOATS:
+        columns[col] = _to_float(df, col, file)
+        _first_empty(columns[col], file, col)
+    nodes = pd.DataFrame({"rowId": columns["rowId"].astype("int64"),
+                          "type": np.zeros(len(df), dtype=np.int64),
+                          **{c: columns[c] for c in _SKELETON_FLOATS},
+                          "link": columns["link"].astype("int64")})
+    return Skeleton(nodes=nodes, header=[], body=body)
+
+
+def _swc_node_lines(path: Path) -> np.ndarray:
+    """Line number (1-based) of each node line of an SWC file, as read_swc
+    counts them (blank and ``#`` lines skipped)."""
+    return np.array([n for n, line in enumerate(path.read_text().splitlines(), start=1)
+                     if line.strip() and not line.strip().startswith("#")], dtype=np.int64)
+
+
+def skeleton_problem(nodes: pd.DataFrame) -> tuple[int, str] | None:
+    """Where the problem :func:`~connectograph.skeletons.validate_skeleton`
+    reports lies, so that the loader can name the line or row.
+
+    Checked in validate_skeleton's order: a repeated ``rowId``; a non-finite
+    ``x, y, z, radius``; a ``link`` to no node; a cycle (the node on it that
+    validate_skeleton names: the first repeated node when links are followed
+    from the first node, in file order, that no root reaches).
+
+    Parameters
+    ----------
+    nodes : DataFrame
+        Skeleton nodes, columns ``rowId, x, y, z, radius, link`` (neuprint-python's
+        layout), in file order.
+
+    Returns
+    -------
+    (int, str) or None
+        0-based position of the offending node and the column at fault
+        (``"rowId"``, ``"x"``..., ``"link"``); None for a valid skeleton.
+    """
+    ids = nodes["rowId"].to_numpy()
+    dup = pd.Series(ids).duplicated().to_numpy()
+    if dup.any():
+        return int(np.flatnonzero(dup)[0]), "rowId"
+    for col in _SKELETON_FLOATS:
+        bad = ~np.isfinite(nodes[col].to_numpy(dtype=np.float64))
+        if bad.any():
+            return int(np.flatnonzero(bad)[0]), col
+    links = nodes["link"].to_numpy()
+    parent = pd.Index(ids).get_indexer(links)
+    orphan = (parent < 0) & (links != -1)
+    if orphan.any():
+        return int(np.flatnonzero(orphan)[0]), "link"
+    parent[links == -1] = -1
+    # Ancestor 2^k levels up (pointer doubling); -1 once the chain reached a root.
+    anc = parent.copy()
+    for _ in range(max(1, int(np.ceil(np.log2(len(anc) + 1)))) + 1):
+        anc = np.where(anc >= 0, anc[anc], -1)
+    stuck = np.flatnonzero(anc >= 0)
+    if not len(stuck):
+        return None
+    seen, i = set(), int(stuck[0])
+    while i not in seen:
+        seen.add(i)
+        i = int(parent[i])
+    return i, "link"
+
+
+def _read_skeleton_file(path: Path, src: SkeletonSource, body: int | None) -> Skeleton:
+    """One skeleton file, validated.
+
+    Raises
+    ------
+    SkeletonFileError
+        Malformed SWC lines, duplicate node ids, non-finite coordinates, links
+        to missing parents or cycles, naming the file, the line (SWC) or data
+        row (CSV) and the field.
+    ValidationError
+        A skeleton CSV cell that is not a number, or a missing column.
+    """
+    file = str(path)
+    if src.format == "swc":
+        try:
+            skel = read_swc(path, body=body)
+        except SkeletonError as err:
+            raise SkeletonFileError(f"{err}", file=file) from None
+    else:
+        skel = _read_skeleton_csv(path, body)
+    if skel.body is None:
+        raise ValidationError("cannot tell the skeleton's body: name the file <bodyId>.swc or "
+                              "give bodyId in the recipe", file=file)
+    try:
+        validate_skeleton(skel.to_df(), body=skel.body)
+    except SkeletonError as err:
+        where = skeleton_problem(skel.nodes)
+        row = column = None
+        if where is not None:
+            position, column = where
+            row = (int(_swc_node_lines(path)[position]) if src.format == "swc"
+                   else position + 1)
+        raise SkeletonFileError(f"{err}", file=file, row=row, column=column) from None
+    return skel
+
+
+def read_skeletons(recipe: Recipe, conflicts: list[Conflict]) -> dict[int, Skeleton]:
+    """Every skeleton source, validated. A body given by several sources keeps
+    the first; the others are recorded as conflicts.
+
+    Raises
+    ------
+    SkeletonFileError
+        Cycles, missing parents, duplicate node ids, non-finite coordinates or
+        malformed SWC lines, naming the file, body, node, line or row and field.
+    ValidationError
+        Non-numeric or empty cells of a skeleton CSV (file, row, column).
+    """
+    out: dict[int, Skeleton] = {}
+    origin: dict[int, str] = {}
+    for src in recipe.skeletons:
+        if src.folder:
+            suffix = ".swc" if src.format == "swc" else ".csv"
+            paths = sorted(recipe.path(src.folder).glob("*" + suffix))
+        else:
+            paths = [recipe.path(src.file)]
+        dropped: list[int] = []
+        for path in paths:
+            skel = _read_skeleton_file(path, src, src.bodyId if src.file else None)
+            if skel.body in out:
+                dropped.append(int(skel.body))
+                continue
+            out[int(skel.body)] = skel
+            origin[int(skel.body)] = str(path.parent if src.folder else path)
+        if dropped:
+            kept = origin[dropped[0]]
+            conflicts.append(Conflict(
+                table="skeletons", column="skeleton", kept_from=kept,
+                overridden_from=str(recipe.path(src.folder or src.file)), count=len(dropped),
+                examples=[{"key": b, "kept": "skeleton", "dropped": "skeleton"}
+                          for b in dropped[:_MAX_CONFLICT_EXAMPLES]]))
+    return out

@@ -1,0 +1,322 @@
+"""Fast checks (no server) of the neuron-table cell parsers and of skeleton file
+errors: the shapes neuprint-python's ``fetch_neurons`` output takes once saved
+with ``to_csv`` or ``to_parquet``, and bad cells named by file, row and column."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from connectograph.errors import SkeletonError, SkeletonFileError, ValidationError
+from connectograph.loading.recipe import load_recipe
+from connectograph.loading.neuron_cells import parse_roi_info, parse_soma_location
+from connectograph.loading.skeleton_files import skeleton_problem
+from connectograph.loading.tables import read_sources
+from connectograph.skeletons import validate_skeleton
+
+# --- somaLocation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", [
+    "12,34,56", "12, 34, 56", "[12, 34, 56]", "(12, 34, 56)", "[12. 34. 56.]", "12;34;56",
+    " [12.0, 34.0, 56.0] ", [12, 34, 56], (12.0, 34.0, 56.0), np.array([12, 34, 56]),
+    np.array([12.0, 34.0, 56.0]), {"type": "Point", "coordinates": [12, 34, 56]},
+])
+def test_soma_shapes(cell):
+    assert parse_soma_location(cell) == (12.0, 34.0, 56.0)
+
+
+@pytest.mark.parametrize("cell", [None, float("nan"), np.nan, pd.NA, "", "  ", "[]"])
+def test_soma_empty(cell):
+    assert parse_soma_location(cell) is None
+
+
+@pytest.mark.parametrize("cell, reason", [
+    ("[1, 2]", "3 finite numbers"),
+    ([1, 2, 3, 4], "3 finite numbers"),
+    ("1,2,inf", "3 finite numbers"),
+    ([1.0, float("nan"), 3.0], "3 finite numbers"),
+    ("a,b,c", "not 'x,y,z' numbers"),
+    (["1", None, "3"], "not 'x,y,z' numbers"),
+    ([True, False, True], "not 'x,y,z' numbers"),
+    ({"x": 1}, "without 'coordinates'"),
+    (5, "not 'x,y,z' numbers"),
+])
+def test_soma_bad(cell, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_soma_location(cell)
+
+
+# --- roiInfo ------------------------------------------------------------------------------
+
+EXPECTED = {"a'L(R)": {"pre": 17, "post": 13271}, "MB(R)": {"post": 5, "upstream": 5}}
+
+
+@pytest.mark.parametrize("cell", [
+    json.dumps(EXPECTED),                                            # neuPrint's JSON text
+    repr(EXPECTED),                                                  # to_csv of a dict
+    EXPECTED,                                                        # a dict cell
+    {"a'L(R)": {"pre": 17.0, "post": np.int64(13271), "upstream": None},   # Parquet struct:
+     "MB(R)": {"pre": None, "post": 5.0, "upstream": 5.0}, "CA(R)": None},  # union of fields
+])
+def test_roi_info_shapes(cell):
+    parsed = parse_roi_info(cell)
+    assert parsed == EXPECTED
+    assert all(type(v) is int for counts in parsed.values() for v in counts.values())
+
+
+def test_roi_info_python_literal_is_not_evaluated():
+    with pytest.raises(ValueError, match="not valid JSON"):
+        parse_roi_info("__import__('os').getcwd()")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        parse_roi_info("{'a': {'pre': len('x')}}")
+
+
+@pytest.mark.parametrize("cell", [None, float("nan"), "", "   "])
+def test_roi_info_empty(cell):
+    assert parse_roi_info(cell) is None
+
+
+def test_roi_info_empty_object_kept():
+    assert parse_roi_info("{}") == {} and parse_roi_info({}) == {}
+
+
+@pytest.mark.parametrize("cell, reason", [
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "must be a JSON object"),
+    ("['a']", "must be a JSON object"),
+    ('{"a(R)": 5}', "not an object"),
+    ('{"a(R)": {"pre": "x"}}', "not an integer"),
+    ('{"a(R)": {"post": 2.5}}', "not an integer"),
+    ("{'a(R)': {'pre': True}}", "not an integer"),
+    ("{1: {'pre': 1}}", "not text"),
+    ({"a(R)": {"pre": [1]}}, "not a number"),
+    (["a(R)"], "not a JSON object"),
+])
+def test_roi_info_bad(cell, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_roi_info(cell)
+
+
+# --- a fetch_neurons-shaped table through read_sources --------------------------------------
+
+ROI_INFO = {"a'L(R)": {"isPrimary": True, "parent": "MB(R)"}, "MB(R)": {"isPrimary": False},
+            "CA(R)": {"isPrimary": True, "parent": "MB(R)"}}
+HIERARCHY = {"name": "hemibrain", "children": [{"name": "MB(R)", "children": [
+    {"name": "a'L(R)"}, {"name": "CA(R)"}]}]}
+
+
+def neuron_df() -> pd.DataFrame:
+    """A neuron_df shaped as neuprint-python's fetch_neurons returns it: somaLocation
+    lists (or None), roiInfo dicts, inputRois/outputRois lists, bool cropped."""
+    infos = [{"a'L(R)": {"pre": 3, "post": 40, "downstream": 12, "upstream": 40},
+              "MB(R)": {"pre": 3, "post": 41, "downstream": 12, "upstream": 41}},
+             {"CA(R)": {"post": 7, "upstream": 7}},
+             {}]
+    return pd.DataFrame({
+        "bodyId": [300972942, 5813078552, 12],
+        "instance": ["MBON14(a3)_R", "KCab-p_R", None],
+        "type": ["MBON14", "KCab-p", None],
+        "pre": [543, 3, 0], "post": [13634, 7, 2],
+        "status": ["Traced", "Traced", None], "cropped": [False, True, None],
+        "somaRadius": [301.5, np.nan, np.nan],
+        "somaLocation": [[12, 34, 56], None, None],
+        "roiInfo": infos,
+        "notes": ["a note", None, None],
+        "inputRois": [sorted(k for k, v in d.items() if v.get("post")) for d in infos],
+        "outputRois": [sorted(k for k, v in d.items() if v.get("pre")) for d in infos],
+    })
+
+
+def write_recipe(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "rois").mkdir(exist_ok=True)
+    (tmp_path / "rois" / "info.json").write_text(json.dumps(ROI_INFO))
+    (tmp_path / "rois" / "hierarchy.json").write_text(json.dumps(HIERARCHY))
+    path = tmp_path / "r.toml"
+    path.write_text(f'[dataset]\nname = "unit"\ntag = "v1"\ndata_dir = "{tmp_path}"\n'
+                    '[rois]\ninfo = "rois/info.json"\nhierarchy = "rois/hierarchy.json"\n' + body)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_fetch_neurons_export_read(tmp_path, fmt):
+    src = neuron_df()
+    file = tmp_path / f"neurons.{fmt}"
+    src.to_csv(file) if fmt == "csv" else src.to_parquet(file)
+    recipe = load_recipe(write_recipe(
+        tmp_path, f'[[neurons]]\nfile = "{file.name}"\nformat = "{fmt}"\n'))
+    tables = read_sources(recipe)
+    got = tables.neurons.loc[src["bodyId"]]
+    assert [json.loads(t) for t in got["roiInfo"]] == list(src["roiInfo"])
+    assert got["somaLocation"].tolist() == [(12.0, 34.0, 56.0), None, None]
+    assert got["pre"].tolist() == [543, 3, 0]
+    assert got["cropped"].tolist()[:2] == [False, True] and pd.isna(got["cropped"].iloc[2])
+    assert got["notes"].iloc[0] == "a note"
+    assert "inputRois" not in got.columns and "outputRois" not in got.columns
+    assert any("inputRois, outputRois not loaded" in w and file.name in w
+               for w in tables.warnings)
+
+
+def test_derived_columns_dropped_silently_when_listed(tmp_path):
+    neuron_df().to_csv(tmp_path / "n.csv", index=False)
+    recipe = load_recipe(write_recipe(
+        tmp_path, '[[neurons]]\nfile = "n.csv"\ndrop = ["inputRois", "outputRois"]\n'))
+    assert not any("inputRois" in w for w in read_sources(recipe).warnings)
+
+
+def test_extra_list_cells_become_json_text(tmp_path):
+    df = neuron_df().assign(tags=[["a", "b"], [], None])
+    df.to_parquet(tmp_path / "n.parquet")
+    recipe = load_recipe(write_recipe(
+        tmp_path, '[[neurons]]\nfile = "n.parquet"\nformat = "parquet"\n'))
+    tags = read_sources(recipe).neurons["tags"]
+    assert tags.iloc[0] == '["a", "b"]' and tags.iloc[1] == "[]" and pd.isna(tags.iloc[2])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("column, cell, reason", [
+    ("somaLocation", [1, 2], "3 finite numbers"),
+    ("roiInfo", {"a'L(R)": {"pre": 1.5}}, "not an integer"),
+    ("roiInfo", {"XYZ(R)": {"pre": 1}}, "missing from the recipe's ROI definitions"),
+])
+def test_bad_export_cell_named(tmp_path, fmt, column, cell, reason):
+    src = neuron_df()
+    src.at[1, column] = cell
+    file = tmp_path / f"neurons.{fmt}"
+    src.to_csv(file, index=False) if fmt == "csv" else src.to_parquet(file)
+    recipe = load_recipe(write_recipe(
+        tmp_path, f'[[neurons]]\nfile = "{file.name}"\nformat = "{fmt}"\n'))
+    with pytest.raises(ValidationError, match=reason) as info:
+        read_sources(recipe)
+    assert (Path(info.value.file), info.value.row, info.value.column) == (file, 2, column)
+
+
+# --- skeleton files ---------------------------------------------------------------------------
+
+SWC = """# a comment
+1 1 10 10 10 2 -1
+2 0 11 10 10 1 1
+
+3 0 12 10 10 1 2
+4 0 13 10 10 1 3
+"""
+
+
+def skeleton_recipe(tmp_path: Path, body: str) -> Path:
+    return write_recipe(tmp_path, body)
+
+
+def write_swc(folder: Path, body: int, text: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{body}.swc"
+    path.write_text(text)
+    return path
+
+
+def test_valid_swc_folder_reads(tmp_path):
+    write_swc(tmp_path / "swc", 77, SWC)
+    recipe = load_recipe(skeleton_recipe(tmp_path, '[[skeletons]]\nfolder = "swc"\n'))
+    assert len(read_sources(recipe).skeletons[77].nodes) == 4
+
+
+@pytest.mark.parametrize("old, new, line, column, reason", [
+    ("4 0 13 10 10 1 3", "4 0 13 10 10 1 4", 6, "link", "cycle"),        # self-link
+    ("2 0 11 10 10 1 1", "2 0 11 10 10 1 3", 3, "link", "cycle"),        # 2 -> 3 -> 2
+    ("3 0 12 10 10 1 2", "3 0 12 10 10 1 9", 5, "link", "not a node"),   # missing parent
+    ("4 0 13 10 10 1 3", "2 0 13 10 10 1 3", 6, "rowId", "more than once"),
+    ("4 0 13 10 10 1 3", "4 0 13 10 nan 1 3", 6, "z", "non-finite"),
+])
+def test_bad_swc_names_file_line_and_field(tmp_path, old, new, line, column, reason):
+    path = write_swc(tmp_path / "swc", 77, SWC.replace(old, new))
+    recipe = load_recipe(skeleton_recipe(tmp_path, '[[skeletons]]\nfolder = "swc"\n'))
+    with pytest.raises(SkeletonFileError, match=reason) as info:
+        read_sources(recipe)
+    err = info.value
+    assert isinstance(err, ValidationError) and isinstance(err, SkeletonError)
+    assert (Path(err.file), err.row, err.column) == (path, line, column)
+    assert str(path) in str(err) and "body 77" in str(err)
+
+
+def test_unparsable_swc_line_names_file(tmp_path):
+    path = write_swc(tmp_path / "swc", 77, SWC.replace("4 0 13 10 10 1 3", "4 0 13 ten 10 1 3"))
+    recipe = load_recipe(skeleton_recipe(tmp_path, '[[skeletons]]\nfolder = "swc"\n'))
+    with pytest.raises(SkeletonFileError, match="line 6") as info:
+        read_sources(recipe)
+    assert Path(info.value.file) == path and str(path) in str(info.value)
+
+
+def skeleton_csv(tmp_path: Path) -> Path:
+    df = pd.DataFrame({"rowId": [1, 2, 3], "x": [1.0, 2.0, 3.0], "y": [0.0, 0.0, 0.0],
+                       "z": [5.0, 5.0, 5.0], "radius": [1.0, 1.0, 1.0], "link": [-1, 1, 2]})
+    path = tmp_path / "skel.csv"
+    df.to_csv(path)                       # with its index, as a lab would save it
+    return path
+
+
+@pytest.mark.parametrize("column, value, reason", [
+    ("x", "abc", "not a number"), ("link", "one", "not an integer"),
+    ("rowId", "2.5", "not an integer"), ("radius", "", "empty"),
+])
+def test_bad_skeleton_csv_cell_named(tmp_path, column, value, reason):
+    path = skeleton_csv(tmp_path)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[1, column] = value
+    df.to_csv(path, index=False)
+    recipe = load_recipe(skeleton_recipe(
+        tmp_path, '[[skeletons]]\nfile = "skel.csv"\nformat = "neuprint-csv"\nbodyId = 5\n'))
+    with pytest.raises(ValidationError, match=reason) as info:
+        read_sources(recipe)
+    assert (Path(info.value.file), info.value.row, info.value.column) == (path, 2, column)
+
+
+def test_skeleton_csv_cycle_names_row(tmp_path):
+    path = skeleton_csv(tmp_path)
+    df = pd.read_csv(path, index_col=0)
+    df.loc[0, "link"] = 3                 # 1 -> 3 -> 2 -> 1
+    df.to_csv(path)
+    recipe = load_recipe(skeleton_recipe(
+        tmp_path, '[[skeletons]]\nfile = "skel.csv"\nformat = "neuprint-csv"\nbodyId = 5\n'))
+    with pytest.raises(SkeletonFileError, match="cycle") as info:
+        read_sources(recipe)
+    assert (Path(info.value.file), info.value.column) == (path, "link")
+    assert info.value.row in (1, 2, 3)
+
+
+def _random_forest(rng, n):
+    links = np.array([-1] + [int(rng.integers(1, i + 1)) for i in range(1, n)])
+    return pd.DataFrame({"rowId": np.arange(1, n + 1), "x": rng.random(n), "y": rng.random(n),
+                         "z": rng.random(n), "radius": rng.random(n) + 1, "link": links})
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_skeleton_problem_agrees_with_validate_skeleton(seed):
+    """skeleton_problem points at the node validate_skeleton's message names."""
+    rng = np.random.default_rng(seed)
+    df = _random_forest(rng, int(rng.integers(5, 60)))
+    i = int(rng.integers(0, len(df)))
+    kind = seed % 4
+    if kind == 0:                          # cycle: an ancestor of node j (or j) links to j
+        j, chain = i, [i]
+        while df.loc[chain[-1], "link"] != -1:
+            chain.append(int(df.loc[chain[-1], "link"]) - 1)
+        df.loc[int(rng.choice(chain)), "link"] = int(df.loc[j, "rowId"])
+    elif kind == 1:
+        df.loc[i, "link"] = 10_000
+    elif kind == 2:
+        df.loc[i, "rowId"] = int(df.loc[(i + 1) % len(df), "rowId"])
+    else:
+        df.loc[i, "y"] = np.inf
+    with pytest.raises(SkeletonError) as info:
+        validate_skeleton(df, body=1)
+    position, column = skeleton_problem(df)
+    node = int(df["rowId"].iloc[position])
+    assert f"node {node} " in str(info.value) or f"node id {node} " in str(info.value)
+    assert column == ("link", "link", "rowId", "y")[kind]
+
+
+def test_skeleton_problem_none_for_valid_forest():
+    assert skeleton_problem(_random_forest(np.random.default_rng(0), 50)) is None
