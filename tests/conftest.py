@@ -78,3 +78,39 @@ def client(neo4j_connection, loaded):
     c = Client(uri, auth=auth, dataset=DATASET)
     yield c
     c.close()
+
+
+# --- bad-input tests: a load of the module's BAD_DATASET must leave no trace ----------------
+
+def database_state(client, name: str) -> tuple:
+    """``(datasets listed, labels of dataset name, nodes in the database)``."""
+    from connectograph.loading import datasets
+    ds = datasets(client=client)
+    listed = sorted(zip(ds["dataset"], ds["tag"], ds["loadComplete"], ds["fingerprint"]))
+    labels = sorted(r["l"] for r in client.read(
+        "CALL db.labels() YIELD label AS l WHERE l STARTS WITH $name RETURN l", {"name": name}))
+    nodes = client.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    return listed, labels, nodes
+
+
+@pytest.fixture
+def writer(neo4j_connection, loaded, request):
+    """A client that could write the test module's ``BAD_DATASET`` (the real
+    bundle is loaded first, so the database's dataset list is not empty)."""
+    from connectograph import Client
+    uri, auth = neo4j_connection
+    with Client(uri, auth=auth, dataset=request.module.BAD_DATASET, check_dataset=False) as c:
+        yield c
+
+
+@pytest.fixture
+def unchanged(writer):
+    """Assert after the test that the database is exactly as before, with no
+    label of the bad dataset, staging or published."""
+    name = writer.dataset.name
+    before = database_state(writer, name)
+    assert not any(d == name for d, *_ in before[0])
+    yield
+    after = database_state(writer, name)
+    assert after == before
+    assert after[1] == []

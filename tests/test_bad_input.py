@@ -17,14 +17,13 @@ from connectograph import Client
 from connectograph.errors import (AuthenticationError, ConnectionFailedError,
                                   DatasetNotFoundError, RecipeError, ValidationError)
 from connectograph.loading import load
-from connectograph.loading.engine import datasets
 from connectograph.loading.recipe import check_recipe, load_recipe
 from connectograph.loading.tables import read_sources
 
 pytestmark = pytest.mark.neo4j
 
 DATASET = "hemibrain-mb:v1.2.1"
-BAD = "badinput:v1"
+BAD = BAD_DATASET = "badinput:v1"
 
 NEURONS = "neuprint-exports/perc_PPL_df.csv"          # 21 PPL neurons
 CONNS = "neuprint-exports/perc_conn_PPLKC_df.csv"     # PPL -> KC per-ROI weights
@@ -80,35 +79,6 @@ def corrupt(path: Path, row: int, column: str, value: str) -> None:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df.loc[row - 1, column] = value
     df.to_csv(path, index=False)
-
-
-@pytest.fixture
-def writer(neo4j_connection, loaded):
-    """A client that could write ``badinput:v1`` (the real bundle is loaded first, so
-    the database's dataset list is not empty)."""
-    uri, auth = neo4j_connection
-    with Client(uri, auth=auth, dataset=BAD, check_dataset=False) as c:
-        yield c
-
-
-def db_state(client: Client) -> tuple:
-    ds = datasets(client=client)
-    listed = sorted(zip(ds["dataset"], ds["tag"], ds["loadComplete"], ds["fingerprint"]))
-    labels = sorted(r["l"] for r in client.read(
-        "CALL db.labels() YIELD label AS l WHERE l STARTS WITH 'badinput' RETURN l"))
-    nodes = client.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-    return listed, labels, nodes
-
-
-@pytest.fixture
-def unchanged(writer):
-    """Assert after the test that the database is exactly as before."""
-    before = db_state(writer)
-    assert not any(d == "badinput" for d, *_ in before[0])
-    yield
-    after = db_state(writer)
-    assert after == before
-    assert after[1] == []          # no badinput labels, staging or published
 
 
 def test_clean_copy_is_valid(tmp_path, data_dir):

@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from connectograph import Client
 from connectograph.errors import SkeletonError, SkeletonFileError, ValidationError
 from connectograph.loading import load
-from connectograph.loading.engine import datasets
 from connectograph.loading.recipe import load_recipe
 from connectograph.loading.tables import read_sources
+
+BAD_DATASET = "badskel:v1"
 
 pytestmark = pytest.mark.neo4j
 
@@ -60,32 +60,6 @@ format = "neuprint-csv"
 bodyId = {KC}
 """)
     return path
-
-
-@pytest.fixture
-def writer(neo4j_connection, loaded):
-    uri, auth = neo4j_connection
-    with Client(uri, auth=auth, dataset="badskel:v1", check_dataset=False) as c:
-        yield c
-
-
-def db_state(client: Client) -> tuple:
-    ds = datasets(client=client)
-    listed = sorted(zip(ds["dataset"], ds["tag"], ds["loadComplete"]))
-    labels = sorted(r["l"] for r in client.read(
-        "CALL db.labels() YIELD label AS l WHERE l STARTS WITH 'badskel' RETURN l"))
-    nodes = client.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-    return listed, labels, nodes
-
-
-@pytest.fixture
-def unchanged(writer):
-    """After the test: no trace of badskel, and the database exactly as before."""
-    before = db_state(writer)
-    yield
-    after = db_state(writer)
-    assert after == before
-    assert after[1] == [] and not any(d == "badskel" for d, *_ in after[0])
 
 
 def edit_swc(path: Path, node: int, *, rowId: int | None = None, link: int | None = None) -> int:

@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from connectograph import Client
 from connectograph.errors import ValidationError
 from connectograph.loading import load
-from connectograph.loading.engine import datasets
 from connectograph.loading.recipe import check_recipe, load_recipe
 from connectograph.loading.tables import read_sources
+
+BAD_DATASET = "badsyn:v1"
 
 pytestmark = pytest.mark.neo4j
 
@@ -93,29 +93,6 @@ def corrupt(path: Path, row: int, column: str, value: str) -> None:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df.loc[row - 1, column] = value
     df.to_csv(path, index=False)
-
-
-@pytest.fixture
-def writer(neo4j_connection, loaded):
-    uri, auth = neo4j_connection
-    with Client(uri, auth=auth, dataset="badsyn:v1", check_dataset=False) as c:
-        yield c
-
-
-def _state(client: Client) -> tuple:
-    ds = datasets(client=client)
-    labels = sorted(r["l"] for r in client.read(
-        "CALL db.labels() YIELD label AS l WHERE l STARTS WITH 'badsyn' RETURN l"))
-    return sorted(zip(ds["dataset"], ds["tag"])), labels, \
-        client.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-
-
-@pytest.fixture
-def unchanged(writer):
-    before = _state(writer)
-    yield
-    after = _state(writer)
-    assert after == before and after[1] == []
 
 
 def test_clean_copy_is_valid(tmp_path, data_dir):
