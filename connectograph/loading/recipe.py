@@ -78,7 +78,8 @@ class TableSource(_Strict):
     """One source file mapped onto a canonical table.
 
     ``columns`` maps canonical name → source column; source columns not named
-    there keep their own name unless listed in ``drop``.
+    there keep their own name unless listed in ``drop``. ``keep_unmapped =
+    false`` keeps only the canonical columns (mapped, or already so named).
     """
 
     file: str

@@ -124,10 +124,14 @@ def _read_skeleton_file(path: Path, src: SkeletonSource, body: int | None) -> Sk
         except SkeletonError as err:
             raise SkeletonFileError(f"{err}", file=file) from None
     else:
+        # as for SWC files: the body is the recipe's, else the file name's
+        if body is None and path.stem.isdigit():
+            body = int(path.stem)
         skel = _read_skeleton_csv(path, body)
     if skel.body is None:
-        raise ValidationError("cannot tell the skeleton's body: name the file <bodyId>.swc or "
-                              "give bodyId in the recipe", file=file)
+        suffix = ".swc" if src.format == "swc" else ".csv"
+        raise ValidationError(f"cannot tell the skeleton's body: name the file <bodyId>{suffix} "
+                              "or give bodyId in the recipe", file=file)
     try:
         validate_skeleton(skel.to_df(), body=skel.body)
     except SkeletonError as err:

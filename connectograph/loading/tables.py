@@ -30,7 +30,7 @@ from ..errors import ValidationError
 from ..skeletons import Skeleton
 from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
                            roi_info_cell, soma_cell)
-from .recipe import NEURON_COLUMNS, Recipe, TableSource
+from .recipe import NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe, TableSource
 
 NOT_PRIMARY = "NotPrimary"
 _INT_COLUMNS = ("pre", "post", "upstream", "downstream", "size")
@@ -110,7 +110,10 @@ def release_arrow_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-def _read(recipe: Recipe, src: TableSource) -> pd.DataFrame:
+def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...]) -> pd.DataFrame:
+    """One table source with its columns renamed to ``canonical`` names; with
+    ``keep_unmapped = false``, only the canonical columns (whether mapped or
+    already so named) are kept."""
     path = recipe.path(src.file)
     if src.format == "parquet":
         df = pd.read_parquet(path)
@@ -120,7 +123,7 @@ def _read(recipe: Recipe, src: TableSource) -> pd.DataFrame:
     df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
     df = df.rename(columns={source: canonical for canonical, source in src.columns.items()})
     if not src.keep_unmapped:
-        df = df[[c for c in df.columns if c in src.columns]]
+        df = df[[c for c in df.columns if c in src.columns or c in canonical]]
     return df.drop(columns=[c for c in src.drop if c in df.columns])
 
 
@@ -200,7 +203,7 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
         non-numeric counts; the message names file, row and column.
     """
     file = str(recipe.path(src.file))
-    df = _read(recipe, src)
+    df = _read(recipe, src, NEURON_COLUMNS)
     derived = [c for c in DERIVED_NEURON_COLUMNS if c in df.columns]
     if derived:
         df = df.drop(columns=derived)
@@ -308,7 +311,7 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
     frames = []
     for order, src in enumerate(recipe.roi_connections):
         file = str(recipe.path(src.file))
-        df = _read(recipe, src)[["bodyId_pre", "bodyId_post", "roi", "weight"]].copy()
+        df = _read(recipe, src, ROI_CONNECTION_COLUMNS)[list(ROI_CONNECTION_COLUMNS)].copy()
         for col in ("bodyId_pre", "bodyId_post"):
             df[col] = _to_int(df, col, file)
             if df[col].isna().any():

@@ -91,6 +91,21 @@ def test_clean_copies_are_valid(tmp_path, data_dir, bundle_dir):
     assert set(tables.skeletons) == {*SWCS, KC}
 
 
+def test_folder_of_skeleton_csvs_named_by_body(tmp_path, data_dir, bundle_dir):
+    """A folder of neuprint-csv skeletons takes each body from its file name,
+    as SWC folders do."""
+    (data_dir / "csvs").mkdir()
+    shutil.copy(data_dir / "kc.csv", data_dir / "csvs" / f"{KC}.csv")
+    recipe = write_recipe(tmp_path, data_dir, bundle_dir)
+    text = recipe.read_text().replace('file = "kc.csv"', 'folder = "csvs"')
+    recipe.write_text(text.replace(f"bodyId = {KC}\n", ""))
+    skeletons = read_sources(load_recipe(recipe)).skeletons
+    expected = pd.read_csv(bundle_dir / KC_CSV)
+    assert set(skeletons) == {*SWCS, KC}
+    assert len(skeletons[KC].nodes) == len(expected)
+    assert skeletons[KC].nodes["x"].tolist() == expected["x"].astype(float).tolist()
+
+
 def test_swc_cycle(tmp_path, data_dir, bundle_dir, writer, unchanged):
     swc = data_dir / "swc" / f"{SWCS[1]}.swc"
     # node 3 links to node 5, whose chain (5 -> 4 -> 3) leads back to it

@@ -320,3 +320,25 @@ def test_skeleton_problem_agrees_with_validate_skeleton(seed):
 
 def test_skeleton_problem_none_for_valid_forest():
     assert skeleton_problem(_random_forest(np.random.default_rng(0), 50)) is None
+
+
+def test_keep_unmapped_false_keeps_canonical_columns(tmp_path):
+    """keep_unmapped = false drops the file's extra columns but keeps the
+    canonical ones, mapped (type <- cell_type) or already so named (bodyId)."""
+    (tmp_path / "neurons.csv").write_text("bodyId,cell_type,comment,pre\n1,KC,hello,3\n2,PN,,5\n")
+    (tmp_path / "conns.csv").write_text(
+        "bodyId_pre,bodyId_post,roi,weight,note\n1,2,NotPrimary,4,x\n")
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(
+        f'[dataset]\nname = "ku"\ntag = "v1"\ndata_dir = "{tmp_path}"\n\n'
+        '[[neurons]]\nfile = "neurons.csv"\ncolumns = { type = "cell_type" }\n'
+        'keep_unmapped = false\n\n'
+        '[[roi_connections]]\nfile = "conns.csv"\nkeep_unmapped = false\n')
+    tables = read_sources(load_recipe(recipe))
+    neurons = tables.neurons
+    assert "comment" not in neurons.columns and "cell_type" not in neurons.columns
+    assert neurons.loc[[1, 2], "type"].tolist() == ["KC", "PN"]
+    assert neurons.loc[[1, 2], "pre"].tolist() == [3, 5]
+    conns = tables.roi_connections
+    assert conns[["bodyId_pre", "bodyId_post", "roi", "weight"]].values.tolist() == [
+        [1, 2, "NotPrimary", 4]]
