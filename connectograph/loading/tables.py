@@ -113,7 +113,8 @@ def release_arrow_memory() -> None:
 def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...]) -> pd.DataFrame:
     """One table source with its columns renamed to ``canonical`` names; with
     ``keep_unmapped = false``, only the canonical columns (whether mapped or
-    already so named) are kept."""
+    already so named) are kept. A file column that has the name of a mapped
+    one (``type`` beside ``type = "cell_type"``) gives way to the mapping."""
     path = recipe.path(src.file)
     if src.format == "parquet":
         df = pd.read_parquet(path)
@@ -121,7 +122,10 @@ def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...]) -> pd.Da
         df = read_csv_texts(path)
     # An unnamed first column is a saved pandas index ("Unnamed: 0").
     df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
-    df = df.rename(columns={source: canonical for canonical, source in src.columns.items()})
+    shadowed = [name for name, source in src.columns.items()
+                if name != source and name in df.columns]
+    df = df.drop(columns=shadowed).rename(
+        columns={source: name for name, source in src.columns.items()})
     if not src.keep_unmapped:
         df = df[[c for c in df.columns if c in src.columns or c in canonical]]
     return df.drop(columns=[c for c in src.drop if c in df.columns])

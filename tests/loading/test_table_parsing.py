@@ -342,3 +342,16 @@ def test_keep_unmapped_false_keeps_canonical_columns(tmp_path):
     conns = tables.roi_connections
     assert conns[["bodyId_pre", "bodyId_post", "roi", "weight"]].values.tolist() == [
         [1, 2, "NotPrimary", 4]]
+
+
+def test_mapped_column_wins_over_a_file_column_of_that_name(tmp_path):
+    """columns = { type = "cell_type" } in a file that also has "type": the
+    mapping gives the type, and there is one type column, not two."""
+    (tmp_path / "neurons.csv").write_text("bodyId,type,cell_type\n1,old,KC\n2,,PN\n")
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(
+        f'[dataset]\nname = "mapped"\ntag = "v1"\ndata_dir = "{tmp_path}"\n\n'
+        '[[neurons]]\nfile = "neurons.csv"\ncolumns = { type = "cell_type" }\n')
+    neurons = read_sources(load_recipe(recipe)).neurons
+    assert list(neurons.columns).count("type") == 1
+    assert neurons.loc[[1, 2], "type"].tolist() == ["KC", "PN"]
