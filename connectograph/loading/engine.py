@@ -31,7 +31,7 @@ from .synapse_model import fill_bodies, merge_connections
 from .synapse_stage import SynapseData, prepare_synapses, write_synapse_graph
 from .synapses import check_synapse_bodies
 from .tables import Conflict, SourceTables, read_sources
-from .writer import DatasetWriter, list_datasets
+from .writer import DatasetWriter, _noop_progress, list_datasets
 
 
 @dataclass
@@ -120,7 +120,9 @@ def fingerprint(recipe: Recipe) -> str:
 
 def _tqdm_progress(total: int, desc: str):
     from tqdm.auto import tqdm
-    return tqdm(total=total, desc=f"{desc:<16}", unit="row", leave=False, dynamic_ncols=True)
+    # bars over steps ("prepare (steps)", "publish (steps)") count steps, the others rows
+    unit = "step" if desc.endswith("(steps)") else "row"
+    return tqdm(total=total, desc=f"{desc:<16}", unit=unit, leave=False, dynamic_ncols=True)
 
 
 def _warnings(neurons: pd.DataFrame, n_added: int) -> list[str]:
@@ -280,7 +282,8 @@ class PreparedDataset:
                            warnings=list(self.warnings), seconds=seconds)
 
 
-def prepare(recipe: Recipe, fp: str | None = None) -> PreparedDataset:
+def prepare(recipe: Recipe, fp: str | None = None,
+            progress: Callable | None = None) -> PreparedDataset:
     """Read, validate and derive everything a load writes (nothing is written).
 
     Parameters
@@ -289,6 +292,9 @@ def prepare(recipe: Recipe, fp: str | None = None) -> PreparedDataset:
         A checked recipe (:func:`~connectograph.loading.recipe.check_recipe`).
     fp : str, optional
         The inputs' :func:`fingerprint` (computed when not given).
+    progress : callable, optional
+        Progress-bar factory (as for :func:`load`); its bar counts three
+        steps: sources read and validated, synapses derived, bodies derived.
 
     Returns
     -------
@@ -299,14 +305,23 @@ def prepare(recipe: Recipe, fp: str | None = None) -> PreparedDataset:
     ValidationError
         Bad data, naming file, row and column.
     """
-    fp = fingerprint(recipe) if fp is None else fp
+    bar = (progress or _noop_progress)(3, "prepare (steps)")
+    try:
+        return _prepare(recipe, fingerprint(recipe) if fp is None else fp, bar)
+    finally:
+        bar.close()
+
+
+def _prepare(recipe: Recipe, fp: str, bar) -> PreparedDataset:
     tables = read_sources(recipe)
+    bar.update(1)
     table_conns = tables.roi_connections
     known = tables.neurons.index.union(pd.Index(table_conns["bodyId_pre"])).union(
         pd.Index(table_conns["bodyId_post"]))
     synapse_bodies, synapse_warnings = check_synapse_bodies(
         recipe, tables.synapse_points, known)
     syn = prepare_synapses(tables)
+    bar.update(1)
     # Precedence: per-ROI tables win per (pair, ROI); synapse counts fill the rest.
     roi_conns, filled = merge_connections(table_conns, syn.connection_rows, tables.conflicts)
     if filled:
@@ -338,6 +353,7 @@ def prepare(recipe: Recipe, fp: str | None = None) -> PreparedDataset:
     # Ours: body counts per label, so a fetch can plan batches without counting.
     meta.update(segmentCount=len(neurons), neuronCount=int(neuron_flag.sum()))
     memberships = roi_memberships(neurons)
+    bar.update(1)
     return PreparedDataset(
         dataset=recipe.dataset_name, meta=meta, roi_rows=roi_rows,
         roi_parents=[(n, i["parent"]) for n, i in tables.roi_info.items()
@@ -438,7 +454,7 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
 
         # Validated in full before anything is written.
         echo(f"Reading and validating the sources of {ds} ...")
-        prepared = prepare(recipe, fp)
+        prepared = prepare(recipe, fp, progress=progress)
 
         writer = DatasetWriter(client, ds, batch_size=batch_size, progress=progress, writers=writers)
         echo("Removing what an interrupted load left behind ...")
@@ -453,14 +469,14 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
     return prepared.summary(synapse_counts, seconds=time.monotonic() - started)
 
 
-def check(recipe: str | Recipe, *, dataset: str | None = None,
-          data_dir: str | None = None) -> LoadSummary:
+def check(recipe: str | Recipe, *, dataset: str | None = None, data_dir: str | None = None,
+          progress: Callable | None = _tqdm_progress) -> LoadSummary:
     """Read and validate a recipe's sources and derive everything a load
     would write, without a server (a dry run of :func:`load`).
 
     Parameters
     ----------
-    recipe, dataset, data_dir
+    recipe, dataset, data_dir, progress
         As for :func:`load`.
 
     Returns
@@ -478,7 +494,7 @@ def check(recipe: str | Recipe, *, dataset: str | None = None,
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, dataset=dataset, data_dir=data_dir)
     check_recipe(recipe)
-    prepared = prepare(recipe)
+    prepared = prepare(recipe, progress=progress)
     summary = prepared.summary(prepared.synapse_counts(prepared.synapses.sets.member_count()),
                                seconds=time.monotonic() - started)
     summary.checked_only = True

@@ -209,7 +209,22 @@ def test_points_without_a_body_column_take_the_sources_body(tmp_path):
         '[[synapses]]\nkind = "points"\nfile = "pts7.csv"\nbodyId = 7\n\n'
         '[[synapses]]\nkind = "points"\nfile = "pts9.csv"\nbodyId = 9\n\n'
         '[[synapse_partners]]\nfile = "pairs.csv"\n')
-    summary = check(str(recipe))
+    bars: list[list] = []
+
+    def progress(total: int, desc: str):
+        bar = [desc, total, 0]
+        bars.append(bar)
+
+        class Bar:
+            def update(self, n: int) -> None:
+                bar[2] += n
+
+            def close(self) -> None:
+                pass
+        return Bar()
+
+    summary = check(str(recipe), progress=progress)
+    assert bars == [["prepare (steps)", 3, 3]]
     assert summary.checked_only
     c = summary.counts
     assert (c["Synapse nodes"], c["SynapsesTo relationships"], c["ConnectsTo relationships"]) \
