@@ -444,10 +444,10 @@ def test_check_reports_the_load_without_writing(client, bundle_dir, loaded):
     result = CliRunner().invoke(main, ["load", str(RECIPE), "--data-dir", str(bundle_dir),
                                        "--dataset", "check-only:v1", "--check"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Checked check-only:v1 in ")
-    assert "nothing written" in result.output
+    assert result.stdout.startswith("Checked check-only:v1 in ")
+    assert "nothing written" in result.stdout
     lines = {line.rsplit(None, 1)[0].strip(): line.rsplit(None, 1)[1]
-             for line in result.output.splitlines()[1:] if line.startswith("  ")
+             for line in result.stdout.splitlines()[1:] if line.startswith("  ")
              and not line.startswith("   ") and line.split()[-1].replace(",", "").isdigit()}
     assert lines["Synapse nodes"] == f"{loaded.counts['Synapse nodes']:,}"
     assert count_by_label(client) == before
