@@ -30,7 +30,7 @@ from ..client import Client
 from ..cypher_files import LabelSet, dataset_statements, statement
 from ..errors import BulkImportError, Neo4jServerError
 from ..neo4j_server.settings import instance_name
-from .bulk_csv import PLACEHOLDER_PREFIX, SET_MEMBER_FILE, ImportFiles, write_import_files
+from .bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
 from .engine import LoadSummary, fingerprint, prepare
 from .recipe import Recipe, check_recipe, load_recipe
 from .writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
@@ -352,9 +352,7 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
     finally:
         if keep_files is None:
             shutil.rmtree(folder, ignore_errors=True)
-    summary = prepared.summary(
-        prepared.synapse_counts(files.relationship_rows.get(SET_MEMBER_FILE, 0)),
-        seconds=time.monotonic() - started)
+    summary = prepared.summary(seconds=time.monotonic() - started)
     summary.stages = stages
     summary.counts["nodes imported"] = files.n_nodes
     summary.counts["relationships imported"] = files.n_relationships

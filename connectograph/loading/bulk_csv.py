@@ -178,10 +178,6 @@ class Column:
     values: pa.Array
 
 
-#: Relationship file of the ``Contains`` links from SynapseSets to synapses.
-SET_MEMBER_FILE = "Contains (Synapse)"
-
-
 @dataclass
 class ImportFiles:
     """The files of one import and what has to follow it.
@@ -580,4 +576,4 @@ def _write_synapses(w: CsvWriter, syn, labels: LabelSet, body, echo) -> None:
     w.relationships("Contains", ("SynapseSet", np.concatenate([pre_set[tbar_conn],
                                                                post_set[psd_conn]])),
                     ("Synapse", np.concatenate([tbar_rows, psd_rows]).astype(np.int64)),
-                    name=SET_MEMBER_FILE)
+                    name="Contains (Synapse)")

@@ -193,31 +193,20 @@ def _graph_batches(data: SynapseData, body_ids: dict[int, str],
 
 
 def write_synapse_graph(writer: DatasetWriter, data: SynapseData,
-                        body_ids: dict[int, str]) -> int:
-    """Write synapses, SynapsesTo, SynapseSets and their links; return the
-    number of ``Contains`` links from SynapseSets to synapses (counted batch
-    by batch as they are written).
+                        body_ids: dict[int, str]) -> None:
+    """Write synapses, SynapsesTo, SynapseSets and their links.
 
     Whole connections go in one pass (:func:`_graph_batches`); a synapse that
     an earlier batch created is found through an index on the staging label's
     synapseId. Points in no pair are written last. Memory is bounded by the
     batch, not by the number of synapses."""
     if data.points.empty:
-        return 0
+        return
     writer.create_staging_schema()
-    members = 0
-
-    def counted(batches: Iterator[tuple[dict, int]]) -> Iterator[tuple[dict, int]]:
-        nonlocal members
-        for params, after in batches:
-            members += sum(len(row["pre"]) + len(row["post"]) for row in params["sets"])
-            yield params, after
-
     if not data.sets.empty:
-        writer.write_synapse_graph(counted(_graph_batches(data, body_ids, writer.batch_size)),
+        writer.write_synapse_graph(_graph_batches(data, body_ids, writer.batch_size),
                                    len(data.pairs))
     paired = np.zeros(len(data.points), dtype=bool)
     paired[data.sets.pre_rows] = paired[data.sets.post_rows] = True
     unpaired = np.flatnonzero(~paired)
     writer.write_synapses(_synapse_batches(data, writer.batch_size, unpaired), len(unpaired))
-    return members
