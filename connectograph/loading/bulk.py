@@ -32,7 +32,7 @@ from ..errors import BulkImportError, Neo4jServerError
 from ..neo4j_server.settings import instance_name
 from .bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
 from .engine import LoadSummary, fingerprint, prepare
-from .recipe import Recipe, check_recipe, load_recipe
+from .recipe import Recipe, checked_recipe
 from .writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
                      run_schema_statements)
 
@@ -295,9 +295,7 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
     started = time.monotonic()
     stages: dict[str, float] = {}
     instance = instance_name(instance)
-    if not isinstance(recipe, Recipe):
-        recipe = load_recipe(recipe, dataset=dataset, data_dir=data_dir)
-    check_recipe(recipe)
+    recipe = checked_recipe(recipe, dataset=dataset, data_dir=data_dir)
     ds = recipe.dataset_name
 
     with _timed(stages, "start", echo, f"Checking that instance {instance!r} is empty ..."):

@@ -26,7 +26,7 @@ from ..skeletons.storage import skeleton_properties
 from .model import (body_properties, complete_bodies, connections_from_roi_weights,
                     hierarchy_children, is_neuron, neuron_property_types, roi_memberships,
                     roi_totals, with_empty_roi_info)
-from .recipe import Recipe, check_recipe, load_recipe
+from .recipe import Recipe, checked_recipe
 from .synapse_model import fill_bodies, merge_connections
 from .synapse_stage import SynapseData, prepare_synapses, write_synapse_graph
 from .synapses import check_synapse_bodies
@@ -426,9 +426,7 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         Bad data, naming file, row and column (before anything is written).
     """
     started = time.monotonic()
-    if not isinstance(recipe, Recipe):
-        recipe = load_recipe(recipe, dataset=dataset, data_dir=data_dir)
-    check_recipe(recipe)
+    recipe = checked_recipe(recipe, dataset=dataset, data_dir=data_dir)
     ds = recipe.dataset_name
     fp = fingerprint(recipe)
 
@@ -484,9 +482,7 @@ def check(recipe: str | Recipe, *, dataset: str | None = None, data_dir: str | N
         As :func:`load` would, before writing anything.
     """
     started = time.monotonic()
-    if not isinstance(recipe, Recipe):
-        recipe = load_recipe(recipe, dataset=dataset, data_dir=data_dir)
-    check_recipe(recipe)
+    recipe = checked_recipe(recipe, dataset=dataset, data_dir=data_dir)
     prepared = prepare(recipe, progress=progress)
     summary = prepared.summary(seconds=time.monotonic() - started)
     summary.checked_only = True

@@ -281,6 +281,23 @@ def read_header(path: Path, fmt: str) -> list[str]:
     return list(pd.read_csv(path, nrows=0).columns)
 
 
+def checked_recipe(recipe: str | os.PathLike | Recipe, *, dataset: str | None = None,
+                   data_dir: str | os.PathLike | None = None) -> Recipe:
+    """A recipe file or bundled name read (:func:`load_recipe`, with ``dataset``
+    and ``data_dir`` overrides), or an already parsed recipe, then checked
+    (:func:`check_recipe`): what every load path starts from.
+
+    Raises
+    ------
+    RecipeError
+        As :func:`load_recipe` and :func:`check_recipe`.
+    """
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe, dataset=dataset, data_dir=data_dir)
+    check_recipe(recipe)
+    return recipe
+
+
 def check_recipe(recipe: Recipe) -> None:
     """Check that every file the recipe names exists and has the mapped columns.
 
