@@ -86,6 +86,14 @@ def parent_of(path: Path, node: int) -> int:
     raise AssertionError(node)
 
 
+def load_error(tmp_path: Path, data_dir: Path, bundle_dir: Path, writer, error: type,
+               match: str) -> Exception:
+    """The ``error`` (message matching ``match``) that loading the copies raises."""
+    with pytest.raises(error, match=match) as info:
+        load(write_recipe(tmp_path, data_dir, bundle_dir), client=writer, progress=None)
+    return info.value
+
+
 def test_clean_copies_are_valid(tmp_path, data_dir, bundle_dir):
     tables = read_sources(load_recipe(write_recipe(tmp_path, data_dir, bundle_dir)))
     assert set(tables.skeletons) == {*SWCS, KC}
@@ -111,9 +119,7 @@ def test_swc_cycle(tmp_path, data_dir, bundle_dir, writer, unchanged):
     # node 3 links to node 5, whose chain (5 -> 4 -> 3) leads back to it
     assert (parent_of(swc, 5), parent_of(swc, 4)) == (4, 3)
     line = edit_swc(swc, 3, link=5)
-    with pytest.raises(SkeletonFileError, match="cycle") as info:
-        load(write_recipe(tmp_path, data_dir, bundle_dir), client=writer, progress=None)
-    err = info.value
+    err = load_error(tmp_path, data_dir, bundle_dir, writer, SkeletonFileError, "cycle")
     assert (Path(err.file), err.row, err.column) == (swc, line, "link")
     assert str(swc) in str(err) and f"row {line}" in str(err) and "node 3 " in str(err)
 
@@ -121,9 +127,7 @@ def test_swc_cycle(tmp_path, data_dir, bundle_dir, writer, unchanged):
 def test_swc_missing_parent(tmp_path, data_dir, bundle_dir, writer, unchanged):
     swc = data_dir / "swc" / f"{SWCS[0]}.swc"
     line = edit_swc(swc, 10, link=999_999)
-    with pytest.raises(SkeletonFileError, match="999999") as info:
-        load(write_recipe(tmp_path, data_dir, bundle_dir), client=writer, progress=None)
-    err = info.value
+    err = load_error(tmp_path, data_dir, bundle_dir, writer, SkeletonFileError, "999999")
     assert (Path(err.file), err.row, err.column) == (swc, line, "link")
     assert str(swc) in str(err) and f"body {SWCS[0]}" in str(err)
 
@@ -131,9 +135,7 @@ def test_swc_missing_parent(tmp_path, data_dir, bundle_dir, writer, unchanged):
 def test_swc_duplicate_node_id(tmp_path, data_dir, bundle_dir, writer, unchanged):
     swc = data_dir / "swc" / f"{SWCS[0]}.swc"
     line = edit_swc(swc, 7, rowId=6)
-    with pytest.raises(SkeletonFileError, match="more than once") as info:
-        load(write_recipe(tmp_path, data_dir, bundle_dir), client=writer, progress=None)
-    err = info.value
+    err = load_error(tmp_path, data_dir, bundle_dir, writer, SkeletonFileError, "more than once")
     assert (Path(err.file), err.row, err.column) == (swc, line, "rowId")
     assert isinstance(err, SkeletonError) and isinstance(err, ValidationError)
 
@@ -143,8 +145,6 @@ def test_skeleton_csv_non_numeric_cell(tmp_path, data_dir, bundle_dir, writer, u
     df = pd.read_csv(csv, dtype=str, keep_default_na=False)
     df.loc[4, "y"] = "13666,5"                       # data row 5, a decimal comma
     df.to_csv(csv, index=False)
-    with pytest.raises(ValidationError, match="not a number") as info:
-        load(write_recipe(tmp_path, data_dir, bundle_dir), client=writer, progress=None)
-    err = info.value
+    err = load_error(tmp_path, data_dir, bundle_dir, writer, ValidationError, "not a number")
     assert (Path(err.file), err.row, err.column) == (csv, 5, "y")
     assert str(csv) in str(err) and "row 5" in str(err)
