@@ -121,7 +121,22 @@ class BulkImportError(ConnectographError):
 
 class SkeletonError(ConnectographError, ValueError):
     """A skeleton (SWC or DataFrame) is malformed: cycles, missing parents,
-    duplicate node ids or non-finite coordinates."""
+    duplicate node ids or non-finite coordinates.
+
+    Attributes
+    ----------
+    position : int or None
+        0-based row, in the skeleton table, of the node at fault (None when
+        no single node is).
+    field : str or None
+        Its column at fault: ``rowId``, ``x``, ``y``, ``z``, ``radius`` or ``link``.
+    """
+
+    def __init__(self, message: str, *, position: int | None = None,
+                 field: str | None = None):
+        super().__init__(message)
+        self.position = position
+        self.field = field
 
 
 class SkeletonFileError(ValidationError, SkeletonError):

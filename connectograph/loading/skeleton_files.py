@@ -56,55 +56,6 @@ def _swc_node_lines(path: Path) -> np.ndarray:
                      if line.strip() and not line.strip().startswith("#")], dtype=np.int64)
 
 
-def skeleton_problem(nodes: pd.DataFrame) -> tuple[int, str] | None:
-    """Where the problem :func:`~connectograph.skeletons.validate_skeleton`
-    reports lies, so that the loader can name the line or row.
-
-    Checked in validate_skeleton's order: a repeated ``rowId``; a non-finite
-    ``x, y, z, radius``; a ``link`` to no node; a cycle (the node on it that
-    validate_skeleton names: the first repeated node when links are followed
-    from the first node, in file order, that no root reaches).
-
-    Parameters
-    ----------
-    nodes : DataFrame
-        Skeleton nodes, columns ``rowId, x, y, z, radius, link`` (neuprint-python's
-        layout), in file order.
-
-    Returns
-    -------
-    (int, str) or None
-        0-based position of the offending node and the column at fault
-        (``"rowId"``, ``"x"``..., ``"link"``); None for a valid skeleton.
-    """
-    ids = nodes["rowId"].to_numpy()
-    dup = pd.Series(ids).duplicated().to_numpy()
-    if dup.any():
-        return int(np.flatnonzero(dup)[0]), "rowId"
-    for col in _SKELETON_FLOATS:
-        bad = ~np.isfinite(nodes[col].to_numpy(dtype=np.float64))
-        if bad.any():
-            return int(np.flatnonzero(bad)[0]), col
-    links = nodes["link"].to_numpy()
-    parent = pd.Index(ids).get_indexer(links)
-    orphan = (parent < 0) & (links != -1)
-    if orphan.any():
-        return int(np.flatnonzero(orphan)[0]), "link"
-    parent[links == -1] = -1
-    # Ancestor 2^k levels up (pointer doubling); -1 once the chain reached a root.
-    anc = parent.copy()
-    for _ in range(max(1, int(np.ceil(np.log2(len(anc) + 1)))) + 1):
-        anc = np.where(anc >= 0, anc[anc], -1)
-    stuck = np.flatnonzero(anc >= 0)
-    if not len(stuck):
-        return None
-    seen, i = set(), int(stuck[0])
-    while i not in seen:
-        seen.add(i)
-        i = int(parent[i])
-    return i, "link"
-
-
 def _read_skeleton_file(path: Path, src: SkeletonSource, body: int | None) -> Skeleton:
     """One skeleton file, validated.
 
@@ -135,13 +86,11 @@ def _read_skeleton_file(path: Path, src: SkeletonSource, body: int | None) -> Sk
     try:
         validate_skeleton(skel.to_df(), body=skel.body)
     except SkeletonError as err:
-        where = skeleton_problem(skel.nodes)
-        row = column = None
-        if where is not None:
-            position, column = where
-            row = (int(_swc_node_lines(path)[position]) if src.format == "swc"
-                   else position + 1)
-        raise SkeletonFileError(f"{err}", file=file, row=row, column=column) from None
+        row = None
+        if err.position is not None:
+            row = (int(_swc_node_lines(path)[err.position]) if src.format == "swc"
+                   else err.position + 1)
+        raise SkeletonFileError(f"{err}", file=file, row=row, column=err.field) from None
     return skel
 
 

@@ -69,7 +69,8 @@ def parent_positions(df, body=None, root_parent=-1) -> np.ndarray:
         i = int(np.flatnonzero(bad)[0])
         raise SkeletonError(
             f"{where(body)}: node {row_ids[i]} links to parent {links[i]}, "
-            f"which is not a node of the skeleton ({int(bad.sum())} such node(s))"
+            f"which is not a node of the skeleton ({int(bad.sum())} such node(s))",
+            position=i, field="link"
         )
     pos[is_root] = -1
     return pos

@@ -46,10 +46,10 @@ def validate_skeleton(df, body=None, root_parent=-1) -> None:
 
     dup = df["rowId"].duplicated(keep="first").to_numpy()
     if dup.any():
-        rid = row_ids[np.flatnonzero(dup)[0]]
+        i = int(np.flatnonzero(dup)[0])
         raise SkeletonError(
-            f"{where(body)}: node id {rid} (rowId) occurs more than once "
-            f"({int(dup.sum())} duplicate row(s))"
+            f"{where(body)}: node id {row_ids[i]} (rowId) occurs more than once "
+            f"({int(dup.sum())} duplicate row(s))", position=i, field="rowId"
         )
 
     for col in (*XYZ, "radius"):
@@ -59,7 +59,7 @@ def validate_skeleton(df, body=None, root_parent=-1) -> None:
             i = int(np.flatnonzero(bad)[0])
             raise SkeletonError(
                 f"{where(body)}: node {row_ids[i]} has a non-finite {col} "
-                f"({values[i]!r}); {int(bad.sum())} node(s) affected"
+                f"({values[i]!r}); {int(bad.sum())} node(s) affected", position=i, field=col
             )
 
     parent = parent_positions(df, body, root_parent)
@@ -83,5 +83,6 @@ def validate_skeleton(df, body=None, root_parent=-1) -> None:
         more = " ..." if len(cycle) > 10 else ""
         raise SkeletonError(
             f"{where(body)}: node {row_ids[cycle[0]]} is on a cycle of links "
-            f"({shown}{more} -> {row_ids[cycle[0]]}); a skeleton must be a tree"
+            f"({shown}{more} -> {row_ids[cycle[0]]}); a skeleton must be a tree",
+            position=cycle[0], field="link"
         )

@@ -14,7 +14,6 @@ import pytest
 from connectograph.errors import SkeletonError, SkeletonFileError, ValidationError
 from connectograph.loading.recipe import load_recipe
 from connectograph.loading.neuron_cells import parse_roi_info, parse_soma_location
-from connectograph.loading.skeleton_files import skeleton_problem
 from connectograph.loading.tables import read_sources
 from connectograph.skeletons import validate_skeleton
 
@@ -293,8 +292,9 @@ def _random_forest(rng, n):
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_skeleton_problem_agrees_with_validate_skeleton(seed):
-    """skeleton_problem points at the node validate_skeleton's message names."""
+def test_skeleton_error_position_is_the_node_it_names(seed):
+    """validate_skeleton's error carries the position and field of the node
+    its message names (the loader turns them into a file row)."""
     rng = np.random.default_rng(seed)
     df = _random_forest(rng, int(rng.integers(5, 60)))
     i = int(rng.integers(0, len(df)))
@@ -312,14 +312,13 @@ def test_skeleton_problem_agrees_with_validate_skeleton(seed):
         df.loc[i, "y"] = np.inf
     with pytest.raises(SkeletonError) as info:
         validate_skeleton(df, body=1)
-    position, column = skeleton_problem(df)
-    node = int(df["rowId"].iloc[position])
+    node = int(df["rowId"].iloc[info.value.position])
     assert f"node {node} " in str(info.value) or f"node id {node} " in str(info.value)
-    assert column == ("link", "link", "rowId", "y")[kind]
+    assert info.value.field == ("link", "link", "rowId", "y")[kind]
 
 
-def test_skeleton_problem_none_for_valid_forest():
-    assert skeleton_problem(_random_forest(np.random.default_rng(0), 50)) is None
+def test_valid_forest_passes_validation():
+    validate_skeleton(_random_forest(np.random.default_rng(0), 50), body=1)
 
 
 def test_keep_unmapped_false_keeps_canonical_columns(tmp_path):
