@@ -11,11 +11,12 @@ import pandas as pd
 
 from ..errors import SkeletonError, SkeletonFileError, ValidationError
 from ..skeletons import Skeleton, read_swc, validate_skeleton
+from ..skeletons._tree import SKELETON_COLUMNS, XYZ
 from .recipe import Recipe, SkeletonSource
 from .tables import _MAX_CONFLICT_EXAMPLES, Conflict, _to_float, _to_int, read_csv_texts
 
 
-_SKELETON_FLOATS = ("x", "y", "z", "radius")
+_SKELETON_FLOATS = (*XYZ, "radius")
 
 
 def _first_empty(values: pd.Series, file: str, column: str) -> None:
@@ -31,7 +32,7 @@ def _read_skeleton_csv(path: Path, body: int | None) -> Skeleton:
     file = str(path)
     df = read_csv_texts(path)
     df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
-    missing = [c for c in ("rowId", "x", "y", "z", "radius", "link") if c not in df.columns]
+    missing = [c for c in SKELETON_COLUMNS if c not in df.columns]
     if missing:
         raise ValidationError(f"skeleton CSV lacks columns {missing}; neuprint-python's "
                               "skeleton table has rowId, x, y, z, radius, link", file=file)
