@@ -44,7 +44,9 @@ def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
     rois : str or list of str, optional
         Keep pairs connecting in at least one of these ROIs (their ``weight``
         stays the total over all ROIs). Only ROIs stored in the connection's
-        ``roiInfo`` can match; connectograph stores primary ROIs there.
+        ``roiInfo`` can match (as in neuPrint, a key of it: synapse-derived
+        connections list every ROI of their synapses, per-ROI tables their
+        ROIs).
     min_weight : int
         Keep connections with total ``weight`` at least this.
     properties : list of str
@@ -59,7 +61,8 @@ def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
         downstream body contacted by the upstream body), then
         ``<p>_pre, <p>_post`` for each property (``type_pre, type_post,
         instance_pre, instance_post`` by default; None where absent), then
-        ``conn_roiInfo`` (dict ``{roi: {"post": n}}``, PSD counts per ROI).
+        ``conn_roiInfo`` (dict ``{roi: {"post": n, "pre": m}}``: PSDs and,
+        where known, T-bars of the connection per ROI).
         Sorted by weight descending, then ``bodyId_pre``, ``bodyId_post``.
 
     Raises

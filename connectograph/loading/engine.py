@@ -27,7 +27,7 @@ from .model import (body_properties, complete_bodies, connections_from_roi_weigh
                     hierarchy_children, is_neuron, neuron_property_types, roi_memberships,
                     roi_totals, with_empty_roi_info)
 from .recipe import Recipe, checked_recipe
-from .synapse_model import fill_bodies, merge_connections
+from .synapse_model import connection_roi_entries, fill_bodies, merge_connections
 from .synapse_stage import SynapseData, prepare_synapses, write_synapse_graph
 from .synapses import check_synapse_bodies
 from .tables import Conflict, SourceTables, read_sources
@@ -318,6 +318,9 @@ def _prepare(recipe: Recipe, fp: str, bar) -> PreparedDataset:
     bar.update(1)
     # Precedence: per-ROI tables win per (pair, ROI); synapse counts fill the rest.
     roi_conns, filled = merge_connections(table_conns, syn.connection_rows, tables.conflicts)
+    connections = connections_from_roi_weights(
+        roi_conns, connection_roi_entries(table_conns, syn.connection_roi_counts))
+    syn.connection_roi_counts = None
     if filled:
         synapse_warnings.append(
             f"{filled:,} (connection, ROI) weights come from synapses for connections the "
@@ -355,7 +358,7 @@ def _prepare(recipe: Recipe, fp: str, bar) -> PreparedDataset:
         neurons=neurons, neuron_flag=neuron_flag,
         memberships=[m for m in memberships if m[1] in names],
         roi_flags=sorted({m[1] for m in memberships}),
-        connections=connections_from_roi_weights(roi_conns),
+        connections=connections,
         roi_connection_rows=len(roi_conns), table_connection_rows=len(table_conns),
         skeletons=tables.skeletons, synapses=syn, conflicts=tables.conflicts,
         warnings=(tables.warnings + synapse_warnings + syn.warnings

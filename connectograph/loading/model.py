@@ -36,19 +36,27 @@ ROI_INFO_FROM_CONNECTIONS = "loaded connections"
 ROI_INFO_FROM_SOURCE = "source"
 
 
-def connections_from_roi_weights(roi_conns: pd.DataFrame) -> pd.DataFrame:
+def connections_from_roi_weights(roi_conns: pd.DataFrame,
+                                 roi_entries: pd.DataFrame | None = None) -> pd.DataFrame:
     """Neuron-to-neuron ``ConnectsTo`` rows from per-ROI weights.
 
     Parameters
     ----------
     roi_conns : DataFrame
-        ``bodyId_pre, bodyId_post, roi, weight`` (one row per pair and ROI).
+        ``bodyId_pre, bodyId_post, roi, weight`` (one row per pair and primary
+        ROI or ``NotPrimary``): the weights.
+    roi_entries : DataFrame, optional
+        ``bodyId_pre, bodyId_post, roi, post`` and optionally ``pre`` (Int64,
+        NA where unknown): the roiInfo entries
+        (:func:`~.synapse_model.connection_roi_entries`). Default: the
+        primary-ROI rows of ``roi_conns``, ``post`` = weight.
 
     Returns
     -------
     DataFrame
         ``bodyId_pre, bodyId_post`` (int64), ``weight`` (int64, all ROIs and
-        NotPrimary), ``roiInfo`` (JSON string ``{roi: {"post": n}}``), one row per pair.
+        NotPrimary), ``roiInfo`` (JSON string ``{roi: {"post": n, "pre": m}}``,
+        ``pre`` only where known), one row per pair.
     """
     if roi_conns.empty:
         return pd.DataFrame({"bodyId_pre": pd.Series(dtype="int64"),
@@ -59,17 +67,29 @@ def connections_from_roi_weights(roi_conns: pd.DataFrame) -> pd.DataFrame:
     total = roi_conns.groupby(key, sort=True)["weight"].sum()
     out = total.reset_index()
     del total
-    per_roi = roi_conns.loc[roi_conns["roi"] != NOT_PRIMARY, key + ["roi", "weight"]] \
-        .sort_values(key + ["roi"])
-    # The JSON text of {roi: {"post": w}, ...} (keys sorted, as json.dumps(...,
-    # sort_keys=True) writes it) built from each pair's run of sorted rows, with
-    # no dict per pair: one JSON-quoted name per distinct ROI, one piece per row.
-    codes, names = pd.factorize(per_roi["roi"].to_numpy(dtype=object))
+    if roi_entries is None:
+        roi_entries = roi_conns.loc[roi_conns["roi"] != NOT_PRIMARY, key + ["roi", "weight"]] \
+            .rename(columns={"weight": "post"})
+    # The JSON text of {roi: {"post": w, "pre": t}, ...} (keys sorted, as
+    # json.dumps(..., sort_keys=True) writes it) built from each pair's run of
+    # rows sorted by (pair, ROI name), with no dict per pair: one JSON-quoted
+    # name per distinct ROI, one piece per row.
+    codes, names = pd.factorize(roi_entries["roi"].to_numpy(dtype=object), sort=True)
+    a = roi_entries["bodyId_pre"].to_numpy(dtype="int64")
+    b = roi_entries["bodyId_post"].to_numpy(dtype="int64")
+    order = np.lexsort((codes, b, a))
+    a, b, codes = a[order], b[order], codes[order]
     quoted = [json.dumps(str(n)) for n in names]
-    pieces = [f'{quoted[c]}: {{"post": {w}}}'
-              for c, w in zip(codes.tolist(), per_roi["weight"].to_numpy().tolist())]
-    a, b = per_roi["bodyId_pre"].to_numpy(), per_roi["bodyId_post"].to_numpy()
-    del per_roi, codes
+    post = roi_entries["post"].to_numpy()[order].tolist()
+    if "pre" in roi_entries.columns:
+        pre = roi_entries["pre"].astype("Int64").to_numpy(dtype=object, na_value=None)
+        pre = pre[order].tolist()
+    else:
+        pre = [None] * len(post)
+    pieces = [f'{quoted[c]}: {{"post": {w}}}' if t is None else
+              f'{quoted[c]}: {{"post": {w}, "pre": {t}}}'
+              for c, w, t in zip(codes.tolist(), post, pre)]
+    del post, pre, codes, order
     starts = run_starts(a, b)
     ends = np.r_[starts[1:], len(a)].tolist()
     texts = ["{" + ", ".join(pieces[i:j]) + "}" for i, j in zip(starts.tolist(), ends)]
@@ -77,6 +97,8 @@ def connections_from_roi_weights(roi_conns: pd.DataFrame) -> pd.DataFrame:
     roi_info = np.full(len(out), "{}", dtype=object)
     at = pd.MultiIndex.from_arrays([out["bodyId_pre"], out["bodyId_post"]]).get_indexer(
         pd.MultiIndex.from_arrays([a[starts], b[starts]]))
+    if (at < 0).any():
+        raise ValueError("roiInfo entries name a connection that has no weight row")
     roi_info[at] = texts
     out["roiInfo"] = roi_info
     return out.astype({"weight": "int64"})

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ValidationError
+from ..grouped import run_starts
 from .meshes import points_in_meshes, roi_ancestors
 from .model import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
 from .synapses import SYNAPSE_TYPES, id_rows
@@ -253,6 +254,87 @@ def connections_from_synapses(points: pd.DataFrame, pairs: pd.DataFrame,
     return out[key + ["weight", "_file"]]
 
 
+def _spread_over_rois(sizes: pd.Series, combos: list[tuple]) -> pd.Series:
+    """Counts per (keys..., ``combo``) → counts per (keys..., ``roi``): each
+    count is added to every ROI of its combination (:func:`roi_combinations`);
+    combinations without ROIs drop out. Vectorised (``explode``), no Python
+    call per group."""
+    frame = sizes.reset_index(name="n")
+    table = np.empty(len(combos), dtype=object)
+    table[:] = [tuple(c) for c in combos]
+    frame["roi"] = table[frame.pop("combo").to_numpy()]
+    frame = frame.explode("roi")
+    frame = frame[frame["roi"].notna()]
+    keys = [c for c in frame.columns if c != "n"]
+    return frame.groupby(keys, sort=True)["n"].sum().astype("int64")
+
+
+def _distinct_tbars_per_partner(pre_rows: np.ndarray, partner: np.ndarray
+                                ) -> tuple[np.ndarray, np.ndarray]:
+    """Each (T-bar row, partner body) once: a T-bar contacting several PSDs
+    of one body counts once for that connection. By sorting one int64 key
+    per pair (no hash table of pairs)."""
+    codes, partners = pd.factorize(partner)
+    n = max(len(partners), 1)
+    if (int(pre_rows.max(initial=0)) + 1) * n < 2**62:
+        key = np.sort(pre_rows.astype("int64") * n + codes)
+        # distinct keys by sorting: np.unique without counts hashes, 10x slower here
+        key = key[run_starts(key)]
+        return key // n, np.asarray(partners)[key % n]
+    both = pd.DataFrame({"t": pre_rows, "b": partner}).drop_duplicates()
+    return both["t"].to_numpy(), both["b"].to_numpy()
+
+
+def connection_roi_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
+                          rows: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """neuPrint's ``ConnectsTo.roiInfo`` counts, from synapses: per connection
+    (upstream body → downstream body) and every ROI its synapses lie in.
+
+    The definition is neuPrint's loader's (``LoadingProcedures`` of
+    connectome-neuprint/neuPrint, which counts every synapse of a connection's
+    two SynapseSets in each ROI of the synapse): ``pre`` = T-bars of the
+    upstream body that contact the downstream body, lying in the ROI (a T-bar
+    with several PSDs on that body counts once); ``post`` = PSDs of the
+    downstream body contacted by the upstream body, lying in the ROI. ROIs are
+    those of :func:`synapse_rois` (source ROI or meshes, plus ancestors), so
+    non-primary ROIs such as ``MB(R)`` appear beside the primary ones; a ROI
+    holding only the T-bars has ``post = 0``.
+
+    Parameters
+    ----------
+    points, pairs : DataFrame
+        Canonical synapse tables.
+    rois : ndarray of tuple of str
+        Per point, its ROIs (:func:`synapse_rois`).
+    rows : tuple of ndarray, optional
+        :func:`pair_rows` of the tables, when known.
+
+    Returns
+    -------
+    DataFrame
+        ``bodyId_pre, bodyId_post`` (int64), ``roi`` (str), ``pre, post``
+        (int64), one row per (connection, ROI), sorted by those three keys.
+    """
+    if pairs.empty:
+        return pd.DataFrame({"bodyId_pre": pd.Series(dtype="int64"),
+                             "bodyId_post": pd.Series(dtype="int64"),
+                             "roi": pd.Series(dtype=object), "pre": pd.Series(dtype="int64"),
+                             "post": pd.Series(dtype="int64")})
+    pre_rows, post_rows = pair_rows(points, pairs) if rows is None else rows
+    body = points["bodyId"].to_numpy(dtype="int64")
+    codes, combos = roi_combinations(rois)
+    post = _spread_over_rois(_group_sizes({"bodyId_pre": (body, pre_rows),
+                                           "bodyId_post": (body, post_rows),
+                                           "combo": (codes, post_rows)}), combos)
+    tbar, partner = _distinct_tbars_per_partner(pre_rows, body[post_rows])
+    pre = _spread_over_rois(_group_sizes({"bodyId_pre": (body, tbar), "bodyId_post": partner,
+                                          "combo": (codes, tbar)}), combos)
+    del tbar, partner
+    out = pd.concat({"pre": pre, "post": post}, axis=1).fillna(0).astype("int64")
+    out.index = out.index.set_names(["bodyId_pre", "bodyId_post", "roi"])
+    return out.sort_index().reset_index()
+
+
 def merge_connections(tables: pd.DataFrame, synapse_rows: pd.DataFrame,
                       conflicts: list[Conflict]) -> tuple[pd.DataFrame, int]:
     """Per-ROI tables win per (pre, post, roi); synapse rows fill the cells they lack.
@@ -291,6 +373,35 @@ def merge_connections(tables: pd.DataFrame, synapse_rows: pd.DataFrame,
                           "weight": "int64"}), filled
 
 
+def connection_roi_entries(tables: pd.DataFrame, synapse_counts: pd.DataFrame) -> pd.DataFrame:
+    """The (connection, ROI) entries of ``ConnectsTo.roiInfo``, by the precedence
+    of :func:`merge_connections`.
+
+    A per-ROI table's cell gives ``post`` only (its weight: the tables hold no
+    T-bar counts) and replaces the synapse-derived entry of the same
+    (connection, ROI); synapse-derived entries (:func:`connection_roi_counts`,
+    ``pre`` and ``post``) fill every other ROI of the connection, non-primary
+    ROIs included. ``NotPrimary`` is not a ROI and gives no entry.
+
+    Returns
+    -------
+    DataFrame
+        ``bodyId_pre, bodyId_post`` (int64), ``roi`` (str), ``pre`` (Int64,
+        NA for table cells), ``post`` (int64).
+    """
+    key = ["bodyId_pre", "bodyId_post", "roi"]
+    cells = tables.loc[tables["roi"] != NOT_PRIMARY, key + ["weight"]] \
+        .rename(columns={"weight": "post"})
+    cells.insert(3, "pre", pd.array([pd.NA] * len(cells), dtype="Int64"))
+    if synapse_counts.empty:
+        return cells.reset_index(drop=True)
+    taken = pd.MultiIndex.from_frame(synapse_counts[key]).isin(
+        pd.MultiIndex.from_frame(cells[key]))
+    rest = synapse_counts.loc[~taken, key + ["pre", "post"]].astype({"pre": "Int64"})
+    return pd.concat([cells, rest], ignore_index=True).astype(
+        {"bodyId_pre": "int64", "bodyId_post": "int64", "post": "int64"})
+
+
 def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
                 rows: tuple[np.ndarray, np.ndarray] | None = None
                 ) -> tuple[pd.DataFrame, dict[int, dict[str, dict[str, int]]]]:
@@ -323,30 +434,21 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
     totals.index.name = "bodyId"
 
     # Count per (body, side, distinct ROI tuple), then spread each count over
-    # the tuple's ROIs: the Python work is per group, not per synapse.
+    # the tuple's ROIs.
     codes, combos = roi_combinations(rois)
-
-    def per_roi(groups: pd.Series, extra: list[str]) -> pd.Series:
-        keys = ["bodyId", "roi"] + extra
-        long = [(k[0], roi, *(SYNAPSE_TYPES[t] for t in k[2:]), n)
-                for k, n in groups.items() for roi in combos[k[1]]]
-        frame = pd.DataFrame(long, columns=keys + ["n"]).astype({"bodyId": "int64",
-                                                                 "n": "int64"})
-        return frame.groupby(keys, sort=True)["n"].sum()
-
     known = None if (is_pre | is_post).all() else np.flatnonzero(is_pre | is_post)
     by_side = _group_sizes({k: v if known is None else (v, known) for k, v in
                             (("bodyId", body), ("combo", codes),
                              ("type", is_post.astype(np.int8)))})
     info: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
-    for (b, roi, t), n in per_roi(by_side, ["type"]).items():
+    for (b, t, roi), n in _spread_over_rois(by_side, combos).items():
         entry = info[int(b)].setdefault(roi, {})
-        entry[t] = int(n)
-        if t == "post":
+        entry[SYNAPSE_TYPES[t]] = int(n)
+        if SYNAPSE_TYPES[t] == "post":
             entry["upstream"] = int(n)
     if len(pairs):
         by_tbar = _group_sizes({"bodyId": (body, pre_rows), "combo": (codes, pre_rows)})
-        for (b, roi), n in per_roi(by_tbar, []).items():
+        for (b, roi), n in _spread_over_rois(by_tbar, combos).items():
             info[int(b)].setdefault(roi, {})["downstream"] = int(n)
     return totals, dict(info)
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..grouped import group_lists, run_starts
-from .synapse_model import (body_counts, connections_from_synapses, pair_rows, primary_rois,
-                            synapse_rois)
+from .synapse_model import (body_counts, connection_roi_counts, connections_from_synapses,
+                            pair_rows, primary_rois, synapse_rois)
 from .synapse_sets import SynapseSets, synapse_sets
 from .tables import SourceTables
 from .writer import DatasetWriter
@@ -35,6 +35,8 @@ class SynapseData:
     totals: pd.DataFrame               # per body: pre, post, upstream, downstream
     roi_info: dict                     # per body: {roi: counts}
     sets: SynapseSets                  # per connected body pair, its synapse pairs
+    #: per connection and ROI, neuPrint's roiInfo counts (pre, post); None once used
+    connection_roi_counts: pd.DataFrame | None = None
     stats: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -65,10 +67,11 @@ def prepare_synapses(tables: SourceTables) -> SynapseData:
     totals, roi_info = body_counts(points, pairs, rois, rows=rows)
     connection_rows = connections_from_synapses(points, pairs, proi, rows=rows)
     del proi
+    roi_counts = connection_roi_counts(points, pairs, rois, rows=rows)
     no_pairs = np.zeros(0, dtype=np.int64)
     sets = synapse_sets(points, pairs, rows=rows if rows is not None else (no_pairs, no_pairs))
     return SynapseData(points=points, pairs=pairs, rois=rois, connection_rows=connection_rows,
-                       totals=totals, roi_info=roi_info, sets=sets, stats=stats,
+                       connection_roi_counts=roi_counts, totals=totals, roi_info=roi_info, sets=sets, stats=stats,
                        warnings=warnings)
 
 

@@ -153,6 +153,25 @@ def synapse_roi_rows(bundle: Path) -> pd.DataFrame:
 
 
 @cache
+def synapse_roi_counts(bundle: Path) -> dict[tuple[int, int, str], dict[str, int]]:
+    """neuPrint's ConnectsTo.roiInfo from the synapse pairs: per (pre body,
+    post body, ROI of the site, ancestors included), distinct T-bars and PSDs."""
+    pts = points(bundle)
+    sets = roi_sets(bundle)
+    site = {(r.bodyId, r.type, r.x, r.y, r.z): i for i, r in enumerate(pts.itertuples())}
+    sites: dict[tuple, dict[str, set]] = {}
+    for r in pair_rows(bundle).itertuples():
+        t = site[(r.bodyId_pre, "pre", r.x_pre, r.y_pre, r.z_pre)]
+        d = site[(r.bodyId_post, "post", r.x_post, r.y_post, r.z_post)]
+        for side, i in (("pre", t), ("post", d)):
+            for roi in sets[pts.index[i]]:
+                entry = sites.setdefault((r.bodyId_pre, r.bodyId_post, roi),
+                                         {"pre": set(), "post": set()})
+                entry[side].add(i)
+    return {k: {side: len(v) for side, v in e.items()} for k, e in sites.items()}
+
+
+@cache
 def table_rows(bundle: Path) -> pd.DataFrame:
     frames = [pd.read_csv(bundle / s["file"]).assign(order=i, file=s["file"])
               for i, s in enumerate(recipe()["roi_connections"])]
@@ -312,25 +331,36 @@ def test_kc_synapse_roi_counts(client, bundle_dir):
 
 
 def test_kc_connections_follow_the_precedence(client, bundle_dir):
+    """Weights: per-ROI tables win per (pair, ROI), synapse PSD counts fill the
+    rest. roiInfo: a table cell gives post only; every other ROI the pair's
+    synapses lie in (non-primary too) has neuPrint's T-bar and PSD counts."""
     syn = synapse_roi_rows(bundle_dir)
     tab = table_rows(bundle_dir)
+    counts = synapse_roi_counts(bundle_dir)
     key = ["bodyId_pre", "bodyId_post", "roi"]
     mine = lambda d: d[(d.bodyId_pre == KC) | (d.bodyId_post == KC)]  # noqa: E731
     t, s = mine(tab), mine(syn)
     filled = s.merge(t[key], on=key, how="left", indicator=True)
     merged = pd.concat([t[key + ["weight"]],
                         filled.loc[filled["_merge"] == "left_only", key + ["weight"]]])
-    primary = {k for k, v in roi_info(bundle_dir).items() if v.get("isPrimary")}
     exp = {}
     for (a, b), g in merged.groupby(["bodyId_pre", "bodyId_post"]):
-        exp[(int(a), int(b))] = (int(g["weight"].sum()),
-                                 {r: {"post": int(w)} for r, w in zip(g.roi, g.weight)
-                                  if r in primary})
+        cells = {r: {"post": int(w)} for r, w in
+                 zip(t.roi[(t.bodyId_pre == a) & (t.bodyId_post == b)],
+                     t.weight[(t.bodyId_pre == a) & (t.bodyId_post == b)])
+                 if r != "NotPrimary"}
+        from_synapses = {roi: c for (x, y, roi), c in counts.items()
+                         if (x, y) == (a, b) and roi not in cells}
+        exp[(int(a), int(b))] = (int(g["weight"].sum()), {**cells, **from_synapses})
     got = client.read(f"MATCH (a:{SEG})-[r:ConnectsTo]->(b:{SEG}) WHERE a.bodyId = $kc OR "
                       "b.bodyId = $kc RETURN a.bodyId AS a, b.bodyId AS b, r.weight AS w, "
                       "r.roiInfo AS info", {"kc": KC})
     assert {(g["a"], g["b"]): (g["w"], json.loads(g["info"])) for g in got} == exp
     assert len(got) > len(t.groupby(["bodyId_pre", "bodyId_post"]))  # synapses add partners
+    # non-primary ROIs and T-bar counts are there, as in neuPrint
+    infos = [json.loads(g["info"]) for g in got]
+    assert any("MB(R)" in i for i in infos)
+    assert any("pre" in c for i in infos for c in i.values())
 
 
 def test_version_conflict_is_reported(loaded, bundle_dir):

@@ -13,7 +13,9 @@ import pytest
 from connectograph.errors import ValidationError
 from connectograph.loading.meshes import roi_ancestors
 from connectograph.loading.recipe import SynapseSource
-from connectograph.loading.synapse_model import (body_counts, connections_from_synapses,
+from connectograph.loading.model import connections_from_roi_weights
+from connectograph.loading.synapse_model import (body_counts, connection_roi_counts,
+                                                 connection_roi_entries, connections_from_synapses,
                                                  fill_bodies, merge_connections, primary_rois)
 from connectograph.loading.synapses import (SynapsePoints, mint_synapse_ids,
                                             read_connectors, read_synapse_connections)
@@ -174,6 +176,85 @@ def test_connection_counts_at_the_psd_and_body_counts():
     assert info[10] == {"CA(R)": {"pre": 1, "downstream": 2}, "MB(R)": {"pre": 1, "downstream": 2}}
     assert info[11]["aL(R)"] == {"post": 1, "upstream": 1}
     assert 12 not in info
+
+
+def _roi_count_case():
+    # T-bar 1 (body 10, in A and MB) contacts PSDs 2 (body 20, A and MB) and
+    # 3 (body 20, B); T-bar 5 (body 10, B and MB) and T-bar 1 contact PSD 4
+    # (body 30, no ROI).
+    pts = pd.DataFrame({"id": np.array([1, 2, 3, 4, 5], dtype="int64"),
+                        "bodyId": np.array([10, 20, 20, 30, 10], dtype="int64"),
+                        "type": ["pre", "post", "post", "post", "pre"]})
+    pairs = pd.DataFrame({"pre_id": np.array([1, 1, 1, 5], dtype="int64"),
+                          "post_id": np.array([2, 3, 4, 4], dtype="int64"), "file": "f.csv"})
+    rois = np.empty(5, dtype=object)
+    rois[:] = [("A", "MB"), ("A", "MB"), ("B",), (), ("B", "MB")]
+    return pts, pairs, rois
+
+
+def test_connection_roi_counts_by_hand():
+    """neuPrint's ConnectsTo.roiInfo: per ROI, T-bars of the connection (each
+    once, however many PSDs it has on the partner) and PSDs, every ROI of the
+    sites (non-primary too); an ROI with only T-bars has post 0."""
+    got = connection_roi_counts(*_roi_count_case())
+    assert {(r.bodyId_pre, r.bodyId_post, r.roi): (r.pre, r.post) for r in got.itertuples()} == {
+        (10, 20, "A"): (1, 1), (10, 20, "B"): (0, 1), (10, 20, "MB"): (1, 1),
+        (10, 30, "A"): (1, 0), (10, 30, "B"): (1, 0), (10, 30, "MB"): (2, 0)}
+    assert [str(got[c].dtype) for c in ("bodyId_pre", "bodyId_post", "pre", "post")] == \
+        ["int64"] * 4
+
+
+def test_connection_roi_counts_equal_a_loop_over_pairs():
+    """Random tables against a plain loop over the pairs with Python sets."""
+    rng = np.random.default_rng(7)
+    n_pts, n_pairs = 400, 900
+    names = ["A", "B", "C", "MB"]
+    kinds = np.where(np.arange(n_pts) < 120, "pre", "post")
+    pts = pd.DataFrame({"id": np.arange(100, 100 + n_pts, dtype="int64"),
+                        "bodyId": rng.integers(1, 25, n_pts).astype("int64"), "type": kinds})
+    rois = np.empty(n_pts, dtype=object)
+    rois[:] = [tuple(sorted(set(rng.choice(names, rng.integers(0, 3)).tolist())))
+               for _ in range(n_pts)]
+    pre_id = 100 + rng.integers(0, 120, n_pairs)
+    post_id = 100 + 120 + rng.choice(n_pts - 120, n_pairs, replace=True)
+    pairs = pd.DataFrame({"pre_id": pre_id.astype("int64"), "post_id": post_id.astype("int64"),
+                          "file": "f.csv"}).drop_duplicates(["post_id"])  # one T-bar per PSD
+    body = dict(zip(pts["id"], pts["bodyId"]))
+    roi_of = dict(zip(pts["id"], rois))
+    tbars: dict = {}
+    psds: dict = {}
+    for a, b in zip(pairs["pre_id"], pairs["post_id"]):
+        conn = (body[a], body[b])
+        for r in roi_of[a]:
+            tbars.setdefault(conn + (r,), set()).add(a)
+        for r in roi_of[b]:
+            psds.setdefault(conn + (r,), set()).add(b)
+    expected = {k: (len(tbars.get(k, ())), len(psds.get(k, ())))
+                for k in set(tbars) | set(psds)}
+    got = connection_roi_counts(pts, pairs, rois)
+    assert {(r.bodyId_pre, r.bodyId_post, r.roi): (r.pre, r.post)
+            for r in got.itertuples()} == expected
+    assert len(expected) > 100
+
+
+def test_roi_info_entries_tables_win_per_roi():
+    """A table cell replaces the synapse entry of its (connection, ROI) and has
+    no T-bar count; synapse entries fill the other ROIs; the weight stays the
+    per-ROI rows' sum."""
+    counts = connection_roi_counts(*_roi_count_case())
+    tables = pd.DataFrame({"bodyId_pre": [10, 10], "bodyId_post": [20, 20],
+                           "roi": ["A", "NotPrimary"], "weight": [7, 2]})
+    entries = connection_roi_entries(tables, counts)
+    conns = pd.DataFrame({"bodyId_pre": [10, 10, 10], "bodyId_post": [20, 20, 30],
+                          "roi": ["A", "NotPrimary", "NotPrimary"], "weight": [7, 2, 2]})
+    out = connections_from_roi_weights(conns, entries)
+    assert out.weight.tolist() == [9, 2]
+    assert [json.loads(t) for t in out.roiInfo] == [
+        {"A": {"post": 7}, "B": {"pre": 0, "post": 1}, "MB": {"pre": 1, "post": 1}},
+        {"A": {"pre": 1, "post": 0}, "B": {"pre": 1, "post": 0},
+         "MB": {"pre": 2, "post": 0}}]
+    # keys sorted as json.dumps(sort_keys=True) writes them
+    assert out.roiInfo.iloc[1] == json.dumps(json.loads(out.roiInfo.iloc[1]), sort_keys=True)
 
 
 def test_fill_bodies_upstream_is_post_unless_stated():
