@@ -1,18 +1,27 @@
 """Skeleton files of a recipe (SWC, neuprint-python's skeleton table as CSV),
 read and validated before anything is written; errors name the file, and the
-line or row and the column where the problem is."""
+line or row and the column where the problem is.
+
+The readers parse the files; :class:`SkeletonTable`, the canonical skeleton
+table, checks the tree (through
+:func:`~connectograph.skeletons.validate_skeleton`), so a skeleton reaches the
+loader only through it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import model_validator
 
 from ..errors import SkeletonError, SkeletonFileError, ValidationError
 from ..skeletons import Skeleton, read_swc, validate_skeleton
 from ..skeletons._tree import SKELETON_COLUMNS, XYZ
 from .recipe import Recipe, SkeletonSource
+from .table_model import CanonicalTable
 from .tables import _MAX_CONFLICT_EXAMPLES, Conflict, _to_float, _to_int, read_csv_texts
 
 
@@ -57,6 +66,74 @@ def _swc_node_lines(path: Path) -> np.ndarray:
                      if line.strip() and not line.strip().startswith("#")], dtype=np.int64)
 
 
+class SkeletonTable(CanonicalTable):
+    """The canonical skeleton of one file: a forest of nodes with a body.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        :attr:`Skeleton.nodes <connectograph.skeletons.Skeleton>`: ``rowId``
+        (int64), ``type`` (int64, SWC structure id), ``x, y, z`` (float64,
+        voxels), ``radius`` (float64), ``link`` (int64, parent rowId, -1 for a
+        root), in file order.
+    file : str
+        The source file (named in errors).
+    format : {"swc", "neuprint-csv"}
+        How ``file`` is laid out: errors give the SWC line number (comments
+        counted) or the CSV data row (header = row 0).
+    body : int or None
+        The body; None is rejected.
+    header : list of str
+        SWC comment lines, kept for a lossless write.
+    source_text : pandas.DataFrame or None
+        Original text of the SWC number fields (see :class:`Skeleton`).
+
+    Raises
+    ------
+    ValidationError
+        No body.
+    SkeletonFileError
+        What :func:`~connectograph.skeletons.validate_skeleton` rejects
+        (duplicate node ids, non-finite coordinates or radius, links to missing
+        parents, cycles), naming the file, line or row and field.
+    """
+
+    file: str
+    format: Literal["swc", "neuprint-csv"]
+    body: int | None
+    header: list[str] = []
+    source_text: pd.DataFrame | None = None
+
+    @classmethod
+    def from_skeleton(cls, skel: Skeleton, file: str, format: str) -> "SkeletonTable":
+        """Validate a parsed :class:`Skeleton` of ``file`` (nodes not copied)."""
+        return cls.build(skel.nodes, file=file, format=format, body=skel.body,
+                         header=skel.header, source_text=skel.source_text)
+
+    @property
+    def skeleton(self) -> Skeleton:
+        """The validated skeleton, as the loader stores it."""
+        return Skeleton(nodes=self.frame, header=list(self.header),
+                        source_text=self.source_text, body=self.body)
+
+    @model_validator(mode="after")
+    def _check(self) -> "SkeletonTable":
+        if self.body is None:
+            suffix = ".swc" if self.format == "swc" else ".csv"
+            raise ValidationError(f"cannot tell the skeleton's body: name the file "
+                                  f"<bodyId>{suffix} or give bodyId in the recipe", file=self.file)
+        try:
+            validate_skeleton(self.frame, body=self.body)
+        except SkeletonError as err:
+            row = None
+            if err.position is not None:
+                row = (int(_swc_node_lines(Path(self.file))[err.position])
+                       if self.format == "swc" else err.position + 1)
+            raise SkeletonFileError(f"{err}", file=self.file, row=row,
+                                    column=err.field) from None
+        return self
+
+
 def _read_skeleton_file(path: Path, src: SkeletonSource, body: int | None) -> Skeleton:
     """One skeleton file, validated.
 
@@ -67,7 +144,7 @@ def _read_skeleton_file(path: Path, src: SkeletonSource, body: int | None) -> Sk
         to missing parents or cycles, naming the file, the line (SWC) or data
         row (CSV) and the field.
     ValidationError
-        A skeleton CSV cell that is not a number, or a missing column.
+        A skeleton CSV cell that is not a number, a missing column, or no body.
     """
     file = str(path)
     if src.format == "swc":
@@ -80,19 +157,7 @@ def _read_skeleton_file(path: Path, src: SkeletonSource, body: int | None) -> Sk
         if body is None and path.stem.isdigit():
             body = int(path.stem)
         skel = _read_skeleton_csv(path, body)
-    if skel.body is None:
-        suffix = ".swc" if src.format == "swc" else ".csv"
-        raise ValidationError(f"cannot tell the skeleton's body: name the file <bodyId>{suffix} "
-                              "or give bodyId in the recipe", file=file)
-    try:
-        validate_skeleton(skel.to_df(), body=skel.body)
-    except SkeletonError as err:
-        row = None
-        if err.position is not None:
-            row = (int(_swc_node_lines(path)[err.position]) if src.format == "swc"
-                   else err.position + 1)
-        raise SkeletonFileError(f"{err}", file=file, row=row, column=err.field) from None
-    return skel
+    return SkeletonTable.from_skeleton(skel, file, src.format).skeleton
 
 
 def read_skeletons(recipe: Recipe, conflicts: list[Conflict]) -> dict[int, Skeleton]:

@@ -38,11 +38,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, ValidationError as PydanticValidationError, \
-    model_validator
+from pydantic import model_validator
 
 from ..errors import ValidationError
 from .recipe import Recipe, SynapsePartnerSource, SynapseSource
+from .table_model import CanonicalTable
 from .tables import (Conflict, _MAX_CONFLICT_EXAMPLES, _to_int, read_csv_texts,
                      release_arrow_memory)
 
@@ -186,24 +186,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
-    frame: pd.DataFrame
-
-    @classmethod
-    def build(cls, frame: pd.DataFrame):
-        """Validate ``frame``; raise :class:`ValidationError` (not pydantic's)."""
-        try:
-            return cls(frame=frame)
-        except PydanticValidationError as err:
-            for e in err.errors():
-                original = (e.get("ctx") or {}).get("error")
-                if isinstance(original, ValidationError):
-                    raise original from None
-            raise
-
-
-class SynapsePoints(_Table):
+class SynapsePoints(CanonicalTable):
     """The canonical synapse-point table (see module docstring).
 
     Raises
@@ -261,7 +244,7 @@ def _reject_duplicates(df: pd.DataFrame, column: str, what: str, rule: str) -> N
             file=df["file"].iloc[i], row=int(df["row"].iloc[i]), column=column)
 
 
-class SynapsePairs(_Table):
+class SynapsePairs(CanonicalTable):
     """The canonical T-bar → PSD table (see module docstring)."""
 
     @model_validator(mode="after")

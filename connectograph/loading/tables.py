@@ -11,6 +11,14 @@ Canonical tables (pandas DataFrames):
     neuprint-python's ``roi_conn_df``; ``roi == "NotPrimary"`` holds the part of a
     connection outside every primary ROI.
 
+The readers here parse text cells; the table invariants are checked by pydantic
+models, per source file so errors name file, row and column:
+:class:`~.canonical_tables.NeuronTable` (each neuron file),
+:class:`~.canonical_tables.RoiConnectionTable` (each per-ROI connection file),
+:class:`~.roi_models.RoiDefinition` and :class:`~.roi_models.RoiHierarchyNode`
+(the ``[rois]`` JSON files), ``SkeletonTable`` in :mod:`.skeleton_files` and
+``SynapsePoints``/``SynapsePairs`` in :mod:`.synapses`.
+
 Several sources of one table are merged by precedence (first listed wins);
 every disagreement is recorded as a :class:`Conflict` for the load summary.
 """
@@ -28,12 +36,14 @@ import pyarrow.compute as pc
 
 from ..errors import ValidationError
 from ..skeletons import Skeleton
+from .canonical_tables import COUNT_COLUMNS, NOT_PRIMARY, NeuronTable, RoiConnectionTable
 from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
                            roi_info_cell, soma_cell)
 from .recipe import NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe, TableSource
+from .roi_models import validate_roi_definitions, validate_roi_hierarchy
 
-NOT_PRIMARY = "NotPrimary"
-_INT_COLUMNS = ("pre", "post", "upstream", "downstream", "size")
+__all__ = ["NOT_PRIMARY", "Conflict", "SourceTables", "read_sources"]
+_INT_COLUMNS = COUNT_COLUMNS
 _FLOAT_COLUMNS = ("somaRadius",)
 _MAX_CONFLICT_EXAMPLES = 5
 
@@ -167,6 +177,12 @@ def _to_int(df: pd.DataFrame, column: str, file: str, *, positive: bool = False)
 
 
 
+def _int64_if_complete(values: pd.Series) -> pd.Series:
+    """``values`` (nullable Int64) as int64 when none is missing; else as it is,
+    for the table's model to report the first empty cell."""
+    return values if values.isna().any() else values.astype("int64")
+
+
 def _to_float(df: pd.DataFrame, column: str, file: str) -> pd.Series:
     """``df[column]`` as float64 (NaN for empty cells); a cell that is not a
     number raises ValidationError naming file, row and column."""
@@ -204,7 +220,9 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
     ------
     ValidationError
         Non-integer or duplicate bodyId, malformed somaLocation/roiInfo/cropped,
-        non-numeric counts; the message names file, row and column.
+        non-numeric counts; the message names file, row and column. Cells are
+        parsed here; :class:`~.canonical_tables.NeuronTable` checks the table
+        (unique bodyIds, counts >= 0, somaRadius finite >= 0, known ROIs).
     """
     file = str(recipe.path(src.file))
     df = _read(recipe, src, NEURON_COLUMNS)
@@ -217,17 +235,7 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
                 "from roiInfo (ROIs with post resp. pre > 0) and neuPrint does not store them; "
                 "the graph holds roiInfo and one flag per ROI instead (add them to 'drop' to "
                 "silence this note)")
-    df["bodyId"] = _to_int(df, "bodyId", file)
-    missing = df["bodyId"].isna()
-    if missing.any():
-        raise ValidationError("bodyId is empty", file=file,
-                              row=int(np.flatnonzero(missing.to_numpy())[0]) + 1, column="bodyId")
-    dup = df["bodyId"].duplicated(keep="first")
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        first = int(np.flatnonzero((df["bodyId"] == df["bodyId"].iloc[i]).to_numpy())[0])
-        raise ValidationError(f"duplicate bodyId {df['bodyId'].iloc[i]} (first at row {first + 1})",
-                              file=file, row=i + 1, column="bodyId")
+    df["bodyId"] = _int64_if_complete(_to_int(df, "bodyId", file))
     for col in _INT_COLUMNS:
         if col in df.columns:
             # Counts come as "395.0" in some exports: accept integral floats.
@@ -242,13 +250,6 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
                                    for i, v in enumerate(df["cropped"])], dtype=object)
     if "roiInfo" in df.columns:
         df["roiInfo"] = [roi_info_cell(v, file, i + 1) for i, v in enumerate(df["roiInfo"])]
-        if roi_names is not None:
-            for i, text in enumerate(df["roiInfo"]):
-                unknown = sorted(set(json.loads(text)) - roi_names) if text else []
-                if unknown:
-                    raise ValidationError(
-                        f"roiInfo names ROIs missing from the recipe's ROI definitions: {unknown}",
-                        file=file, row=i + 1, column="roiInfo")
     extras = [c for c in df.columns if c not in NEURON_COLUMNS]
     for col in extras:
         if df[col].dtype == object:
@@ -257,8 +258,8 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
         nums = pd.to_numeric(df[col], errors="coerce")
         if df[col].notna().any() and not (nums.isna() & df[col].notna()).any():
             df[col] = nums
-    df["bodyId"] = df["bodyId"].astype("int64")
-    return df.set_index("bodyId", drop=False)
+    df = df.set_index("bodyId", drop=False)
+    return NeuronTable.build(df, file=file, roi_names=roi_names).frame
 
 
 def _values_differ(a: pd.Series, b: pd.Series) -> pd.Series:
@@ -310,35 +311,20 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
     ------
     ValidationError
         Non-integer body ids, non-positive weights, empty or unknown ROI names
-        (when ``roi_names`` is given), naming file, row and column.
+        (when ``roi_names`` is given), a connection listed twice in one file,
+        naming file, row and column (cells are parsed here, each file's table
+        is checked by :class:`~.canonical_tables.RoiConnectionTable`).
     """
     frames = []
     for order, src in enumerate(recipe.roi_connections):
         file = str(recipe.path(src.file))
         df = _read(recipe, src, ROI_CONNECTION_COLUMNS)[list(ROI_CONNECTION_COLUMNS)].copy()
         for col in ("bodyId_pre", "bodyId_post"):
-            df[col] = _to_int(df, col, file)
-            if df[col].isna().any():
-                i = int(np.flatnonzero(df[col].isna().to_numpy())[0])
-                raise ValidationError("body id is empty", file=file, row=i + 1, column=col)
-        df["weight"] = _to_int(df, "weight", file, positive=True)
-        if df["weight"].isna().any():
-            i = int(np.flatnonzero(df["weight"].isna().to_numpy())[0])
-            raise ValidationError("weight is empty", file=file, row=i + 1, column="weight")
-        if df["roi"].isna().any():
-            i = int(np.flatnonzero(df["roi"].isna().to_numpy())[0])
-            raise ValidationError("roi is empty", file=file, row=i + 1, column="roi")
-        if roi_names is not None:
-            unknown = ~df["roi"].isin(roi_names | {NOT_PRIMARY})
-            if unknown.any():
-                i = int(np.flatnonzero(unknown.to_numpy())[0])
-                raise ValidationError(
-                    f"ROI {df['roi'].iloc[i]!r} is not in the recipe's ROI definitions",
-                    file=file, row=i + 1, column="roi")
-        df = df.astype({"bodyId_pre": "int64", "bodyId_post": "int64", "weight": "int64"})
+            df[col] = _int64_if_complete(_to_int(df, col, file))
+        df["weight"] = _int64_if_complete(_to_int(df, "weight", file, positive=True))
+        df = RoiConnectionTable.build(df, file=file, roi_names=roi_names).frame
         df["_order"] = order
         df["_file"] = file
-        df["_row"] = np.arange(1, len(df) + 1)
         frames.append(df)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in
@@ -346,14 +332,8 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
             roi=pd.Series(dtype=str), _file=pd.Series(dtype=str))
     allrows = pd.concat(frames, ignore_index=True)
     key = ["bodyId_pre", "bodyId_post", "roi"]
-    # Exact repeats within one file are errors; across files they are expected.
-    within = allrows.duplicated(key + ["_order"], keep="first")
-    if within.any():
-        i = int(np.flatnonzero(within.to_numpy())[0])
-        r = allrows.iloc[i]
-        raise ValidationError(
-            f"connection {r.bodyId_pre}->{r.bodyId_post} in ROI {r.roi!r} is listed twice",
-            file=r._file, row=int(r._row), column="roi")
+    # Repeats within one file were rejected by RoiConnectionTable; across files
+    # they are expected.
     first = allrows.sort_values("_order", kind="stable").drop_duplicates(key, keep="first")
     joined = allrows.merge(first[key + ["weight", "_file"]], on=key, suffixes=("", "_kept"))
     differ = joined[joined["weight"] != joined["weight_kept"]]
@@ -364,21 +344,46 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
                                        "kept": int(r.weight_kept), "dropped": int(r.weight)}
                                       for r in grp.head(_MAX_CONFLICT_EXAMPLES).itertuples()]))
     # ``_file`` (the file each kept row came from) stays for the synapse merge's conflicts.
-    return first.drop(columns=["_order", "_row"]).reset_index(drop=True)
+    return first.drop(columns=["_order"]).reset_index(drop=True)
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValidationError(f"invalid JSON: {err}; fix the file's syntax",
+                              file=str(path)) from None
 
 
 def read_rois(recipe: Recipe) -> tuple[dict[str, dict], dict | None]:
-    """The ROI definitions (neuPrint roiInfo JSON) and hierarchy, or empty."""
+    """The ROI definitions (neuPrint roiInfo JSON) and hierarchy, or empty.
+
+    Both are validated by the models of :mod:`~.roi_models`
+    (:class:`~.roi_models.RoiDefinition` per ROI, a
+    :class:`~.roi_models.RoiHierarchyNode` tree whose names, the root's
+    excepted, are all defined ROIs) and returned as read (JSON objects), so
+    every key of the files reaches ``:Meta``.
+
+    Returns
+    -------
+    (dict, dict or None)
+        ROI name → its definition; the hierarchy tree. ``({}, None)`` when the
+        recipe has no ``[rois]``.
+
+    Raises
+    ------
+    ValidationError
+        Invalid JSON, or JSON breaking the models' rules; naming the file and
+        the ROI or the path of names in the tree.
+    """
     if recipe.rois is None:
         return {}, None
     info_path = recipe.path(recipe.rois.info)
-    try:
-        info = json.loads(info_path.read_text())
-        hierarchy = json.loads(recipe.path(recipe.rois.hierarchy).read_text())
-    except json.JSONDecodeError as err:
-        raise ValidationError(f"invalid JSON: {err}", file=str(info_path)) from None
-    if not isinstance(info, dict):
-        raise ValidationError("ROI info must be a JSON object {roi: {...}}", file=str(info_path))
+    hierarchy_path = recipe.path(recipe.rois.hierarchy)
+    info = _read_json(info_path)
+    definitions = validate_roi_definitions(info, str(info_path))
+    hierarchy = _read_json(hierarchy_path)
+    validate_roi_hierarchy(hierarchy, str(hierarchy_path), set(definitions))
     return info, hierarchy
 
 
