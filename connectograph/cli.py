@@ -130,9 +130,12 @@ def neo4j_admin(instance, args) -> None:
 @click.option("--check", "check_only", is_flag=True,
               help="Only read and validate the sources and print what a load would write "
                    "(no server needed, nothing written).")
+@click.option("--conflicts", "conflicts_csv", type=click.Path(dir_okay=False),
+              help="Write every source conflict (one row per disagreeing value: table, "
+                   "column, key, kept, dropped and their files) to this CSV file.")
 @_friendly_errors
 def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, instance,
-                 overwrite, check_only) -> None:
+                 overwrite, check_only, conflicts_csv) -> None:
     """Load a dataset from RECIPE (a .toml file or a bundled name such as hemibrain-mb).
 
     By default the dataset is written over Bolt into the running server, next to
@@ -147,13 +150,13 @@ def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, in
             raise click.UsageError("--check writes nothing; it takes no --bulk, --force "
                                    "or --overwrite")
         from .loading import check
-        click.echo(check(recipe, dataset=dataset, data_dir=data_dir).describe())
+        _report(check(recipe, dataset=dataset, data_dir=data_dir), conflicts_csv)
         return
     if bulk:
         from .loading.bulk import bulk_load
         summary = bulk_load(recipe, instance=instance, dataset=dataset, data_dir=data_dir,
                             overwrite=overwrite, echo=click.echo)
-        click.echo(summary.describe())
+        _report(summary, conflicts_csv)
         return
     from .loading import load
     client = None
@@ -171,7 +174,16 @@ def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, in
     finally:
         if client is not None:
             client.close()
+    _report(summary, conflicts_csv)
+
+
+def _report(summary, conflicts_csv: str | None) -> None:
+    """Print a load summary; write its conflicts' rows to ``conflicts_csv`` if given."""
     click.echo(summary.describe())
+    if conflicts_csv and not summary.skipped:
+        table = summary.conflict_table()
+        table.to_csv(conflicts_csv, index=False)
+        click.echo(f"{len(table):,} conflicting values written to {conflicts_csv}")
 
 
 @main.command("datasets")

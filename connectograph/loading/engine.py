@@ -67,6 +67,26 @@ class LoadSummary:
     stages: dict[str, float] = field(default_factory=dict)
     checked_only: bool = False
 
+    def conflict_table(self) -> pd.DataFrame:
+        """Every source disagreement, one row each (the summary shows counts
+        and five examples per group).
+
+        Returns
+        -------
+        DataFrame
+            ``table, column, key, kept, dropped, kept_from, overridden_from``
+            (object columns): the property, what differs (a bodyId, a synapse
+            id, ``"pre->post roi"``), the value kept and the value dropped,
+            and the files they came from.
+        """
+        columns = ["table", "column", "key", "kept", "dropped", "kept_from", "overridden_from"]
+        frames = [c.rows.assign(table=c.table, column=c.column, kept_from=c.kept_from,
+                                overridden_from=c.overridden_from)
+                  for c in self.conflicts if c.rows is not None]
+        if not frames:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return pd.concat(frames, ignore_index=True)[columns]
+
     def describe(self) -> str:
         if self.skipped:
             return (f"{self.dataset}: already loaded from identical inputs; nothing to do "
@@ -81,6 +101,8 @@ class LoadSummary:
         if self.conflicts:
             lines.append(f"  {len(self.conflicts)} source conflicts (higher-precedence value kept):")
             lines += [f"    - {c.describe()}" for c in self.conflicts]
+            lines.append("    (every value: load --conflicts FILE.csv, or "
+                         "LoadSummary.conflict_table())")
         if self.warnings:
             lines.append("  warnings:")
             lines += [f"    - {w}" for w in self.warnings]

@@ -22,7 +22,7 @@ from ..skeletons import Skeleton, read_swc, validate_skeleton
 from ..skeletons._tree import SKELETON_COLUMNS, XYZ
 from .recipe import Recipe, SkeletonSource
 from .table_model import CanonicalTable
-from .tables import _MAX_CONFLICT_EXAMPLES, Conflict, _to_float, _to_int, read_csv_texts
+from .tables import Conflict, _to_float, _to_int, read_csv_texts
 
 
 _SKELETON_FLOATS = (*XYZ, "radius")
@@ -190,9 +190,7 @@ def read_skeletons(recipe: Recipe, conflicts: list[Conflict]) -> dict[int, Skele
             origin[int(skel.body)] = str(path.parent if src.folder else path)
         if dropped:
             kept = origin[dropped[0]]
-            conflicts.append(Conflict(
-                table="skeletons", column="skeleton", kept_from=kept,
-                overridden_from=str(recipe.path(src.folder or src.file)), count=len(dropped),
-                examples=[{"key": b, "kept": "skeleton", "dropped": "skeleton"}
-                          for b in dropped[:_MAX_CONFLICT_EXAMPLES]]))
+            conflicts.append(Conflict.of(
+                "skeletons", "skeleton", kept, recipe.path(src.folder or src.file), dropped,
+                ["skeleton"] * len(dropped), ["skeleton"] * len(dropped)))
     return out

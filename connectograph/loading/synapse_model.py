@@ -27,7 +27,7 @@ from ..grouped import run_starts
 from .meshes import points_in_meshes, roi_ancestors
 from .model import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
 from .synapses import SYNAPSE_TYPES, id_rows
-from .tables import NOT_PRIMARY, Conflict, _MAX_CONFLICT_EXAMPLES
+from .tables import NOT_PRIMARY, Conflict, connection_keys
 
 ROI_INFO_FROM_SYNAPSES = "synapses"
 ROI_INFO_FROM_BOTH = "synapses and loaded connections"
@@ -356,12 +356,9 @@ def merge_connections(tables: pd.DataFrame, synapse_rows: pd.DataFrame,
     both = tables.merge(synapse_rows, on=key, suffixes=("", "_syn"))
     differ = both[both["weight"] != both["weight_syn"]]
     for (kept_file, file), grp in differ.groupby(["_file", "_file_syn"], sort=True):
-        conflicts.append(Conflict(
-            table="roi_connections", column="weight", kept_from=str(kept_file),
-            overridden_from=str(file), count=len(grp),
-            examples=[{"key": f"{r.bodyId_pre}->{r.bodyId_post} {r.roi}",
-                       "kept": int(r.weight), "dropped": int(r.weight_syn)}
-                      for r in grp.head(_MAX_CONFLICT_EXAMPLES).itertuples()]))
+        conflicts.append(Conflict.of(
+            "roi_connections", "weight", kept_file, file, connection_keys(grp),
+            grp["weight"].astype(int), grp["weight_syn"].astype(int)))
     have = pd.MultiIndex.from_frame(tables[key])
     new = synapse_rows[~pd.MultiIndex.from_frame(synapse_rows[key]).isin(have)]
     table_pairs = pd.MultiIndex.from_frame(tables[["bodyId_pre", "bodyId_post"]])
@@ -491,12 +488,10 @@ def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame,
         over = current.notna() & (syn > current.fillna(0).astype("int64"))
         if over.any():
             bad = over[over].index
-            conflicts.append(Conflict(
-                table="neurons", column=col, kept_from="neuron tables",
-                overridden_from="synapse tables (more synapses than the stated total)",
-                count=len(bad), examples=[{"key": int(b), "kept": int(current[b]),
-                                           "dropped": int(syn[b])}
-                                          for b in bad[:_MAX_CONFLICT_EXAMPLES]]))
+            conflicts.append(Conflict.of(
+                "neurons", col, "neuron tables",
+                "synapse tables (more synapses than the stated total)",
+                [int(b) for b in bad], current[bad].astype(int), syn[bad].astype(int)))
         fill = current.isna()
         neurons[col] = neurons[col].astype("Int64")
         neurons.loc[fill[fill].index, col] = syn[fill].astype("int64")

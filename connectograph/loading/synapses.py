@@ -43,7 +43,7 @@ from pydantic import model_validator
 from ..errors import ValidationError
 from .recipe import Recipe, SynapsePartnerSource, SynapseSource
 from .table_model import CanonicalTable
-from .tables import (Conflict, _MAX_CONFLICT_EXAMPLES, _to_int, read_csv_texts,
+from .tables import (Conflict, _to_int, read_csv_texts,
                      release_arrow_memory)
 
 SYNAPSE_TYPES = ("pre", "post")
@@ -575,11 +575,9 @@ def _merge_points(frames: list[pd.DataFrame], conflicts: list[Conflict]) -> pd.D
             differ = a.notna() & b.notna() & (a.astype(str) != b.astype(str))
             grp_rows = joined[differ].astype({"file_kept": object, "file": object})
             for (kept_file, file), grp in grp_rows.groupby(["file_kept", "file"], sort=True):
-                conflicts.append(Conflict(
-                    table="synapses", column=col, kept_from=str(kept_file),
-                    overridden_from=str(file), count=len(grp),
-                    examples=[{"key": int(r["id"]), "kept": r[f"{col}_kept"], "dropped": r[col]}
-                              for _, r in grp.head(_MAX_CONFLICT_EXAMPLES).iterrows()]))
+                conflicts.append(Conflict.of(
+                    "synapses", col, kept_file, file, grp["id"].astype(int),
+                    grp[f"{col}_kept"], grp[col]))
     return SynapsePoints.build(kept.reset_index(drop=True)).frame
 
 

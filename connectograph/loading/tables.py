@@ -64,6 +64,9 @@ class Conflict:
         Number of rows in disagreement.
     examples : list of dict
         Up to five of them: key, kept and dropped values.
+    rows : DataFrame or None
+        Every one of them: ``key``, ``kept``, ``dropped`` (object columns);
+        :meth:`~.engine.LoadSummary.conflict_table` lists all conflicts' rows.
     """
 
     table: str
@@ -72,6 +75,22 @@ class Conflict:
     overridden_from: str
     count: int
     examples: list[dict] = field(default_factory=list)
+    rows: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, table: str, column: str, kept_from: str, overridden_from: str,
+           keys, kept, dropped) -> "Conflict":
+        """A conflict from every disagreeing row: ``keys`` (what differs: a
+        bodyId, a synapse id, ``"pre->post roi"``...) and the ``kept`` and
+        ``dropped`` values, three sequences of equal length."""
+        def plain(values) -> list:     # Python scalars, not numpy ones
+            return values.tolist() if hasattr(values, "tolist") else list(values)
+
+        rows = pd.DataFrame({"key": plain(keys), "kept": plain(kept),
+                             "dropped": plain(dropped)}, dtype=object)
+        return cls(table=table, column=column, kept_from=str(kept_from),
+                   overridden_from=str(overridden_from), count=len(rows),
+                   examples=rows.head(_MAX_CONFLICT_EXAMPLES).to_dict("records"), rows=rows)
 
     def describe(self) -> str:
         ex = "; ".join(f"{e['key']}: kept {e['kept']!r}, dropped {e['dropped']!r}"
@@ -262,6 +281,12 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
     return NeuronTable.build(df, file=file, roi_names=roi_names).frame
 
 
+def connection_keys(rows: pd.DataFrame) -> list[str]:
+    """``"pre->post roi"`` per row of a per-ROI connection frame (conflict keys)."""
+    return [f"{a}->{b} {r}" for a, b, r in
+            zip(rows["bodyId_pre"], rows["bodyId_post"], rows["roi"])]
+
+
 def _values_differ(a: pd.Series, b: pd.Series) -> pd.Series:
     both = a.notna() & b.notna()
     return both & (a.astype(str) != b.astype(str))
@@ -291,11 +316,9 @@ def merge_by_precedence(frames: list[tuple[str, pd.DataFrame]], table: str,
             keys = diff[diff].index
             kept_files = origin.loc[keys, col]
             for kept_file, group in keys.to_series().groupby(kept_files.to_numpy()):
-                conflicts.append(Conflict(
-                    table=table, column=col, kept_from=str(kept_file), overridden_from=file,
-                    count=len(group),
-                    examples=[{"key": int(k), "kept": a[k], "dropped": b[k]}
-                              for k in group.index[:_MAX_CONFLICT_EXAMPLES]]))
+                conflicts.append(Conflict.of(
+                    table, col, kept_file, file, [int(k) for k in group.index],
+                    a[group.index], b[group.index]))
         merged = merged.combine_first(df)
         origin = origin.combine_first(df_origin)
     assert merged is not None
@@ -338,11 +361,9 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
     joined = allrows.merge(first[key + ["weight", "_file"]], on=key, suffixes=("", "_kept"))
     differ = joined[joined["weight"] != joined["weight_kept"]]
     for (kept_file, file), grp in differ.groupby(["_file_kept", "_file"]):
-        conflicts.append(Conflict(
-            table="roi_connections", column="weight", kept_from=kept_file, overridden_from=file,
-            count=len(grp), examples=[{"key": f"{r.bodyId_pre}->{r.bodyId_post} {r.roi}",
-                                       "kept": int(r.weight_kept), "dropped": int(r.weight)}
-                                      for r in grp.head(_MAX_CONFLICT_EXAMPLES).itertuples()]))
+        conflicts.append(Conflict.of(
+            "roi_connections", "weight", kept_file, file, connection_keys(grp),
+            grp["weight_kept"].astype(int), grp["weight"].astype(int)))
     # ``_file`` (the file each kept row came from) stays for the synapse merge's conflicts.
     return first.drop(columns=["_order"]).reset_index(drop=True)
 

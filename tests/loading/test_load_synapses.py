@@ -384,6 +384,35 @@ def test_version_conflict_is_reported(loaded, bundle_dir):
     assert any("synapses" in c.describe() for c in found)
 
 
+def test_every_conflict_is_listed(loaded, bundle_dir, tmp_path):
+    """The summary shows five examples per conflict; conflict_table() and
+    ``load --conflicts FILE`` list every disagreeing value."""
+    table = loaded.conflict_table()
+    assert list(table.columns) == ["table", "column", "key", "kept", "dropped", "kept_from",
+                                   "overridden_from"]
+    assert len(table) == sum(c.count for c in loaded.conflicts) > 0
+    key = ["bodyId_pre", "bodyId_post", "roi"]
+    both = table_rows(bundle_dir).merge(synapse_roi_rows(bundle_dir), on=key,
+                                        suffixes=("", "_syn"))
+    differ = both[both["weight"] != both["weight_syn"]]
+    got = table[(table["table"] == "roi_connections")
+                & table["overridden_from"].str.contains("synapses")]
+    assert sorted(zip(got["key"], got["kept"], got["dropped"])) == sorted(
+        (f"{r.bodyId_pre}->{r.bodyId_post} {r.roi}", int(r.weight), int(r.weight_syn))
+        for r in differ.itertuples())
+    from click.testing import CliRunner
+
+    from connectograph.cli import main
+    out = tmp_path / "conflicts.csv"
+    result = CliRunner().invoke(main, ["load", str(RECIPE), "--data-dir", str(bundle_dir),
+                                       "--check", "--conflicts", str(out)])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(written) == len(table)
+    assert f"{len(table):,} conflicting values written to" in result.stdout
+    assert sorted(written["key"]) == sorted(table["key"].astype(str))
+
+
 # --- ROI meshes ------------------------------------------------------------------------------
 
 def test_meshes_are_in_voxel_space(bundle_dir):

@@ -155,6 +155,18 @@ def test_tables_win_and_every_disagreement_is_a_conflict():
     assert c.examples == [{"key": "1->2 aL(R)", "kept": 13, "dropped": 12}]
 
 
+def test_conflict_keeps_every_row_and_five_examples():
+    keys = pd.Series(np.arange(10, 17, dtype="int64"))
+    c = Conflict.of("neurons", "post", "a.csv", "b.csv", keys, keys * 2, keys * 3)
+    assert (c.count, c.kept_from, c.overridden_from) == (7, "a.csv", "b.csv")
+    assert c.examples == [{"key": k, "kept": 2 * k, "dropped": 3 * k} for k in range(10, 15)]
+    assert type(c.examples[0]["key"]) is int          # Python scalars, not numpy ones
+    assert c.rows.to_dict("list") == {"key": list(range(10, 17)),
+                                      "kept": [2 * k for k in range(10, 17)],
+                                      "dropped": [3 * k for k in range(10, 17)]}
+    assert "7 rows differ" in c.describe()
+
+
 def test_connection_counts_at_the_psd_and_body_counts():
     # T-bar 1 of body 10 contacts PSDs 2 (body 11, in aL(R)) and 3 (body 12, no ROI)
     pts = _points(id=np.array([1, 2, 3], dtype="int64"),
