@@ -21,7 +21,7 @@ from ..errors import SkeletonError, SkeletonFileError, ValidationError
 from ..skeletons import Skeleton, read_swc, validate_skeleton
 from ..skeletons._tree import SKELETON_COLUMNS, XYZ
 from .recipe import Recipe, SkeletonSource
-from .table_model import CanonicalTable
+from .table_model import CanonicalTable, first_true
 from .tables import Conflict, _to_float, _to_int, read_csv_texts
 
 
@@ -32,7 +32,7 @@ def _first_empty(values: pd.Series, file: str, column: str) -> None:
     empty = values.isna().to_numpy()
     if empty.any():
         raise ValidationError(f"{column} is empty", file=file,
-                              row=int(np.flatnonzero(empty)[0]) + 1, column=column)
+                              row=first_true(empty) + 1, column=column)
 
 
 def _read_skeleton_csv(path: Path, body: int | None) -> Skeleton:

@@ -42,7 +42,7 @@ from pydantic import model_validator
 
 from ..errors import ValidationError
 from .recipe import Recipe, SynapsePartnerSource, SynapseSource
-from .table_model import CanonicalTable
+from .table_model import CanonicalTable, first_true
 from .tables import (Conflict, _to_int, read_csv_texts,
                      release_arrow_memory)
 
@@ -90,10 +90,6 @@ def mint_synapse_ids(body: Any, type_: Any, x: Any, y: Any, z: Any) -> np.ndarra
 
 # --- canonical tables --------------------------------------------------------------------------
 
-def _first(mask: pd.Series | np.ndarray) -> int:
-    return int(np.flatnonzero(np.asarray(mask))[0])
-
-
 def _has_duplicates(values: np.ndarray) -> bool:
     """Whether an int64 array repeats a value (by sorting: a copy of the array,
     no hash table)."""
@@ -107,8 +103,8 @@ def _first_repeat(values: pd.Series) -> tuple[int, int] | None:
     (checked by sorting, so the hash-based ``duplicated`` runs only on a repeat)."""
     if not _has_duplicates(values.to_numpy()):
         return None
-    i = _first(values.duplicated())
-    return i, _first(values == values.iloc[i])
+    i = first_true(values.duplicated())
+    return i, first_true(values == values.iloc[i])
 
 
 def id_rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -207,7 +203,7 @@ class SynapsePoints(CanonicalTable):
                 raise ValidationError(f"synapse column {col!r} must be int64")
         bad = ~df["type"].isin(SYNAPSE_TYPES)
         if bad.any():
-            i = _first(bad)
+            i = first_true(bad)
             value = df["type"].iloc[i]
             raise ValidationError(f"type {None if pd.isna(value) else value!r} is neither "
                                   "'pre' nor 'post'",
@@ -216,14 +212,14 @@ class SynapsePoints(CanonicalTable):
         for col in ("x", "y", "z"):
             bad = ~np.isfinite(df[col].to_numpy(dtype="float64"))
             if bad.any():
-                i = _first(bad)
+                i = first_true(bad)
                 raise ValidationError("coordinate is missing or not a finite number",
                                       file=df["file"].iloc[i], row=int(df["row"].iloc[i]),
                                       column=col)
         conf = df["confidence"].to_numpy(dtype="float64")
         bad = ~np.isnan(conf) & ((conf < 0) | (conf > 1))
         if bad.any():
-            i = _first(bad)
+            i = first_true(bad)
             raise ValidationError(f"confidence {conf[i]} is outside [0, 1]",
                                   file=df["file"].iloc[i], row=int(df["row"].iloc[i]),
                                   column="confidence")
@@ -313,7 +309,7 @@ def _float(df: pd.DataFrame, col: str, file: str, label: str, *,
         bad |= raw.isna()
     bad |= nums.notna() & ~np.isfinite(nums)
     if bad.any():
-        i = _first(bad)
+        i = first_true(bad)
         raise ValidationError(f"{raw.iloc[i]!r} is not a finite number", file=file, row=i + 1,
                               column=label)
     return nums.to_numpy()
@@ -334,7 +330,7 @@ def _rois(df: pd.DataFrame, col: str, file: str, label: str,
         s = pd.Series(values)
         unknown = s.notna() & ~s.isin(roi_names)
         if unknown.any():
-            i = _first(unknown)
+            i = first_true(unknown)
             raise ValidationError(
                 f"ROI {s.iloc[i]!r} is not in the recipe's ROI definitions", file=file,
                 row=i + 1, column=label)
@@ -344,7 +340,7 @@ def _rois(df: pd.DataFrame, col: str, file: str, label: str,
 def _bodies(df: pd.DataFrame, col: str, file: str, label: str) -> np.ndarray:
     ids = _to_int(pd.DataFrame({label: df[col]}), label, file)
     if ids.isna().any():
-        i = _first(ids.isna())
+        i = first_true(ids.isna())
         raise ValidationError("body id is empty", file=file, row=i + 1, column=label)
     return ids.astype("int64").to_numpy()
 
@@ -365,7 +361,7 @@ def _points_frame(*, ids, body, type_, x, y, z, confidence, roi, file, rows, sou
 def _check_confidence(values: np.ndarray, file: str, label: str) -> None:
     bad = ~np.isnan(values) & ((values < 0) | (values > 1))
     if bad.any():
-        i = _first(bad)
+        i = first_true(bad)
         raise ValidationError(f"confidence {values[i]} is outside [0, 1]", file=file, row=i + 1,
                               column=label)
 
@@ -413,8 +409,8 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
         bad = n_values > 1
         if bad.any():
             values = pre[col].astype(object).where(pre[col].notna(), "<empty>")
-            i = _first(bad)
-            j = _first((pre["id"] == pre["id"].iloc[i]) & (values != values.iloc[i]))
+            i = first_true(bad)
+            j = first_true((pre["id"] == pre["id"].iloc[i]) & (values != values.iloc[i]))
             raise ValidationError(
                 f"the T-bar at ({pre['x'].iloc[i]:g}, {pre['y'].iloc[i]:g}, {pre['z'].iloc[i]:g}) "
                 f"of body {pre['bodyId'].iloc[i]} has {label} {values.iloc[i]!r} here but "
@@ -478,7 +474,7 @@ def read_connectors(path: Path, src: SynapseSource, source: int,
     types = _clean_per_value(df["type"], _connector_types)
     bad = ~pd.Series(types).isin(SYNAPSE_TYPES)
     if bad.any():
-        i = _first(bad)
+        i = first_true(bad)
         raise ValidationError(
             f"type {df['type'].iloc[i]!r} is not a synapse side: use 'pre'/'post' or CATMAID's "
             "0 (presynaptic) / 1 (postsynaptic); gap junctions (2) and abutting (3) cannot be "
@@ -561,8 +557,8 @@ def _merge_points(frames: list[pd.DataFrame], conflicts: list[Conflict]) -> pd.D
     # Within one file a repeated id is an error; across files it is the same site.
     within = allp.duplicated(["id", "file"])
     if within.any():
-        i = _first(within)
-        j = _first((allp["id"] == allp["id"].iloc[i]) & (allp["file"] == allp["file"].iloc[i]))
+        i = first_true(within)
+        j = first_true((allp["id"] == allp["id"].iloc[i]) & (allp["file"] == allp["file"].iloc[i]))
         raise ValidationError(f"duplicate synapse id {allp['id'].iloc[i]} (also row "
                               f"{allp['row'].iloc[j]})", file=allp["file"].iloc[i],
                               row=int(allp["row"].iloc[i]), column="id")
@@ -622,13 +618,13 @@ def read_synapse_sources(recipe: Recipe, roi_names: set[str] | None,
         at = id_rows(point_ids, pairs[col].to_numpy())
         unknown = at < 0
         if unknown.any():
-            i = _first(unknown)
+            i = first_true(unknown)
             raise ValidationError(f"synapse id {pairs[col].iloc[i]} is not in any synapse "
                                   "table of the recipe", file=pairs["file"].iloc[i],
                                   row=int(pairs["row"].iloc[i]), column=col)
         wrong = ~(points["type"] == want).to_numpy()[at]
         if wrong.any():
-            i = _first(wrong)
+            i = first_true(wrong)
             t = points["type"].iloc[at[i]]
             raise ValidationError(f"synapse {pairs[col].iloc[i]} is a {t!r} site; "
                                   f"{col} must name a {want!r} site", file=pairs["file"].iloc[i],
@@ -657,7 +653,7 @@ def check_synapse_bodies(recipe: Recipe, points: pd.DataFrame,
                                if s.unknown_bodies == "error"])
     bad = unknown & strict
     if bad.any():
-        i = _first(bad)
+        i = first_true(bad)
         raise ValidationError(
             f"body {points['bodyId'].iloc[i]} is in no neuron or connection table of the recipe; "
             "add it to a neuron table, or set unknown_bodies = \"add\" on this [[synapses]] "

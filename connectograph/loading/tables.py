@@ -41,6 +41,7 @@ from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
                            roi_info_cell, soma_cell)
 from .recipe import NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe, TableSource
 from .roi_models import validate_roi_definitions, validate_roi_hierarchy
+from .table_model import first_true
 
 __all__ = ["NOT_PRIMARY", "Conflict", "SourceTables", "read_sources"]
 _INT_COLUMNS = COUNT_COLUMNS
@@ -183,13 +184,13 @@ def _to_int(df: pd.DataFrame, column: str, file: str, *, positive: bool = False)
     if not positive:
         bad |= nums.notna() & (nums != np.floor(nums))
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+        i = first_true(bad)
         raise ValidationError(f"{raw.iloc[i]!r} is not an integer", file=file, row=i + 1,
                               column=column)
     if positive:
         nonpos = nums.notna() & ((nums <= 0) | (nums != np.floor(nums)))
         if nonpos.any():
-            i = int(np.flatnonzero(nonpos.to_numpy())[0])
+            i = first_true(nonpos)
             raise ValidationError(f"{raw.iloc[i]!r} is not a positive integer", file=file,
                                   row=i + 1, column=column)
     return nums.astype("Int64")
@@ -209,7 +210,7 @@ def _to_float(df: pd.DataFrame, column: str, file: str) -> pd.Series:
     nums = pd.to_numeric(raw, errors="coerce")
     bad = nums.isna() & raw.notna()
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+        i = first_true(bad)
         raise ValidationError(f"{raw.iloc[i]!r} is not a number", file=file, row=i + 1,
                               column=column)
     return nums.astype("float64")
