@@ -185,10 +185,13 @@ def synapse_rois(points: pd.DataFrame, roi_info: dict[str, dict], hierarchy: dic
     return table[index], stats
 
 
-def primary_rois(rois: np.ndarray, primary: set[str]) -> tuple[np.ndarray, int]:
+def primary_rois(rois: np.ndarray, primary: set[str], *,
+                 combinations: tuple[np.ndarray, list[tuple]] | None = None
+                 ) -> tuple[np.ndarray, int]:
     """Per point, its primary ROI or ``NotPrimary``; and how many points lie in
-    more than one primary ROI (overlapping meshes; the first by name is kept)."""
-    codes, combos = roi_combinations(rois)
+    more than one primary ROI (overlapping meshes; the first by name is kept).
+    ``combinations`` (optional) is :func:`roi_combinations` of ``rois``, when known."""
+    codes, combos = roi_combinations(rois) if combinations is None else combinations
     names = np.empty(len(combos), dtype=object)
     multiple = np.zeros(len(combos), dtype=bool)
     for k, t in enumerate(combos):
@@ -286,7 +289,9 @@ def _distinct_tbars_per_partner(pre_rows: np.ndarray, partner: np.ndarray
 
 
 def connection_roi_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
-                          rows: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+                          rows: tuple[np.ndarray, np.ndarray] | None = None,
+                          combinations: tuple[np.ndarray, list[tuple]] | None = None
+                          ) -> pd.DataFrame:
     """neuPrint's ``ConnectsTo.roiInfo`` counts, from synapses: per connection
     (upstream body → downstream body) and every ROI its synapses lie in.
 
@@ -308,6 +313,8 @@ def connection_roi_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.nd
         Per point, its ROIs (:func:`synapse_rois`).
     rows : tuple of ndarray, optional
         :func:`pair_rows` of the tables, when known.
+    combinations : tuple, optional
+        :func:`roi_combinations` of ``rois``, when known.
 
     Returns
     -------
@@ -322,7 +329,7 @@ def connection_roi_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.nd
                              "post": pd.Series(dtype="int64")})
     pre_rows, post_rows = pair_rows(points, pairs) if rows is None else rows
     body = points["bodyId"].to_numpy(dtype="int64")
-    codes, combos = roi_combinations(rois)
+    codes, combos = roi_combinations(rois) if combinations is None else combinations
     post = _spread_over_rois(_group_sizes({"bodyId_pre": (body, pre_rows),
                                            "bodyId_post": (body, post_rows),
                                            "combo": (codes, post_rows)}), combos)
@@ -400,11 +407,13 @@ def connection_roi_entries(tables: pd.DataFrame, synapse_counts: pd.DataFrame) -
 
 
 def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
-                rows: tuple[np.ndarray, np.ndarray] | None = None
+                rows: tuple[np.ndarray, np.ndarray] | None = None,
+                combinations: tuple[np.ndarray, list[tuple]] | None = None
                 ) -> tuple[pd.DataFrame, dict[int, dict[str, dict[str, int]]]]:
     """Per body, counts over its loaded synapses (see module docstring).
 
-    ``rows`` (optional) is :func:`pair_rows` of the tables, when known.
+    ``rows`` (optional) is :func:`pair_rows` of the tables, and
+    ``combinations`` :func:`roi_combinations` of ``rois``, when known.
 
     Returns
     -------
@@ -432,7 +441,7 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
 
     # Count per (body, side, distinct ROI tuple), then spread each count over
     # the tuple's ROIs.
-    codes, combos = roi_combinations(rois)
+    codes, combos = roi_combinations(rois) if combinations is None else combinations
     known = None if (is_pre | is_post).all() else np.flatnonzero(is_pre | is_post)
     by_side = _group_sizes({k: v if known is None else (v, known) for k, v in
                             (("bodyId", body), ("combo", codes),

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..grouped import group_lists, run_starts
 from .synapse_model import (body_counts, connection_roi_counts, connections_from_synapses,
-                            pair_rows, primary_rois, synapse_rois)
+                            pair_rows, primary_rois, roi_combinations, synapse_rois)
 from .synapse_sets import SynapseSets, synapse_sets
 from .tables import SourceTables
 from .writer import DatasetWriter
@@ -48,7 +48,9 @@ def prepare_synapses(tables: SourceTables) -> SynapseData:
     pairs = tables.synapse_pairs
     rois, stats = synapse_rois(points, tables.roi_info, tables.roi_hierarchy, tables.meshes)
     primary = {k for k, v in tables.roi_info.items() if v.get("isPrimary")}
-    proi, several = primary_rois(rois, primary)
+    # Each point's index into the distinct ROI sets, found once for every count below.
+    combinations = roi_combinations(rois)
+    proi, several = primary_rois(rois, primary, combinations=combinations)
     warnings = []
     if several:
         warnings.append(f"{several:,} synapses lie in more than one primary ROI mesh; each is "
@@ -64,10 +66,12 @@ def prepare_synapses(tables: SourceTables) -> SynapseData:
                             "names no ROI meshes ([rois] meshes); they count as NotPrimary")
     # Each pair's T-bar and PSD rows, found once for all the counts below.
     rows = pair_rows(points, pairs) if len(pairs) else None
-    totals, roi_info = body_counts(points, pairs, rois, rows=rows)
+    totals, roi_info = body_counts(points, pairs, rois, rows=rows, combinations=combinations)
     connection_rows = connections_from_synapses(points, pairs, proi, rows=rows)
     del proi
-    roi_counts = connection_roi_counts(points, pairs, rois, rows=rows)
+    roi_counts = connection_roi_counts(points, pairs, rois, rows=rows,
+                                       combinations=combinations)
+    del combinations
     no_pairs = np.zeros(0, dtype=np.int64)
     sets = synapse_sets(points, pairs, rows=rows if rows is not None else (no_pairs, no_pairs))
     return SynapseData(points=points, pairs=pairs, rois=rois, connection_rows=connection_rows,
