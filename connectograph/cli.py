@@ -133,9 +133,17 @@ def neo4j_admin(instance, args) -> None:
 @click.option("--conflicts", "conflicts_csv", type=click.Path(dir_okay=False),
               help="Write every source conflict (one row per disagreeing value: table, "
                    "column, key, kept, dropped and their files) to this CSV file.")
+@click.option("--partition-rows", type=click.IntRange(min=1000), default=None,
+              help="For datasets larger than memory: spill the synapse tables to disk "
+                   "(DuckDB) and derive and write them N rows (points plus pairs) of whole "
+                   "upstream bodies at a time, so memory follows N, not the number of "
+                   "synapses. Same graph. E.g. 1000000. Not with --bulk.")
+@click.option("--spill-dir", type=click.Path(file_okay=False),
+              help="With --partition-rows: folder for the spilled tables (default: the "
+                   "system's temporary folder; needs about 100 bytes per synapse).")
 @_friendly_errors
 def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, instance,
-                 overwrite, check_only, conflicts_csv) -> None:
+                 overwrite, check_only, conflicts_csv, partition_rows, spill_dir) -> None:
     """Load a dataset from RECIPE (a .toml file or a bundled name such as hemibrain-mb).
 
     By default the dataset is written over Bolt into the running server, next to
@@ -145,12 +153,18 @@ def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, in
     """
     if overwrite and not bulk:
         raise click.UsageError("--overwrite only applies with --bulk")
+    if spill_dir and not partition_rows:
+        raise click.UsageError("--spill-dir only applies with --partition-rows")
+    if bulk and partition_rows:
+        raise click.UsageError("--partition-rows applies to Bolt loads and --check; --bulk "
+                               "prepares the dataset in memory")
     if check_only:
         if bulk or force or overwrite:
             raise click.UsageError("--check writes nothing; it takes no --bulk, --force "
                                    "or --overwrite")
         from .loading import check
-        _report(check(recipe, dataset=dataset, data_dir=data_dir), conflicts_csv)
+        _report(check(recipe, dataset=dataset, data_dir=data_dir,
+                      partition_rows=partition_rows, spill_dir=spill_dir), conflicts_csv)
         return
     if bulk:
         from .loading.bulk import bulk_load
@@ -170,7 +184,8 @@ def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, in
         client = Client(conn[0], auth=conn[1], dataset="none:none", check_dataset=False)
     try:
         summary = load(recipe, client=client, dataset=dataset, data_dir=data_dir, force=force,
-                       batch_size=batch_size, writers=writers, echo=click.echo)
+                       batch_size=batch_size, writers=writers, partition_rows=partition_rows,
+                       spill_dir=spill_dir, echo=click.echo)
     finally:
         if client is not None:
             client.close()

@@ -1,25 +1,17 @@
-// @name: create_synapses
-// One batch of :Synapse nodes under the staging labels of a load, as parallel
-// columns (cheaper to send than one map per row): $id, $body (int), $type
-// ('pre'/'post'), $conf (float or null), $x, $y, $z (voxels), $roi (index into
-// $rois, the batch's distinct ROI-flag maps such as {`aL(R)`: true, ...}).
-// Used for the synapses that are in no partner pair.
-UNWIND range(0, size($id) - 1) AS i
-CREATE (s:Synapse:{{Synapse}})
-SET s = $rois[$roi[i]],
-    s.synapseId = $id[i], s.bodyId = $body[i], s.type = $type[i], s.confidence = $conf[i],
-    s.location = point({x: $x[i], y: $y[i], z: $z[i]});
-
 // @name: create_synapse_graph
 // One batch of whole connections (consecutive (pre body, post body) pairs of
-// bodies): the batch's new :Synapse nodes (columns as in create_synapses), the
+// bodies): the batch's new :Synapse nodes as parallel columns (cheaper to
+// send than one map per row: $id, $body (int), $type ('pre'/'post'), $conf
+// (float or null), $x, $y, $z (voxels), $roi (index into $rois, the batch's
+// distinct ROI-flag maps such as {`aL(R)`: true, ...})), the
 // synapses an earlier batch created ($old: synapseIds, found through the
 // staging index on synapseId), then, by position in that list (new first,
 // then old), the SynapsesTo links ($pre, $post) and each connection's two
 // SynapseSets with their Contains and ConnectsTo links ($sets: [{preBody,
 // postBody: elementId of the Segments, preProps, postProps, pre, post:
 // positions of the members}]). Relationships between nodes of one batch need
-// no index lookup.
+// no index lookup. Synapses in no pair come in batches with empty $old,
+// $pre, $post and $sets.
 CALL () {
   UNWIND range(0, size($id) - 1) AS i
   CREATE (s:Synapse:{{Synapse}})

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pandas as pd
 
@@ -23,11 +25,14 @@ from ..client import Client
 from ..errors import ValidationError
 from ..identifiers import DatasetName
 from ..skeletons.storage import skeleton_properties
-from .model import (body_properties, complete_bodies, connections_from_roi_weights,
+from .connection_stage import (ConnectionStage, PartitionedConnections,
+                               SpilledConnections, merge_all)
+from .model import (body_properties, complete_bodies_from,
                     hierarchy_children, is_neuron, neuron_property_types, roi_memberships,
                     roi_totals, with_empty_roi_info)
 from .recipe import Recipe, checked_recipe
-from .synapse_model import connection_roi_entries, fill_bodies, merge_connections
+from .synapse_model import fill_bodies
+from .synapse_partitions import PartitionedSynapseData, prepare_synapses_partitioned
 from .synapse_stage import SynapseData, prepare_synapses, write_synapse_graph
 from .synapses import check_synapse_bodies
 from .tables import Conflict, SourceTables, read_sources
@@ -234,8 +239,9 @@ class PreparedDataset:
         Per-ROI connection rows after merging, and those from the tables alone.
     skeletons : dict
         bodyId → :class:`~connectograph.skeletons.swc.Skeleton`.
-    synapses : SynapseData
-        Synapse points, pairs, ROIs and SynapseSets.
+    synapses : SynapseData or PartitionedSynapseData
+        Synapse points, pairs, ROIs and SynapseSets (whole, or by partition
+        from tables spilled to disk).
     conflicts, warnings : list
         For the load summary.
     """
@@ -252,18 +258,27 @@ class PreparedDataset:
     roi_connection_rows: int
     table_connection_rows: int
     skeletons: dict
-    synapses: SynapseData
+    synapses: SynapseData | PartitionedSynapseData
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: the temporary folder of the spilled synapse tables (None when in memory)
+    spill_dir: Path | None = None
+
+    def close(self) -> None:
+        """Remove the spilled synapse tables, if any (the dataset can no
+        longer be written after this)."""
+        self.synapses.close()
+        if self.spill_dir is not None:
+            shutil.rmtree(self.spill_dir, ignore_errors=True)
 
     def synapse_counts(self) -> dict[str, int]:
         """Synapse-level nodes and relationships (empty without synapses)."""
         syn = self.synapses
-        if syn.points.empty:
+        if not syn.n_points:
             return {}
-        return {"Synapse nodes": len(syn.points), "SynapsesTo relationships": len(syn.pairs),
-                "SynapseSet nodes": 2 * len(syn.sets),
-                "ConnectsTo relationships between SynapseSets": len(syn.sets)}
+        return {"Synapse nodes": syn.n_points, "SynapsesTo relationships": syn.n_pairs,
+                "SynapseSet nodes": 2 * syn.n_sets,
+                "ConnectsTo relationships between SynapseSets": syn.n_sets}
 
     def summary(self, *, seconds: float = 0.0) -> LoadSummary:
         """The :class:`LoadSummary` of writing this dataset: nodes per label
@@ -271,7 +286,7 @@ class PreparedDataset:
         SynapseSets apart), then derived-data counts."""
         synapse_counts = self.synapse_counts()
         # SynapseSet -> Synapse links (0.1 s per 1M synapse pairs, measured)
-        members = self.synapses.sets.member_count() if synapse_counts else 0
+        members = self.synapses.member_count() if synapse_counts else 0
         counts = {
             "Meta nodes": 1,
             "Segment nodes": len(self.neurons),
@@ -298,8 +313,8 @@ class PreparedDataset:
                            warnings=list(self.warnings), seconds=seconds)
 
 
-def prepare(recipe: Recipe, fp: str | None = None,
-            progress: Callable | None = None) -> PreparedDataset:
+def prepare(recipe: Recipe, fp: str | None = None, progress: Callable | None = None, *,
+            partition_rows: int | None = None, spill_dir: str | None = None) -> PreparedDataset:
     """Read, validate and derive everything a load writes (nothing is written).
 
     Parameters
@@ -311,10 +326,14 @@ def prepare(recipe: Recipe, fp: str | None = None,
     progress : callable, optional
         Progress-bar factory (as for :func:`load`); its bar counts three
         steps: sources read and validated, synapses derived, bodies derived.
+    partition_rows, spill_dir : optional
+        As for :func:`load`.
 
     Returns
     -------
     PreparedDataset
+        Call its :meth:`~PreparedDataset.close` when done with it (it removes
+        the spilled synapse tables, if any).
 
     Raises
     ------
@@ -323,35 +342,74 @@ def prepare(recipe: Recipe, fp: str | None = None,
     """
     bar = (progress or _noop_progress)(3, "prepare (steps)")
     try:
-        return _prepare(recipe, fingerprint(recipe) if fp is None else fp, bar)
+        return _prepare(recipe, fingerprint(recipe) if fp is None else fp, bar,
+                        progress, partition_rows, spill_dir)
     finally:
         bar.close()
 
 
-def _prepare(recipe: Recipe, fp: str, bar) -> PreparedDataset:
-    tables = read_sources(recipe)
+def _prepare(recipe: Recipe, fp: str, bar, progress: Callable | None,
+             partition_rows: int | None, spill_dir: str | None) -> PreparedDataset:
+    spill_root = (Path(tempfile.mkdtemp(prefix="connectograph-spill-", dir=spill_dir))
+                  if partition_rows else None)
+    try:
+        return _prepare_from(recipe, fp, bar, progress, partition_rows, spill_root)
+    except BaseException:
+        if spill_root is not None:
+            shutil.rmtree(spill_root, ignore_errors=True)
+        raise
+
+
+def _prepare_from(recipe: Recipe, fp: str, bar, progress: Callable | None,
+                  partition_rows: int | None, spill_root: Path | None) -> PreparedDataset:
+    tables = read_sources(recipe, partition_rows=partition_rows, spill_dir=spill_root)
     bar.update(1)
     table_conns = tables.roi_connections
     known = tables.neurons.index.union(pd.Index(table_conns["bodyId_pre"])).union(
         pd.Index(table_conns["bodyId_post"]))
-    synapse_bodies, synapse_warnings = check_synapse_bodies(
-        recipe, tables.synapse_points, known)
-    syn = prepare_synapses(tables)
+    syn: SynapseData | PartitionedSynapseData
+    spill = tables.synapse_spill
+    if spill is not None:
+        try:
+            synapse_bodies, synapse_warnings = spill.unknown_bodies(recipe, known)
+            by_partition = PartitionedConnections(table_conns, spill.first_bodies,
+                                                  spill_root / "connections.parquet")
+            syn = prepare_synapses_partitioned(spill, tables, progress, by_partition)
+            conns = by_partition.finish(tables.conflicts)
+        except BaseException:
+            spill.close()
+            raise
+    else:
+        synapse_bodies, synapse_warnings = check_synapse_bodies(
+            recipe, tables.synapse_points, known)
+        syn = prepare_synapses(tables)
+        # Precedence: per-ROI tables win per (pair, ROI); synapse counts fill the rest.
+        conns = merge_all(table_conns, syn.connection_rows, syn.connection_roi_counts,
+                          tables.conflicts)
+    syn.connection_rows = syn.connection_roi_counts = None
     bar.update(1)
-    # Precedence: per-ROI tables win per (pair, ROI); synapse counts fill the rest.
-    roi_conns, filled = merge_connections(table_conns, syn.connection_rows, tables.conflicts)
-    connections = connections_from_roi_weights(
-        roi_conns, connection_roi_entries(table_conns, syn.connection_roi_counts))
-    syn.connection_roi_counts = None
-    if filled:
+    try:
+        return _prepare_bodies(recipe, fp, bar, tables, syn, conns, synapse_bodies,
+                               synapse_warnings, spill_root)
+    except BaseException:
+        syn.close()
+        raise
+
+
+def _prepare_bodies(recipe: Recipe, fp: str, bar, tables: SourceTables,
+                    syn: SynapseData | PartitionedSynapseData, conns: ConnectionStage,
+                    synapse_bodies: list[int], synapse_warnings: list[str],
+                    spill_root: Path | None) -> PreparedDataset:
+    table_conns = tables.roi_connections
+    if conns.filled:
         synapse_warnings.append(
-            f"{filled:,} (connection, ROI) weights come from synapses for connections the "
-            "per-ROI tables list only in other ROIs")
+            f"{conns.filled:,} (connection, ROI) weights come from synapses for connections "
+            "the per-ROI tables list only in other ROIs")
     base = tables.neurons
     if synapse_bodies:
         extra = pd.Index(synapse_bodies, dtype="int64")
         base = pd.concat([base, pd.DataFrame({"bodyId": extra}, index=extra)])
-    neurons, n_added = complete_bodies(base, roi_conns)
+    neurons, n_added = complete_bodies_from(base, conns.connected, conns.derived_roi_info)
     neurons = fill_bodies(neurons, syn.totals, syn.roi_info, tables.conflicts)
     neurons = with_empty_roi_info(neurons)
     unknown = sorted(set(tables.skeletons) - set(neurons.index))
@@ -380,11 +438,23 @@ def _prepare(recipe: Recipe, fp: str, bar) -> PreparedDataset:
         neurons=neurons, neuron_flag=neuron_flag,
         memberships=[m for m in memberships if m[1] in names],
         roi_flags=sorted({m[1] for m in memberships}),
-        connections=connections,
-        roi_connection_rows=len(roi_conns), table_connection_rows=len(table_conns),
+        connections=conns.connections,
+        roi_connection_rows=conns.roi_connection_rows, table_connection_rows=len(table_conns),
         skeletons=tables.skeletons, synapses=syn, conflicts=tables.conflicts,
         warnings=(tables.warnings + synapse_warnings + syn.warnings
-                  + _warnings(neurons, n_added)))
+                  + _warnings(neurons, n_added)), spill_dir=spill_root)
+
+
+def _connection_batches(connections: pd.DataFrame | SpilledConnections,
+                        body_ids: dict[int, str], size: int) -> Iterator[list[dict]]:
+    """``create_connections`` rows, ``size`` at a time (built per batch: at
+    10M synapse pairs the 1.35M rows as dicts held 340 MiB at once)."""
+    frames = (connections.frames(size) if isinstance(connections, SpilledConnections)
+              else (connections.iloc[s:s + size] for s in range(0, len(connections), size)))
+    for frame in frames:
+        yield [{"pre": body_ids[a], "post": body_ids[b], "weight": w, "roiInfo": ri}
+               for a, b, w, ri in zip(*(frame[c].tolist() for c in
+                                        ("bodyId_pre", "bodyId_post", "weight", "roiInfo")))]
 
 
 def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> None:
@@ -399,10 +469,8 @@ def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> None:
     body_ids = writer.write_bodies(body_rows)
     writer.link_bodies_to_rois([{"body": body_ids[b], "roi": roi_ids[r], "props": c}
                                 for b, r, c in p.memberships])
-    writer.write_connections([
-        {"pre": body_ids[int(a)], "post": body_ids[int(b)], "weight": int(w), "roiInfo": ri}
-        for a, b, w, ri in p.connections[["bodyId_pre", "bodyId_post", "weight",
-                                          "roiInfo"]].itertuples(index=False, name=None)])
+    writer.write_connections(_connection_batches(p.connections, body_ids, writer.batch_size),
+                             len(p.connections))
     writer.write_skeletons([{"body": body_ids[b], "props": skeleton_properties(s, b)}
                             for b, s in sorted(p.skeletons.items())])
     write_synapse_graph(writer, p.synapses, body_ids)
@@ -411,7 +479,8 @@ def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> None:
 
 def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | None = None,
          data_dir: str | None = None, force: bool = False, batch_size: int = 5000,
-         writers: int = 2, progress: Callable | None = _tqdm_progress,
+         writers: int = 2, partition_rows: int | None = None, spill_dir: str | None = None,
+         progress: Callable | None = _tqdm_progress,
          echo: Callable[[str], None] = lambda s: None) -> LoadSummary:
     """Load a recipe into Neo4j.
 
@@ -434,6 +503,17 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         Synapse graph transactions that run at once. Two use both cores of a
         2-core machine (the server and the loader share them); at 1M synapse
         pairs the stage took 32.8 s with 2, 31.7 s with 3 and 43.3 s with 1.
+    partition_rows : int, optional
+        Hold no whole synapse table in memory: spill the synapse sources to a
+        DuckDB database on disk and derive and write them in partitions of
+        about this many rows (points plus pairs) of whole upstream bodies
+        (:mod:`~connectograph.loading.synapse_partitions`). The same graph;
+        the loader's memory then follows this number, the largest synapse
+        file and the number of bodies and connections, not the number of
+        synapses. Default: everything in memory.
+    spill_dir : str, optional
+        Where the spilled tables go (a temporary folder in it, removed after
+        the load); default: the system's temporary folder.
     progress : callable or None
         Progress-bar factory; None for silence.
     echo : callable
@@ -470,13 +550,17 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
 
         # Validated in full before anything is written.
         echo(f"Reading and validating the sources of {ds} ...")
-        prepared = prepare(recipe, fp, progress=progress)
-
-        writer = DatasetWriter(client, ds, batch_size=batch_size, progress=progress, writers=writers)
-        echo("Removing what an interrupted load left behind ...")
-        writer.clear_staging()
-        echo("Writing ROIs, bodies and connections ...")
-        write_prepared(writer, prepared)
+        prepared = prepare(recipe, fp, progress=progress, partition_rows=partition_rows,
+                           spill_dir=spill_dir)
+        try:
+            writer = DatasetWriter(client, ds, batch_size=batch_size, progress=progress,
+                                   writers=writers)
+            echo("Removing what an interrupted load left behind ...")
+            writer.clear_staging()
+            echo("Writing ROIs, bodies and connections ...")
+            write_prepared(writer, prepared)
+        finally:
+            prepared.close()
         echo("Publishing ...")
         writer.publish(prepared.roi_flags)
     finally:
@@ -486,13 +570,14 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
 
 
 def check(recipe: str | Recipe, *, dataset: str | None = None, data_dir: str | None = None,
+          partition_rows: int | None = None, spill_dir: str | None = None,
           progress: Callable | None = _tqdm_progress) -> LoadSummary:
     """Read and validate a recipe's sources and derive everything a load
     would write, without a server (a dry run of :func:`load`).
 
     Parameters
     ----------
-    recipe, dataset, data_dir, progress
+    recipe, dataset, data_dir, partition_rows, spill_dir, progress
         As for :func:`load`.
 
     Returns
@@ -508,8 +593,10 @@ def check(recipe: str | Recipe, *, dataset: str | None = None, data_dir: str | N
     """
     started = time.monotonic()
     recipe = checked_recipe(recipe, dataset=dataset, data_dir=data_dir)
-    prepared = prepare(recipe, progress=progress)
+    prepared = prepare(recipe, progress=progress, partition_rows=partition_rows,
+                       spill_dir=spill_dir)
     summary = prepared.summary(seconds=time.monotonic() - started)
+    prepared.close()
     summary.checked_only = True
     return summary
 

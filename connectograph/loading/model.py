@@ -120,12 +120,25 @@ def roi_info_from_connections(roi_conns: pd.DataFrame) -> dict[int, dict[str, di
     return out
 
 
+def connected_bodies(roi_conns: pd.DataFrame) -> pd.Index:
+    """Every body at either end of the per-ROI connections (int64, unique)."""
+    return pd.Index(pd.unique(np.concatenate([roi_conns["bodyId_pre"].to_numpy(),
+                                              roi_conns["bodyId_post"].to_numpy()])))
+
+
 def complete_bodies(neurons: pd.DataFrame, roi_conns: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Add a bare row for every body that appears only in connections, and
     fill missing ``roiInfo`` from the loaded connections (``roiInfoSource``
     says which). Returns the table and the number of bodies added."""
-    ids = pd.Index(pd.unique(np.concatenate([roi_conns["bodyId_pre"].to_numpy(),
-                                             roi_conns["bodyId_post"].to_numpy()])))
+    return complete_bodies_from(neurons, connected_bodies(roi_conns),
+                                roi_info_from_connections(roi_conns))
+
+
+def complete_bodies_from(neurons: pd.DataFrame, ids: pd.Index,
+                         derived: dict[int, dict[str, dict[str, int]]]
+                         ) -> tuple[pd.DataFrame, int]:
+    """:func:`complete_bodies` from the connected bodies ``ids``
+    (:func:`connected_bodies`) and their :func:`roi_info_from_connections`."""
     missing = ids.difference(neurons.index)
     if len(missing):
         extra = pd.DataFrame({"bodyId": missing.astype("int64")}, index=missing)
@@ -135,7 +148,6 @@ def complete_bodies(neurons: pd.DataFrame, roi_conns: pd.DataFrame) -> tuple[pd.
         neurons["roiInfo"] = None
     source = pd.Series(np.where(neurons["roiInfo"].notna(), ROI_INFO_FROM_SOURCE, None),
                        index=neurons.index, dtype=object)
-    derived = roi_info_from_connections(roi_conns)
     need = neurons.index[neurons["roiInfo"].isna()]
     fill = {b: json.dumps(derived[b], sort_keys=True) for b in need if b in derived}
     if fill:

@@ -26,7 +26,9 @@ from .writer import DatasetWriter
 
 @dataclass
 class SynapseData:
-    """Everything the write needs, derived from the canonical synapse tables."""
+    """Everything the write needs, derived from the canonical synapse tables
+    (of a whole dataset, or of one partition of it:
+    :mod:`~connectograph.loading.synapse_partitions`)."""
 
     points: pd.DataFrame
     pairs: pd.DataFrame
@@ -37,26 +39,44 @@ class SynapseData:
     sets: SynapseSets                  # per connected body pair, its synapse pairs
     #: per connection and ROI, neuPrint's roiInfo counts (pre, post); None once used
     connection_roi_counts: pd.DataFrame | None = None
+    #: without_roi, from_meshes, outside_meshes (see synapse_rois), and
+    #: several_primary (points in more than one primary ROI mesh)
     stats: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def n_points(self) -> int:
+        return len(self.points)
 
-def prepare_synapses(tables: SourceTables) -> SynapseData:
-    """ROIs of every synapse (source ROI or meshes, plus ancestors), connection
-    rows, per-body counts and SynapseSets. Nothing is written."""
-    points = tables.synapse_points
-    pairs = tables.synapse_pairs
-    rois, stats = synapse_rois(points, tables.roi_info, tables.roi_hierarchy, tables.meshes)
-    primary = {k for k, v in tables.roi_info.items() if v.get("isPrimary")}
-    # Each point's index into the distinct ROI sets, found once for every count below.
-    combinations = roi_combinations(rois)
-    proi, several = primary_rois(rois, primary, combinations=combinations)
+    @property
+    def n_pairs(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def n_sets(self) -> int:
+        """Connections with synapses (each has two SynapseSets)."""
+        return len(self.sets)
+
+    def member_count(self) -> int:
+        """SynapseSet → Synapse ``Contains`` links."""
+        return self.sets.member_count()
+
+    def partitions(self) -> Iterator["SynapseData"]:
+        """The parts to write one after another: here the whole."""
+        yield self
+
+    def close(self) -> None:
+        """Nothing to release (the tables are in memory)."""
+
+
+def synapse_warnings(stats: dict[str, int], has_meshes: bool) -> list[str]:
+    """The load-summary warnings of the synapse stage, from its ``stats``."""
     warnings = []
-    if several:
-        warnings.append(f"{several:,} synapses lie in more than one primary ROI mesh; each is "
-                        "counted in the first by name")
+    if stats["several_primary"]:
+        warnings.append(f"{stats['several_primary']:,} synapses lie in more than one primary "
+                        "ROI mesh; each is counted in the first by name")
     if stats["without_roi"]:
-        if tables.meshes is not None:
+        if has_meshes:
             warnings.append(
                 f"{stats['without_roi']:,} synapses had no ROI in their source: "
                 f"{stats['from_meshes']:,} were placed by ROI meshes, "
@@ -64,6 +84,26 @@ def prepare_synapses(tables: SourceTables) -> SynapseData:
         else:
             warnings.append(f"{stats['without_roi']:,} synapses have no ROI and the recipe "
                             "names no ROI meshes ([rois] meshes); they count as NotPrimary")
+    return warnings
+
+
+def prepare_synapses(tables: SourceTables) -> SynapseData:
+    """ROIs of every synapse (source ROI or meshes, plus ancestors), connection
+    rows, per-body counts and SynapseSets of the whole synapse tables.
+    Nothing is written."""
+    return derive_synapses(tables.synapse_points, tables.synapse_pairs, tables)
+
+
+def derive_synapses(points: pd.DataFrame, pairs: pd.DataFrame,
+                    tables: SourceTables) -> SynapseData:
+    """:func:`prepare_synapses` on the given canonical points and pairs (every
+    pair's T-bar and PSD among ``points``), with the ROI definitions,
+    hierarchy and meshes of ``tables``."""
+    rois, stats = synapse_rois(points, tables.roi_info, tables.roi_hierarchy, tables.meshes)
+    primary = {k for k, v in tables.roi_info.items() if v.get("isPrimary")}
+    # Each point's index into the distinct ROI sets, found once for every count below.
+    combinations = roi_combinations(rois)
+    proi, stats["several_primary"] = primary_rois(rois, primary, combinations=combinations)
     # Each pair's T-bar and PSD rows, found once for all the counts below.
     rows = pair_rows(points, pairs) if len(pairs) else None
     totals, roi_info = body_counts(points, pairs, rois, rows=rows, combinations=combinations)
@@ -75,13 +115,14 @@ def prepare_synapses(tables: SourceTables) -> SynapseData:
     no_pairs = np.zeros(0, dtype=np.int64)
     sets = synapse_sets(points, pairs, rows=rows if rows is not None else (no_pairs, no_pairs))
     return SynapseData(points=points, pairs=pairs, rois=rois, connection_rows=connection_rows,
-                       connection_roi_counts=roi_counts, totals=totals, roi_info=roi_info, sets=sets, stats=stats,
-                       warnings=warnings)
+                       connection_roi_counts=roi_counts, totals=totals, roi_info=roi_info,
+                       sets=sets, stats=stats,
+                       warnings=synapse_warnings(stats, tables.meshes is not None))
 
 
 class _PointColumns:
     """The points table as arrays, converted once; each batch takes its rows
-    as ``create_synapses`` columns (see ``cypher/load_synapses.cypher``)."""
+    as ``create_synapse_graph``'s synapse columns (see ``cypher/load_synapses.cypher``)."""
 
     def __init__(self, data: SynapseData):
         p = data.points
@@ -105,8 +146,8 @@ class _PointColumns:
 
 def _synapse_batches(data: SynapseData, size: int, rows: np.ndarray | None = None
                      ) -> Iterator[dict]:
-    """Parameters of ``create_synapses`` for the points at ``rows`` (default:
-    every point), ``size`` points per batch."""
+    """The synapse columns of ``create_synapse_graph`` for the points at
+    ``rows`` (default: every point), ``size`` points per batch."""
     columns = _PointColumns(data)
     n = len(data.points) if rows is None else len(rows)
     for start in range(0, n, size):
@@ -199,21 +240,39 @@ def _graph_batches(data: SynapseData, body_ids: dict[int, str],
                 "sets": set_rows}, int(first[old].max()) if len(old) else -1)
 
 
+def _write_batches(data: SynapseData, body_ids: dict[int, str],
+                   size: int) -> Iterator[tuple[dict, int]]:
+    """Parameters of ``create_synapse_graph`` for every part of ``data`` in
+    turn (:meth:`SynapseData.partitions`): its whole connections
+    (:func:`_graph_batches`), then its points that are in no pair, as batches
+    that link nothing. Batch numbers (``after``) count over all parts; a part
+    never looks up a synapse of another, since each synapse belongs to one part."""
+    offset = 0
+    for part in data.partitions():
+        n = 0
+        if not part.sets.empty:
+            for batch, after in _graph_batches(part, body_ids, size):
+                yield batch, (after + offset if after >= 0 else -1)
+                n += 1
+        paired = np.zeros(len(part.points), dtype=bool)
+        paired[part.sets.pre_rows] = paired[part.sets.post_rows] = True
+        for columns in _synapse_batches(part, size, np.flatnonzero(~paired)):
+            yield {**columns, "old": [], "pre": [], "post": [], "sets": []}, -1
+            n += 1
+        offset += n
+
+
 def write_synapse_graph(writer: DatasetWriter, data: SynapseData,
                         body_ids: dict[int, str]) -> None:
     """Write synapses, SynapsesTo, SynapseSets and their links.
 
-    Whole connections go in one pass (:func:`_graph_batches`); a synapse that
-    an earlier batch created is found through an index on the staging label's
-    synapseId. Points in no pair are written last. Memory is bounded by the
-    batch, not by the number of synapses."""
-    if data.points.empty:
+    Whole connections go in one pass (:func:`_graph_batches`), one part of
+    ``data`` after another (one part, or the partitions of
+    :mod:`~connectograph.loading.synapse_partitions`); a synapse that an
+    earlier batch created is found through an index on the staging label's
+    synapseId. Each part's points in no pair follow its connections. Memory
+    is bounded by the batch and the part, not by the number of synapses."""
+    if not data.n_points:
         return
     writer.create_staging_schema()
-    if not data.sets.empty:
-        writer.write_synapse_graph(_graph_batches(data, body_ids, writer.batch_size),
-                                   len(data.pairs))
-    paired = np.zeros(len(data.points), dtype=bool)
-    paired[data.sets.pre_rows] = paired[data.sets.post_rows] = True
-    unpaired = np.flatnonzero(~paired)
-    writer.write_synapses(_synapse_batches(data, writer.batch_size, unpaired), len(unpaired))
+    writer.write_synapse_graph(_write_batches(data, body_ids, writer.batch_size), data.n_pairs)

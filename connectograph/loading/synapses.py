@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -128,9 +128,10 @@ def _small_int(value: int) -> type:
     return np.int16 if -2**15 <= value < 2**15 else np.int64
 
 
-def _row_numbers(n: int) -> np.ndarray:
-    """1-based data row numbers (int32 unless a file has 2**31 rows)."""
-    return np.arange(1, n + 1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+def _row_numbers(n: int, first_row: int = 1) -> np.ndarray:
+    """1-based data row numbers from ``first_row`` (int32 unless a file has 2**31 rows)."""
+    last = first_row + n
+    return np.arange(first_row, last, dtype=np.int32 if last < 2**31 - 1 else np.int64)
 
 
 def _texts_index(values) -> pd.Index:
@@ -297,7 +298,7 @@ def _texts(raw: pd.Series) -> pd.Series:
 
 
 def _float(df: pd.DataFrame, col: str, file: str, label: str, *,
-           required: bool) -> np.ndarray:
+           required: bool, first_row: int = 1) -> np.ndarray:
     if col not in df.columns:
         if required:
             raise ValidationError(f"column {label!r} is missing", file=file)
@@ -310,8 +311,8 @@ def _float(df: pd.DataFrame, col: str, file: str, label: str, *,
     bad |= nums.notna() & ~np.isfinite(nums)
     if bad.any():
         i = first_true(bad)
-        raise ValidationError(f"{raw.iloc[i]!r} is not a finite number", file=file, row=i + 1,
-                              column=label)
+        raise ValidationError(f"{raw.iloc[i]!r} is not a finite number", file=file,
+                              row=first_row + i, column=label)
     return nums.to_numpy()
 
 
@@ -321,7 +322,7 @@ def _roi_texts(raw: pd.Series) -> pd.Series:
 
 
 def _rois(df: pd.DataFrame, col: str, file: str, label: str,
-          roi_names: set[str] | None) -> pd.Categorical:
+          roi_names: set[str] | None, first_row: int = 1) -> pd.Categorical:
     if col not in df.columns:
         return pd.Categorical.from_codes(np.full(len(df), -1, dtype=np.int8),
                                          categories=_texts_index([]))
@@ -333,15 +334,16 @@ def _rois(df: pd.DataFrame, col: str, file: str, label: str,
             i = first_true(unknown)
             raise ValidationError(
                 f"ROI {s.iloc[i]!r} is not in the recipe's ROI definitions", file=file,
-                row=i + 1, column=label)
+                row=first_row + i, column=label)
     return values
 
 
-def _bodies(df: pd.DataFrame, col: str, file: str, label: str) -> np.ndarray:
-    ids = _to_int(pd.DataFrame({label: df[col]}), label, file)
+def _bodies(df: pd.DataFrame, col: str, file: str, label: str,
+            first_row: int = 1) -> np.ndarray:
+    ids = _to_int(pd.DataFrame({label: df[col]}), label, file, first_row=first_row)
     if ids.isna().any():
         i = first_true(ids.isna())
-        raise ValidationError("body id is empty", file=file, row=i + 1, column=label)
+        raise ValidationError("body id is empty", file=file, row=first_row + i, column=label)
     return ids.astype("int64").to_numpy()
 
 
@@ -431,10 +433,10 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
 
 
 def _body_of_file(path: Path, src: SynapseSource, n: int, df: pd.DataFrame,
-                  file: str) -> tuple[np.ndarray, str]:
+                  file: str, first_row: int = 1) -> tuple[np.ndarray, str]:
     label = src.columns.get("bodyId", "bodyId")
     if "bodyId" in df.columns:
-        return _bodies(df, "bodyId", file, label), label
+        return _bodies(df, "bodyId", file, label, first_row), label
     if src.bodyId is not None:
         return np.full(n, src.bodyId, dtype="int64"), "bodyId (recipe)"
     if re.fullmatch(r"\d+", path.stem):
@@ -505,42 +507,97 @@ def _point_types(raw: pd.Series) -> pd.Series:
 def read_point_table(path: Path, src: SynapseSource, source: int,
                      roi_names: set[str] | None) -> pd.DataFrame:
     """The canonical point table with explicit ids (``kind = "points"``)."""
+    return _point_table(_read(path, src.format, src.columns), path, src, source, roi_names)
+
+
+def _point_table(df: pd.DataFrame, path: Path, src: SynapseSource, source: int,
+                 roi_names: set[str] | None, first_row: int = 1) -> pd.DataFrame:
+    """:func:`read_point_table` of ``df``, the file's rows from ``first_row`` on."""
     file = str(path)
-    df = _read(path, src.format, src.columns)
     n = len(df)
     # Each text column is dropped once converted: the texts shrink as the numbers grow.
-    ids = _bodies(df, "id", file, src.columns.get("id", "id"))
+    ids = _bodies(df, "id", file, src.columns.get("id", "id"), first_row)
     df = df.drop(columns=["id"])
-    body, body_label = _body_of_file(path, src, n, df, file)
+    body, body_label = _body_of_file(path, src, n, df, file, first_row)
     types = _clean_per_value(df["type"], _point_types)
     df = df.drop(columns=[c for c in ("bodyId", "type") if c in df.columns])
     xyz = []
     for a in "xyz":
-        xyz.append(_float(df, a, file, src.columns.get(a, a), required=True))
+        xyz.append(_float(df, a, file, src.columns.get(a, a), required=True,
+                          first_row=first_row))
         df = df.drop(columns=[a])
     conf = _float(df, "confidence", file, src.columns.get("confidence", "confidence"),
-                  required=False)
-    roi = _rois(df, "roi", file, src.columns.get("roi", "roi"), roi_names)
+                  required=False, first_row=first_row)
+    roi = _rois(df, "roi", file, src.columns.get("roi", "roi"), roi_names, first_row)
     del df
     points = _points_frame(ids=ids, body=body, type_=types, x=xyz[0],
                            y=xyz[1], z=xyz[2], confidence=conf, roi=roi, file=file,
-                           rows=_row_numbers(n), source=source, body_column=body_label)
+                           rows=_row_numbers(n, first_row), source=source,
+                           body_column=body_label)
     del ids, body, xyz, conf
     return SynapsePoints.build(points).frame
 
 
 def read_partner_table(path: Path, src: SynapsePartnerSource, source: int) -> pd.DataFrame:
     """A canonical ``pre_id, post_id`` table."""
+    return _partner_table(_read(path, src.format, src.columns), path, src, source)
+
+
+def _partner_table(df: pd.DataFrame, path: Path, src: SynapsePartnerSource, source: int,
+                   first_row: int = 1) -> pd.DataFrame:
+    """:func:`read_partner_table` of ``df``, the file's rows from ``first_row`` on."""
     file = str(path)
-    df = _read(path, src.format, src.columns)
     n = len(df)
-    pre = _bodies(df, "pre_id", file, src.columns.get("pre_id", "pre_id"))
-    post = _bodies(df, "post_id", file, src.columns.get("post_id", "post_id"))
+    pre = _bodies(df, "pre_id", file, src.columns.get("pre_id", "pre_id"), first_row)
+    post = _bodies(df, "post_id", file, src.columns.get("post_id", "post_id"), first_row)
     del df
     out = pd.DataFrame({"pre_id": pre, "post_id": post, "file": _constant(file, n),
-                        "row": _row_numbers(n),
+                        "row": _row_numbers(n, first_row),
                         "source": np.full(n, source, dtype=_small_int(source))}, copy=False)
     return SynapsePairs.build(out).frame
+
+
+def _read_chunks(path: Path, fmt: str, columns: dict[str, str],
+                 rows: int) -> Iterator[tuple[pd.DataFrame, int]]:
+    """A table file ``rows`` rows at a time, each with the file row of its
+    first row: text columns for CSV (as :func:`~.tables.read_csv_texts`, by
+    pandas' chunked C parser), typed columns for Parquet (by record batch)."""
+    first = 1
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+        chunks = (b.to_pandas() for b in pq.ParquetFile(path).iter_batches(batch_size=rows))
+    else:
+        chunks = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                             chunksize=rows)
+    with_rows = False
+    for df in chunks:
+        with_rows = True
+        df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
+        yield df.rename(columns={s: c for c, s in columns.items()}), first
+        first += len(df)
+    if not with_rows:
+        yield _read(path, fmt, columns), 1
+
+
+def read_point_chunks(path: Path, src: SynapseSource, source: int,
+                      roi_names: set[str] | None, rows: int) -> Iterator[pd.DataFrame]:
+    """:func:`read_point_table` ``rows`` rows at a time (each chunk validated as
+    the whole file is, row numbers those of the file; ids repeated across
+    chunks are for the caller to find)."""
+    for df, first_row in _read_chunks(path, src.format, src.columns, rows):
+        yield _point_table(df, path, src, source, roi_names, first_row)
+        del df
+        release_arrow_memory()
+
+
+def read_partner_chunks(path: Path, src: SynapsePartnerSource, source: int,
+                        rows: int) -> Iterator[pd.DataFrame]:
+    """:func:`read_partner_table` ``rows`` rows at a time (PSDs paired twice
+    across chunks are for the caller to find)."""
+    for df, first_row in _read_chunks(path, src.format, src.columns, rows):
+        yield _partner_table(df, path, src, source, first_row)
+        del df
+        release_arrow_memory()
 
 
 # --- all sources ----------------------------------------------------------------------------
@@ -577,6 +634,47 @@ def _merge_points(frames: list[pd.DataFrame], conflicts: list[Conflict]) -> pd.D
     return SynapsePoints.build(kept.reset_index(drop=True)).frame
 
 
+def synapse_files(recipe: Recipe, roi_names: set[str] | None, chunk_rows: int | None = None
+                  ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None]]:
+    """Each file of the recipe's ``[[synapses]]`` sources, in recipe order, as
+    its canonical (points, pairs) tables (pairs None for sources without
+    partners), read and validated one file at a time; with ``chunk_rows``,
+    point tables (``kind = "points"``) ``chunk_rows`` rows at a time
+    (:func:`read_point_chunks`).
+
+    Raises
+    ------
+    ValidationError
+        As the per-file readers (:func:`read_point_table`,
+        :func:`read_connectors`, :func:`read_synapse_connections`).
+    """
+    for order, src in enumerate(recipe.synapses):
+        for path in src.paths(recipe):
+            if src.kind == "synapse_connections":
+                yield read_synapse_connections(path, src, order, roi_names)
+            elif src.kind == "connectors":
+                yield read_connectors(path, src, order, roi_names), None
+            elif chunk_rows:
+                for chunk in read_point_chunks(path, src, order, roi_names, chunk_rows):
+                    yield chunk, None
+            else:
+                yield read_point_table(path, src, order, roi_names), None
+            release_arrow_memory()
+
+
+def partner_files(recipe: Recipe, chunk_rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """Each ``[[synapse_partners]]`` file, in recipe order, as its canonical
+    pairs table (:func:`read_partner_table`), or ``chunk_rows`` rows at a time
+    (:func:`read_partner_chunks`)."""
+    for order, psrc in enumerate(recipe.synapse_partners):
+        path = recipe.path(psrc.file)
+        if chunk_rows:
+            yield from read_partner_chunks(path, psrc, order, chunk_rows)
+        else:
+            yield read_partner_table(path, psrc, order)
+        release_arrow_memory()
+
+
 def read_synapse_sources(recipe: Recipe, roi_names: set[str] | None,
                          conflicts: list[Conflict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every ``[[synapses]]`` and ``[[synapse_partners]]`` source as one
@@ -590,22 +688,14 @@ def read_synapse_sources(recipe: Recipe, roi_names: set[str] | None,
     """
     point_frames: list[pd.DataFrame] = []
     pair_frames: list[pd.DataFrame] = []
-    for order, src in enumerate(recipe.synapses):
-        for path in src.paths(recipe):
-            if src.kind == "synapse_connections":
-                pts, prs = read_synapse_connections(path, src, order, roi_names)
-                point_frames.append(pts)
-                pair_frames.append(prs)
-            elif src.kind == "connectors":
-                point_frames.append(read_connectors(path, src, order, roi_names))
-            else:
-                point_frames.append(read_point_table(path, src, order, roi_names))
-            release_arrow_memory()
+    for pts, prs in synapse_files(recipe, roi_names):
+        point_frames.append(pts)
+        if prs is not None:
+            pair_frames.append(prs)
+        del pts, prs
     points = _merge_points(point_frames, conflicts)
     del point_frames
-    for order, psrc in enumerate(recipe.synapse_partners):
-        pair_frames.append(read_partner_table(recipe.path(psrc.file), psrc, order))
-        release_arrow_memory()
+    pair_frames.extend(partner_files(recipe))
     if not pair_frames:
         return points, empty_pairs()
     pairs = pair_frames[0] if len(pair_frames) == 1 else _concat(pair_frames)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,6 +94,21 @@ class Conflict:
                    overridden_from=str(overridden_from), count=len(rows),
                    examples=rows.head(_MAX_CONFLICT_EXAMPLES).to_dict("records"), rows=rows)
 
+    @classmethod
+    def merged(cls, parts: list["Conflict"]) -> list["Conflict"]:
+        """The conflicts of ``parts`` (e.g. found partition by partition) with
+        one entry per (table, column, kept_from, overridden_from), its rows
+        concatenated in order; entries in order of first appearance."""
+        groups: dict[tuple, list[Conflict]] = {}
+        for c in parts:
+            groups.setdefault((c.table, c.column, c.kept_from, c.overridden_from), []).append(c)
+        out = []
+        for (table, column, kept_from, overridden_from), group in groups.items():
+            rows = pd.concat([c.rows for c in group], ignore_index=True)
+            out.append(cls.of(table, column, kept_from, overridden_from, rows["key"],
+                              rows["kept"], rows["dropped"]))
+        return out
+
     def describe(self) -> str:
         ex = "; ".join(f"{e['key']}: kept {e['kept']!r}, dropped {e['dropped']!r}"
                        for e in self.examples[:3])
@@ -116,6 +132,9 @@ class SourceTables:
     synapse_pairs: pd.DataFrame | None = None
     #: ROI name -> trimesh mesh, read when some synapse has no ROI
     meshes: dict | None = None
+    #: instead of the two synapse tables, the same rows spilled to disk by
+    #: partition (:class:`~connectograph.loading.synapse_spill.SpilledSynapses`)
+    synapse_spill: Any = None
 
 
 def read_csv_texts(path: Path) -> pd.DataFrame:
@@ -173,7 +192,10 @@ def _strict_int64(raw: pd.Series) -> pd.Series | None:
     return pd.Series(pd.arrays.IntegerArray(values, mask), index=raw.index)
 
 
-def _to_int(df: pd.DataFrame, column: str, file: str, *, positive: bool = False) -> pd.Series:
+def _to_int(df: pd.DataFrame, column: str, file: str, *, positive: bool = False,
+            first_row: int = 1) -> pd.Series:
+    """Integers of a text column (``Int64``, NA for empty cells); ``first_row``
+    is the file row of ``df``'s first row (for errors)."""
     raw = df[column]
     if not positive:
         fast = _strict_int64(raw)
@@ -185,14 +207,14 @@ def _to_int(df: pd.DataFrame, column: str, file: str, *, positive: bool = False)
         bad |= nums.notna() & (nums != np.floor(nums))
     if bad.any():
         i = first_true(bad)
-        raise ValidationError(f"{raw.iloc[i]!r} is not an integer", file=file, row=i + 1,
-                              column=column)
+        raise ValidationError(f"{raw.iloc[i]!r} is not an integer", file=file,
+                              row=first_row + i, column=column)
     if positive:
         nonpos = nums.notna() & ((nums <= 0) | (nums != np.floor(nums)))
         if nonpos.any():
             i = first_true(nonpos)
             raise ValidationError(f"{raw.iloc[i]!r} is not a positive integer", file=file,
-                                  row=i + 1, column=column)
+                                  row=first_row + i, column=column)
     return nums.astype("Int64")
 
 
@@ -365,8 +387,11 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
         conflicts.append(Conflict.of(
             "roi_connections", "weight", kept_file, file, connection_keys(grp),
             grp["weight_kept"].astype(int), grp["weight"].astype(int)))
-    # ``_file`` (the file each kept row came from) stays for the synapse merge's conflicts.
-    return first.drop(columns=["_order"]).reset_index(drop=True)
+    # ``_file`` (the file each kept row came from) stays for the synapse merge's
+    # conflicts, categorical: a path on every row took 100 bytes per row.
+    first = first.drop(columns=["_order"]).reset_index(drop=True)
+    first["_file"] = first["_file"].astype("category")
+    return first
 
 
 def _read_json(path: Path):
@@ -409,8 +434,14 @@ def read_rois(recipe: Recipe) -> tuple[dict[str, dict], dict | None]:
     return info, hierarchy
 
 
-def read_sources(recipe: Recipe) -> SourceTables:
-    """Read and validate every source of ``recipe``; nothing is written."""
+def read_sources(recipe: Recipe, *, partition_rows: int | None = None,
+                 spill_dir: Path | None = None) -> SourceTables:
+    """Read and validate every source of ``recipe``; nothing is written.
+
+    With ``partition_rows``, the synapse tables are not held in memory but
+    spilled to a DuckDB database in ``spill_dir`` and split into partitions of
+    about that many rows (``SourceTables.synapse_spill``; see
+    :mod:`~connectograph.loading.synapse_spill`); the caller closes it."""
     conflicts: list[Conflict] = []
     warnings: list[str] = []
     roi_info, hierarchy = read_rois(recipe)
@@ -424,14 +455,27 @@ def read_sources(recipe: Recipe) -> SourceTables:
     conns = read_roi_connections(recipe, roi_names, conflicts)
     from .skeleton_files import read_skeletons
     skeletons = read_skeletons(recipe, conflicts)
-    from .synapses import read_synapse_sources
-    points, pairs = read_synapse_sources(recipe, roi_names, conflicts)
+    points = pairs = spill = None
+    if partition_rows:
+        from .synapse_spill import spill_synapse_sources
+        spill = spill_synapse_sources(recipe, roi_names, conflicts, directory=spill_dir,
+                                      partition_rows=partition_rows)
+        without_roi = spill.has_points_without_roi()
+    else:
+        from .synapses import read_synapse_sources
+        points, pairs = read_synapse_sources(recipe, roi_names, conflicts)
+        without_roi = points["roi"].isna().any()
     meshes = None
-    if recipe.rois is not None and recipe.rois.meshes is not None and points["roi"].isna().any():
+    if recipe.rois is not None and recipe.rois.meshes is not None and without_roi:
         from .meshes import load_meshes
-        meshes, mesh_warnings = load_meshes(recipe.path(recipe.rois.meshes), roi_names)
+        try:
+            meshes, mesh_warnings = load_meshes(recipe.path(recipe.rois.meshes), roi_names)
+        except BaseException:
+            if spill is not None:
+                spill.close()
+            raise
         warnings += mesh_warnings
     return SourceTables(neurons=neurons, roi_connections=conns, roi_info=roi_info,
                         roi_hierarchy=hierarchy, skeletons=skeletons, conflicts=conflicts,
                         warnings=warnings, synapse_points=points, synapse_pairs=pairs,
-                        meshes=meshes)
+                        meshes=meshes, synapse_spill=spill)

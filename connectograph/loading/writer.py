@@ -133,10 +133,13 @@ class DatasetWriter:
         cypher = dataset_statements("load_rois.cypher", "link_bodies_to_rois", self.staging)[0]
         self._batched(cypher, rows, "body-ROI links")
 
-    def write_connections(self, rows: list[dict]) -> None:
+    def write_connections(self, batches: Iterable[list[dict]], total: int) -> None:
+        """Create Segment ``ConnectsTo`` relationships from batches of rows
+        (``load_connections.cypher``, ``create_connections``) built one at a
+        time by the caller; ``total``: rows."""
         cypher = dataset_statements("load_connections.cypher", "create_connections",
                                     self.staging)[0]
-        self._batched(cypher, rows, "ConnectsTo")
+        self._batched_iter(cypher, batches, total, "ConnectsTo")
 
     def create_staging_schema(self) -> None:
         """Create the indexes the load needs on its staging labels (synapseId of
@@ -159,24 +162,6 @@ class DatasetWriter:
             drops += [statement("schema.cypher", drop, Index=escape_name(row["name"]))
                       for row in names]
         run_schema_statements(self.client, drops)
-
-    def _column_batches(self, cypher: str, batches: Iterable[dict], total: int, desc: str,
-                        key: str) -> None:
-        """Run ``cypher`` once per batch of parallel-column parameters (``key``: a
-        column whose length is the batch's row count)."""
-        bar = self.progress(total, desc)
-        try:
-            for batch in batches:
-                self.client.write(cypher, batch)
-                bar.update(len(batch[key]))
-        finally:
-            bar.close()
-
-    def write_synapses(self, batches: Iterable[dict], total: int) -> None:
-        """Create ``:Synapse`` nodes from batches of columns (``load_synapses.cypher``,
-        ``create_synapses``)."""
-        cypher = dataset_statements("load_synapses.cypher", "create_synapses", self.staging)[0]
-        self._column_batches(cypher, batches, total, "synapses", "id")
 
     def write_synapse_graph(self, batches: Iterable[tuple[dict, int]], total: int) -> None:
         """Create synapses with their ``SynapsesTo`` links and both

@@ -82,6 +82,19 @@ def data_dir(tmp_path, bundle_dir) -> Path:
     return d
 
 
+@pytest.fixture(params=["in memory", "partitioned"])
+def load_options(request, tmp_path) -> dict:
+    """Every bad input is rejected alike by the in-memory load and by the
+    partitioned one (synapse tables spilled to disk), which leaves no spill."""
+    if request.param == "in memory":
+        yield {}
+        return
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    yield {"partition_rows": 1000, "spill_dir": str(spill)}
+    assert list(spill.iterdir()) == []
+
+
 def write_recipe(tmp_path: Path, text: str) -> Path:
     p = tmp_path / "badsyn.toml"
     p.write_text(text)
@@ -119,48 +132,55 @@ def test_clean_copy_is_valid(tmp_path, data_dir):
     (DA1, 13, "roi", "Nowhere(R)", "ROI definitions"),
     (DA1, 14, "type", "2", "gap junction"),
 ])
-def test_bad_cell(tmp_path, data_dir, writer, unchanged, rel, row, column, value, message):
+def test_bad_cell(tmp_path, data_dir, writer, unchanged, load_options, rel, row, column, value,
+                  message):
     file = data_dir / rel
     corrupt(file, row, column, value)
     with pytest.raises(ValidationError, match=message) as info:
-        load(write_recipe(tmp_path, recipe_text(data_dir)), client=writer, progress=None)
+        load(write_recipe(tmp_path, recipe_text(data_dir)), client=writer, progress=None,
+             **load_options)
     err = info.value
     assert Path(err.file).resolve() == file.resolve()
     assert (err.row, err.column) == (row, column)
     assert f"row {row}" in str(err) and file.name in str(err)
 
 
-def test_unknown_body_of_a_connector_file(tmp_path, data_dir, writer, unchanged):
+def test_unknown_body_of_a_connector_file(tmp_path, data_dir, writer, unchanged,
+                                          load_options):
     file = data_dir / DA1
     file.rename(file.with_name("99.csv"))
     with pytest.raises(ValidationError, match="body 99") as info:
-        load(write_recipe(tmp_path, recipe_text(data_dir)), client=writer, progress=None)
+        load(write_recipe(tmp_path, recipe_text(data_dir)), client=writer, progress=None,
+             **load_options)
     assert Path(info.value.file).name == "99.csv" and info.value.row == 1
 
 
-def test_duplicate_site_in_connector_table(tmp_path, data_dir, writer, unchanged):
+def test_duplicate_site_in_connector_table(tmp_path, data_dir, writer, unchanged,
+                                           load_options):
     file = data_dir / DA1
     df = pd.read_csv(file, dtype=str, keep_default_na=False)
     df = pd.concat([df.iloc[:20], df.iloc[[4]], df.iloc[20:]], ignore_index=True)  # row 21 = 5
     df.to_csv(file, index=False)
     with pytest.raises(ValidationError, match="duplicate synapse") as info:
-        load(write_recipe(tmp_path, recipe_text(data_dir)), client=writer, progress=None)
+        load(write_recipe(tmp_path, recipe_text(data_dir)), client=writer, progress=None,
+             **load_options)
     assert Path(info.value.file).resolve() == file.resolve()
     assert info.value.row == 21 and "row 5" in str(info.value)
 
 
-def test_psd_listed_twice(tmp_path, data_dir, writer, unchanged):
+def test_psd_listed_twice(tmp_path, data_dir, writer, unchanged, load_options):
     file = data_dir / KC_IN
     df = pd.read_csv(file, dtype=str, keep_default_na=False)
     df = pd.concat([df.iloc[:30], df.iloc[[2]], df.iloc[30:]], ignore_index=True)  # row 31 = 3
     df.to_csv(file, index=False)
     with pytest.raises(ValidationError, match="paired twice") as info:
-        load(write_recipe(tmp_path, recipe_text(data_dir)), client=writer, progress=None)
+        load(write_recipe(tmp_path, recipe_text(data_dir)), client=writer, progress=None,
+             **load_options)
     assert Path(info.value.file).resolve() == file.resolve()
     assert info.value.row == 31 and "row 3" in str(info.value)
 
 
-def test_tbar_rows_disagree(tmp_path, data_dir, writer, unchanged):
+def test_tbar_rows_disagree(tmp_path, data_dir, writer, unchanged, load_options):
     """Two rows of one T-bar (same body and location) with different confidences."""
     file = data_dir / KC_IN
     df = pd.read_csv(file, dtype=str, keep_default_na=False)
@@ -169,12 +189,14 @@ def test_tbar_rows_disagree(tmp_path, data_dir, writer, unchanged):
     extra["upstream_confidence"] = "0.5"
     pd.concat([df, extra], ignore_index=True).to_csv(file, index=False)
     with pytest.raises(ValidationError, match="T-bar") as info:
-        load(write_recipe(tmp_path, recipe_text(data_dir)), client=writer, progress=None)
+        load(write_recipe(tmp_path, recipe_text(data_dir)), client=writer, progress=None,
+             **load_options)
     assert info.value.column == "upstream_confidence"
     assert {info.value.row} <= {1, N_ROWS + 1}
 
 
-def test_partner_with_unknown_synapse_id(tmp_path, data_dir, bundle_dir, writer, unchanged):
+def test_partner_with_unknown_synapse_id(tmp_path, data_dir, bundle_dir, writer, unchanged,
+                                        load_options):
     """Canonical points + partners: a partner row naming an id no point table has."""
     src = pd.read_csv(bundle_dir / DA1)
     pts = src.assign(id=range(1000, 1000 + len(src)), bodyId=722817260)
@@ -190,12 +212,13 @@ def test_partner_with_unknown_synapse_id(tmp_path, data_dir, bundle_dir, writer,
     text = recipe_text(data_dir).replace('[[synapses]]\nkind = "connectors"\n'
                                          'folder = "synapses/da1-pn"\n', "") + extra
     with pytest.raises(ValidationError, match="synapse id 77") as info:
-        load(write_recipe(tmp_path, text), client=writer, progress=None)
+        load(write_recipe(tmp_path, text), client=writer, progress=None,
+             **load_options)
     assert Path(info.value.file).name == "partners.csv"
     assert (info.value.row, info.value.column) == (7, "post_id")
 
 
-def test_duplicate_explicit_synapse_id(tmp_path, data_dir, writer, unchanged):
+def test_duplicate_explicit_synapse_id(tmp_path, data_dir, writer, unchanged, load_options):
     src = pd.read_csv(data_dir / DA1)
     pts = src.assign(id=range(1000, 1000 + len(src)), bodyId=722817260)
     pts.loc[9, "id"] = pts.loc[3, "id"]                   # row 10 repeats row 4's id
@@ -203,6 +226,7 @@ def test_duplicate_explicit_synapse_id(tmp_path, data_dir, writer, unchanged):
         data_dir / "points.csv", index=False)
     text = recipe_text(data_dir) + '[[synapses]]\nkind = "points"\nfile = "points.csv"\n'
     with pytest.raises(ValidationError, match="duplicate synapse id") as info:
-        load(write_recipe(tmp_path, text), client=writer, progress=None)
+        load(write_recipe(tmp_path, text), client=writer, progress=None,
+             **load_options)
     assert Path(info.value.file).name == "points.csv"
     assert (info.value.row, info.value.column) == (10, "id")
