@@ -35,9 +35,12 @@ from .runner import DEFAULT_HEAP, DEFAULT_PAGECACHE, SECTIONS
 @click.option("--keep-server", is_flag=True, help="Leave the instance running afterwards.")
 @click.option("--no-service", is_flag=True,
               help="Skip the comparison with neuprint-python through `connectograph serve`.")
+@click.option("--partition-rows", type=click.IntRange(min=1000), default=None,
+              help="Ingest: also time each Bolt load with `load --partition-rows N` "
+                   "(synapses spilled to disk, memory following N) and report both peaks.")
 def bench_command(sizes, sections, out_dir, work_dir, no_real, bundle, repeats, cold_repeats,
                   rust_variants, cases, seed, instance, heap, pagecache, keep_server,
-                  no_service) -> None:
+                  no_service, partition_rows) -> None:
     """Benchmark queries (ours / bare driver, ours / neuprint-python through our
     service), ingest (Bolt loader with synapses; bulk import vs neo4j-admin) and
     skeleton healing.
@@ -60,7 +63,7 @@ def bench_command(sizes, sections, out_dir, work_dir, no_real, bundle, repeats, 
                   work_dir=work_dir, real=not no_real, bundle=bundle, repeats=repeats,
                   cold_repeats=cold_repeats, rust_variants=rust_variants,
                   cases=list(cases) or None, heal_smoke=smoke, seed=seed, instance=instance,
-                  neuprint_service=not no_service,
+                  neuprint_service=not no_service, partition_rows=partition_rows,
                   heap=heap, pagecache=pagecache, keep_server=keep_server, echo=click.echo)
     except ConnectographError as err:
         raise click.ClickException(str(err)) from None

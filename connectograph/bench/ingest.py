@@ -30,15 +30,16 @@ def neo4j_peak_rss_mb(pid: int | None) -> float | None:
 
 def measure_load(recipe: str | os.PathLike, uri: str, auth: tuple[str, str], *,
                  data_dir: str | None = None, batch_size: int = 5000, writers: int = 2,
-                 python: str = sys.executable) -> dict:
+                 partition_rows: int | None = None, python: str = sys.executable) -> dict:
     """Load ``recipe`` (forced) in a child process; return its summary and cost.
 
-    ``batch_size`` and ``writers`` are passed to :func:`connectograph.loading.load`.
+    ``batch_size``, ``writers`` and ``partition_rows`` are passed to
+    :func:`connectograph.loading.load`.
 
     Returns
     -------
     dict
-        ``dataset, writers, seconds`` (the loader's wall time), ``counts`` (nodes and
+        ``dataset, writers, partition_rows, seconds`` (the loader's wall time), ``counts`` (nodes and
         relationships written), ``stages`` (seconds per loader stage, in order:
         the loader's own phases such as ``read and validate`` and ``publish``,
         and each batched write such as ``bodies``, ``synapses``,
@@ -54,7 +55,7 @@ def measure_load(recipe: str | os.PathLike, uri: str, auth: tuple[str, str], *,
         The load failed (its error output is in the message).
     """
     job = {"recipe": str(recipe), "uri": uri, "data_dir": data_dir, "batch_size": batch_size,
-           "writers": writers}
+           "writers": writers, "partition_rows": partition_rows}
     env = dict(os.environ, CONNECTOGRAPH_BENCH_USER=auth[0], CONNECTOGRAPH_BENCH_PASSWORD=auth[1])
     proc = subprocess.Popen([python, "-c", _LAUNCH], env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -138,10 +139,12 @@ def _child() -> None:
     with Client(job["uri"], auth=auth, dataset="bench:none", check_dataset=False) as client:
         summary = load(job["recipe"], client=client, data_dir=job["data_dir"], force=True,
                        batch_size=job["batch_size"], writers=job["writers"],
-                       progress=clock.progress, echo=clock.echo)
+                       partition_rows=job["partition_rows"], progress=clock.progress,
+                       echo=clock.echo)
     stages = clock.finish()
     synapses = synapse_count(summary.counts)
     print(json.dumps({"dataset": summary.dataset, "writers": job["writers"],
+                      "partition_rows": job["partition_rows"],
                       "seconds": summary.seconds,
                       "counts": summary.counts, "stages": stages, "synapses": synapses,
                       "synapses_per_s": synapses / summary.seconds if synapses else None}))
@@ -162,7 +165,8 @@ def bolt_row(dataset: str, result: dict, manifest: dict | None = None) -> dict:
     the SynapseSets and their links, plus ``synapses`` in no pair),
     ``connections_per_s``,
     ``synapse_pairs_per_s``, ``peak_rss_mb`` (the loader's), ``stages``
-    (seconds) and ``counts``.
+    (seconds), ``counts`` and ``partition_rows`` (None for an in-memory load;
+    also named in ``variant``).
     """
     manifest = manifest or {}
     seconds = result["seconds"]
@@ -184,6 +188,11 @@ def bolt_row(dataset: str, result: dict, manifest: dict | None = None) -> dict:
             ">= 50,000" if synapses else "no synapse tables in the recipe")
     if not manifest:
         note += "; the recipe as bundled (counts in extra)"
+    extra["partition_rows"] = result.get("partition_rows")
+    if extra["partition_rows"]:
+        parts.append(f"partitions of {extra['partition_rows']:,} rows")
+        note += ("; synapse tables spilled to disk and written by partition "
+                 "(load --partition-rows)")
     return {"section": "ingest", "dataset": dataset, "case": "load (Bolt)",
             "variant": "+".join(parts), "ours_min_s": seconds, "ours_median_s": seconds,
             "runs": 1, "extra": json.dumps(extra), "note": note}

@@ -98,14 +98,17 @@ def write_report(out_dir: Path, stem: str, facts: dict, rows: list[dict],
                "whole load (target ≥ 50,000), synapse writes/s over the synapse writes "
                "alone (the `synapse graph` stage: synapses, SynapsesTo and the "
                "SynapseSets with their links, plus synapses in no pair). Stages in "
-               "seconds.", "",
-               "| dataset | load (s) | bodies | connections | synapses | synapses/s "
+               "seconds. Synapse tables: in memory, or spilled to disk and written in "
+               "partitions of N rows (`load --partition-rows N`).", "",
+               "| dataset | synapse tables | load (s) | bodies | connections | synapses | synapses/s "
                "| synapse writes/s | connections/s | peak RSS loader (MiB) | stages (s) | note |",
-               "|---|---|---|---|---|---|---|---|---|---|---|"]
+               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in ing.itertuples():
             e = json.loads(r.extra) if isinstance(r.extra, str) else {}
             stages = ", ".join(f"{k} {v:.1f}" for k, v in (e.get("stages") or {}).items())
-            md.append(f"| {r.dataset} | {_f(r.ours_min_s, 1)} | {e.get('bodies', '–')} | "
+            mode = (f"partitions of {e['partition_rows']:,} rows" if e.get("partition_rows")
+                    else "in memory")
+            md.append(f"| {r.dataset} | {mode} | {_f(r.ours_min_s, 1)} | {e.get('bodies', '–')} | "
                       f"{e.get('connections') or '–'} | {e.get('synapses') or '–'} | "
                       f"{_f(e.get('synapses_per_s'), 0)} | {_f(e.get('synapse_write_per_s'), 0)} | "
                       f"{_f(e.get('connections_per_s'), 0)} | {_f(e.get('peak_rss_mb'), 0)} | "

@@ -70,7 +70,7 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
               bundle: str | os.PathLike | None = None, repeats: int = 5, cold_repeats: int = 3,
               rust_variants: str = "both", cases: list[str] | None = None,
               heal_smoke: bool = False, seed: int = 0, instance: str = "bench",
-              neuprint_service: bool = True,
+              neuprint_service: bool = True, partition_rows: int | None = None,
               heap: str = DEFAULT_HEAP, pagecache: str = DEFAULT_PAGECACHE,
               connection: tuple[str, tuple[str, str]] | None = None, keep_server: bool = False,
               echo: Callable[[str], None] = print) -> BenchResult:
@@ -107,6 +107,10 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
         the driver as installed.
     seed : int
         Seed of the synthetic data.
+    partition_rows : int, optional
+        Ingest: also time each Bolt load with ``partition_rows`` (synapse
+        tables spilled to disk and written by partition) and report its peak
+        RSS beside the in-memory load's.
     instance, heap, pagecache : str
         The local Neo4j instance started for the run (wiped first, stopped at the end
         unless ``keep_server``).
@@ -187,6 +191,13 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
             echo(f"  loaded in {res['seconds']:.1f} s, peak RSS {res['peak_rss_mb']:.0f} MiB")
             if "ingest" in sections:
                 rows.append(bolt_row(label, res, datasets.get(label)))
+                if partition_rows:
+                    echo(f"Loading {label} in partitions of {partition_rows:,} rows ...")
+                    part = measure_load(recipe, uri, auth, data_dir=data_dir,
+                                        partition_rows=partition_rows)
+                    echo(f"  loaded in {part['seconds']:.1f} s, peak RSS "
+                         f"{part['peak_rss_mb']:.0f} MiB")
+                    rows.append(bolt_row(label, part, datasets.get(label)))
                 rows += bulk_rows(label, recipe, data_dir, instance=f"{instance}-bulk",
                                   heap=heap, pagecache=pagecache, notes=notes, echo=echo)
             if "queries" not in sections:
