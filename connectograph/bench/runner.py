@@ -54,6 +54,14 @@ def default_bundle() -> Path | None:
     return None
 
 
+def _drop(uri: str, auth: tuple[str, str], dataset: str) -> None:
+    """Delete a loaded dataset (between two timed loads of it)."""
+    from ..client import Client
+    from ..loading import drop
+    with Client(uri, auth=auth, dataset=dataset, check_dataset=False) as client:
+        drop(dataset, client=client)
+
+
 def _start_server(instance: str, heap: str, pagecache: str, echo) -> tuple[str, tuple, int]:
     from .. import neo4j_server
     from ..neo4j_server.settings import read_connection
@@ -110,7 +118,8 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
     partition_rows : int, optional
         Ingest: also time each Bolt load with ``partition_rows`` (synapse
         tables spilled to disk and written by partition) and report its peak
-        RSS beside the in-memory load's.
+        RSS beside the in-memory load's; the dataset is dropped between the
+        two, so neither load includes deleting an earlier copy.
     instance, heap, pagecache : str
         The local Neo4j instance started for the run (wiped first, stopped at the end
         unless ``keep_server``).
@@ -131,7 +140,7 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
     import neo4j
 
     from ..synthetic.generator import generate, parse_size, size_label
-    from .ingest import bolt_row, bulk_rows, measure_load, neo4j_peak_rss_mb
+    from .ingest import bolt_row, bulk_rows, measure_load, process_peak_rss_mb
     from .machine import machine_facts
     from .query_worker import rust_extension_installed, run_queries_in_child
     from .report import write_report
@@ -192,6 +201,8 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
             if "ingest" in sections:
                 rows.append(bolt_row(label, res, datasets.get(label)))
                 if partition_rows:
+                    # Dropped first, so neither load pays for deleting an earlier copy.
+                    _drop(uri, auth, res["dataset"])
                     echo(f"Loading {label} in partitions of {partition_rows:,} rows ...")
                     part = measure_load(recipe, uri, auth, data_dir=data_dir,
                                         partition_rows=partition_rows)
@@ -252,7 +263,7 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
                 variant = f"current (rust ext {'on' if rust_extension_active() else 'off'})"
                 rows += report_rows(label, srows, variant)
         if server_pid is not None:
-            facts["neo4j peak RSS (MiB)"] = round(neo4j_peak_rss_mb(server_pid) or 0)
+            facts["neo4j peak RSS (MiB)"] = round(process_peak_rss_mb(server_pid) or 0)
 
         heal_md = None
         if "heal" in sections:
