@@ -137,7 +137,7 @@ def neo4j_admin(instance, args) -> None:
               help="For datasets larger than memory: spill the synapse tables to disk "
                    "(DuckDB) and derive and write them N rows (points plus pairs) of whole "
                    "upstream bodies at a time, so memory follows N, not the number of "
-                   "synapses. Same graph. E.g. 1000000. Not with --bulk.")
+                   "synapses. Same graph. E.g. 250000. Not with --bulk.")
 @click.option("--spill-dir", type=click.Path(file_okay=False),
               help="With --partition-rows: folder for the spilled tables (default: the "
                    "system's temporary folder; needs about 100 bytes per synapse).")
