@@ -127,7 +127,9 @@ def daily_type(backend: Backend, dataset: DatasetName, day: date | None = None) 
     -------
     dict
         ``info`` (typename, numtype, numpre, numpost, bodyid as text),
-        ``connectivity`` ({columns, data}), ``skeleton`` ({columns, data} or None).
+        ``connectivity`` ({columns, data}), ``skeleton`` ({columns, data}; no
+        rows when the exemplar has no stored skeleton: neuprint-python's
+        ``fetch_daily_type`` builds a DataFrame from it and fails on null).
     """
     from ..fetch.skeleton import SkeletonNotFoundError, fetch_skeleton
 
@@ -142,13 +144,13 @@ def daily_type(backend: Backend, dataset: DatasetName, day: date | None = None) 
     _, ex = _query(backend, dataset, "daily_type_exemplar", {"type": typename})
     body, numpre, numpost, numtype = ex[0]
     columns, conn = _query(backend, dataset, "daily_type_connectivity", {"body": body})
+    columns_swc = ["rowId", "x", "y", "z", "radius", "link"]
     try:
         skel = fetch_skeleton(body, client=backend.client(dataset))
-        skeleton = {"columns": ["rowId", "x", "y", "z", "radius", "link"],
-                    "data": skel[["rowId", "x", "y", "z", "radius", "link"]]
-                    .astype(object).values.tolist()}
+        skeleton = {"columns": columns_swc,
+                    "data": skel[columns_swc].astype(object).values.tolist()}
     except SkeletonNotFoundError:
-        skeleton = None
+        skeleton = {"columns": columns_swc, "data": []}
     return {"info": {"typename": typename, "numtype": numtype, "numpre": numpre,
                      "numpost": numpost, "bodyid": str(body)},
             "connectivity": {"columns": columns, "data": conn},

@@ -12,6 +12,7 @@ import pytest
 
 import connectograph as cg
 from connectograph import NC
+from connectograph.fetch.skeleton import SkeletonNotFoundError
 
 pytestmark = pytest.mark.neo4j
 DATASET = "hemibrain-mb:v1.2.1"
@@ -85,6 +86,35 @@ def test_daily_type(np_client, client):
                           {"b": int(best["bodyId"])}, client=client)["n"].iloc[0]
     assert conn["bodyId"].nunique() == ups
     assert set(conn["direction"]) <= {"upstream", "downstream"}
+    # the exemplar's stored skeleton, or no rows when it has none (most days
+    # on the bundle, which stores few skeletons)
+    assert list(skel.columns) == ["rowId", "x", "y", "z", "radius", "link"]
+    try:
+        stored = cg.fetch_skeleton(int(best["bodyId"]), client=client)
+    except SkeletonNotFoundError:
+        stored = skel.iloc[:0]
+    assert len(skel) == len(stored)
+
+
+def test_daily_type_without_a_stored_skeleton(neo4j_connection, client):
+    """Days whose exemplar has no stored skeleton give an empty skeleton table,
+    which neuprint-python's fetch_daily_type turns into an empty DataFrame."""
+    from datetime import date, timedelta
+
+    from connectograph.service.backend import Backend
+    from connectograph.service.cached import daily_type
+    backend = Backend(*neo4j_connection)
+    skeletons = set(cg.fetch_custom(f"MATCH (s:{client.dataset.label('Skeleton')}) "
+                                    "RETURN s.bodyId AS b", client=client)["b"])
+    seen = {True: 0, False: 0}
+    for k in range(40):
+        out = daily_type(backend, client.dataset, day=date(2026, 1, 1) + timedelta(k))
+        has = int(out["info"]["bodyid"]) in skeletons
+        seen[has] += 1
+        assert out["skeleton"]["columns"] == ["rowId", "x", "y", "z", "radius", "link"]
+        assert (len(out["skeleton"]["data"]) > 0) == has
+    backend.close()
+    assert seen[False] > 0
 
 
 @pytest.fixture(scope="module")
