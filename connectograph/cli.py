@@ -140,7 +140,7 @@ def neo4j_admin(instance, args) -> None:
                    "synapses. Same graph. E.g. 250000. Not with --bulk.")
 @click.option("--spill-dir", type=click.Path(file_okay=False),
               help="With --partition-rows: folder for the spilled tables (default: the "
-                   "system's temporary folder; needs about 100 bytes per synapse).")
+                   "system's temporary folder; about 40 MB per 1M synapse pairs).")
 @_friendly_errors
 def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, instance,
                  overwrite, check_only, conflicts_csv, partition_rows, spill_dir) -> None:
