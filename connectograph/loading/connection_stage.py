@@ -58,20 +58,19 @@ class ConnectionStage:
 
 
 def _merge(table_rows: pd.DataFrame, synapse_rows: pd.DataFrame,
-           synapse_roi_counts: pd.DataFrame | None, conflicts: list[Conflict]
+           synapse_roi_counts: pd.DataFrame, conflicts: list[Conflict]
            ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """(ConnectsTo rows, merged per-ROI rows, filled cells) of one group of
     connections. Precedence: per-ROI tables win per (pair, ROI); synapse
     counts fill the rest (:func:`~.synapse_model.merge_connections`)."""
     roi_conns, filled = merge_connections(table_rows, synapse_rows, conflicts)
-    counts = synapse_roi_counts if synapse_roi_counts is not None else synapse_rows.iloc[:0]
     connections = connections_from_roi_weights(
-        roi_conns, connection_roi_entries(table_rows, counts))
+        roi_conns, connection_roi_entries(table_rows, synapse_roi_counts))
     return connections, roi_conns, filled
 
 
 def merge_all(table_rows: pd.DataFrame, synapse_rows: pd.DataFrame,
-              synapse_roi_counts: pd.DataFrame | None,
+              synapse_roi_counts: pd.DataFrame,
               conflicts: list[Conflict]) -> ConnectionStage:
     """The connection stage of a whole dataset in memory (conflicts appended
     to ``conflicts``)."""
@@ -129,7 +128,7 @@ class PartitionedConnections:
         self._derived: dict = {}
 
     def add(self, k: int, synapse_rows: pd.DataFrame,
-            synapse_roi_counts: pd.DataFrame | None) -> None:
+            synapse_roi_counts: pd.DataFrame) -> None:
         """Merge partition ``k``'s table rows with its synapse-derived rows
         (partitions may come in any order, each once)."""
         k = min(k, len(self._bounds) - 2)

@@ -369,30 +369,27 @@ def _prepare_from(recipe: Recipe, fp: str, bar, progress: Callable | None,
         pd.Index(table_conns["bodyId_post"]))
     syn: SynapseData | PartitionedSynapseData
     spill = tables.synapse_spill
-    if spill is not None:
-        try:
+    try:
+        if spill is not None:
             synapse_bodies, synapse_warnings = spill.unknown_bodies(recipe, known)
             by_partition = PartitionedConnections(table_conns, spill.first_bodies,
                                                   spill_root / "connections.parquet")
             syn = prepare_synapses_partitioned(spill, tables, progress, by_partition)
             conns = by_partition.finish(tables.conflicts)
-        except BaseException:
-            spill.close()
-            raise
-    else:
-        synapse_bodies, synapse_warnings = check_synapse_bodies(
-            recipe, tables.synapse_points, known)
-        syn = prepare_synapses(tables)
-        # Precedence: per-ROI tables win per (pair, ROI); synapse counts fill the rest.
-        conns = merge_all(table_conns, syn.connection_rows, syn.connection_roi_counts,
-                          tables.conflicts)
-    syn.connection_rows = syn.connection_roi_counts = None
-    bar.update(1)
-    try:
+        else:
+            synapse_bodies, synapse_warnings = check_synapse_bodies(
+                recipe, tables.synapse_points, known)
+            syn = prepare_synapses(tables)
+            # Precedence: per-ROI tables win per (pair, ROI); synapse counts fill the rest.
+            conns = merge_all(table_conns, syn.connection_rows, syn.connection_roi_counts,
+                              tables.conflicts)
+        syn.connection_rows = syn.connection_roi_counts = None
+        bar.update(1)
         return _prepare_bodies(recipe, fp, bar, tables, syn, conns, synapse_bodies,
                                synapse_warnings, spill_root)
     except BaseException:
-        syn.close()
+        if spill is not None:       # its folder is removed by _prepare
+            spill.close()
         raise
 
 

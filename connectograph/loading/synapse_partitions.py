@@ -31,6 +31,7 @@ import pandas as pd
 from .synapse_stage import SynapseData, derive_synapses, synapse_warnings
 from .synapses import empty_points, empty_pairs
 from .tables import SourceTables
+from .writer import _noop_progress
 
 
 class SynapsePartitions(Protocol):
@@ -43,16 +44,6 @@ class SynapsePartitions(Protocol):
 
     def partition(self, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Partition ``k``'s canonical (points, pairs)."""
-
-
-def _no_progress(total: int, desc: str):
-    class _Bar:
-        def update(self, n: int = 1) -> None:
-            pass
-
-        def close(self) -> None:
-            pass
-    return _Bar()
 
 
 @dataclass
@@ -79,7 +70,6 @@ class PartitionedSynapseData:
     members: int
     stats: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    progress: Callable = _no_progress
 
     def member_count(self) -> int:
         """SynapseSet → Synapse ``Contains`` links."""
@@ -152,7 +142,7 @@ def prepare_synapses_partitioned(source: SynapsePartitions, tables: SourceTables
         (each connection in one partition), ``stats`` summed, and the warnings
         the whole-table stage gives.
     """
-    progress = progress or _no_progress
+    progress = progress or _noop_progress
     totals, connection_rows, roi_counts = [], [], []
     roi_info: dict = {}
     stats: dict[str, int] = {}

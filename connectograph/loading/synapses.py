@@ -43,7 +43,7 @@ from pydantic import model_validator
 from ..errors import ValidationError
 from .recipe import Recipe, SynapsePartnerSource, SynapseSource
 from .table_model import CanonicalTable, first_true
-from .tables import (Conflict, _to_int, read_csv_texts,
+from .tables import (CSV_TEXT_OPTIONS, Conflict, _to_int, read_csv_texts,
                      release_arrow_memory)
 
 SYNAPSE_TYPES = ("pre", "post")
@@ -273,10 +273,14 @@ def empty_pairs() -> pd.DataFrame:
 # --- reading one source ---------------------------------------------------------------------
 
 def _read(path: Path, fmt: str, columns: dict[str, str]) -> pd.DataFrame:
-    if fmt == "parquet":
-        df = pd.read_parquet(path)
-    else:
-        df = read_csv_texts(path)
+    return _canonical_names(pd.read_parquet(path) if fmt == "parquet" else read_csv_texts(path),
+                            columns)
+
+
+def _canonical_names(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """``df`` without pandas' ``Unnamed:`` index columns, its columns renamed
+    from the source's names to the canonical ones (``columns``: canonical →
+    source)."""
     df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
     return df.rename(columns={source: canonical for canonical, source in columns.items()})
 
@@ -567,16 +571,23 @@ def _read_chunks(path: Path, fmt: str, columns: dict[str, str],
         import pyarrow.parquet as pq
         chunks = (b.to_pandas() for b in pq.ParquetFile(path).iter_batches(batch_size=rows))
     else:
-        chunks = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                             chunksize=rows)
+        chunks = pd.read_csv(path, chunksize=rows, **CSV_TEXT_OPTIONS)
     with_rows = False
     for df in chunks:
         with_rows = True
-        df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
-        yield df.rename(columns={s: c for c, s in columns.items()}), first
+        yield _canonical_names(df, columns), first
         first += len(df)
     if not with_rows:
         yield _read(path, fmt, columns), 1
+
+
+def _converted_chunks(path: Path, src: SynapseSource | SynapsePartnerSource, rows: int,
+                      convert) -> Iterator[pd.DataFrame]:
+    """``convert(df, first_row)`` of each chunk of :func:`_read_chunks`."""
+    for df, first_row in _read_chunks(path, src.format, src.columns, rows):
+        yield convert(df, first_row)
+        del df
+        release_arrow_memory()
 
 
 def read_point_chunks(path: Path, src: SynapseSource, source: int,
@@ -584,20 +595,16 @@ def read_point_chunks(path: Path, src: SynapseSource, source: int,
     """:func:`read_point_table` ``rows`` rows at a time (each chunk validated as
     the whole file is, row numbers those of the file; ids repeated across
     chunks are for the caller to find)."""
-    for df, first_row in _read_chunks(path, src.format, src.columns, rows):
-        yield _point_table(df, path, src, source, roi_names, first_row)
-        del df
-        release_arrow_memory()
+    return _converted_chunks(path, src, rows, lambda df, first_row: _point_table(
+        df, path, src, source, roi_names, first_row))
 
 
 def read_partner_chunks(path: Path, src: SynapsePartnerSource, source: int,
                         rows: int) -> Iterator[pd.DataFrame]:
     """:func:`read_partner_table` ``rows`` rows at a time (PSDs paired twice
     across chunks are for the caller to find)."""
-    for df, first_row in _read_chunks(path, src.format, src.columns, rows):
-        yield _partner_table(df, path, src, source, first_row)
-        del df
-        release_arrow_memory()
+    return _converted_chunks(path, src, rows, lambda df, first_row: _partner_table(
+        df, path, src, source, first_row))
 
 
 # --- all sources ----------------------------------------------------------------------------

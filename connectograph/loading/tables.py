@@ -137,6 +137,10 @@ class SourceTables:
     synapse_spill: Any = None
 
 
+#: ``pandas.read_csv`` options that read every cell as text (NaN for empty cells).
+CSV_TEXT_OPTIONS = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+
+
 def read_csv_texts(path: Path) -> pd.DataFrame:
     """A CSV file as text columns (pandas' ``str`` dtype; NaN for empty cells,
     every other text kept as written, e.g. ``"NA"``).
@@ -146,11 +150,10 @@ def read_csv_texts(path: Path) -> pd.DataFrame:
     rejects (rows with fewer cells than the header, which pandas pads with
     empty cells) are read by pandas' C parser, so every file reads as before.
     """
-    kwargs = {"dtype": str, "keep_default_na": False, "na_values": [""]}
     try:
-        return pd.read_csv(path, engine="pyarrow", **kwargs)
+        return pd.read_csv(path, engine="pyarrow", **CSV_TEXT_OPTIONS)
     except (ValueError, pa.ArrowException):
-        return pd.read_csv(path, **kwargs)
+        return pd.read_csv(path, **CSV_TEXT_OPTIONS)
 
 
 def release_arrow_memory() -> None:
