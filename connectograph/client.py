@@ -9,6 +9,7 @@ driver, and is scoped to one dataset ``name:tag``.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from typing import Any, Iterable, Literal, Sequence
 
 import neo4j
@@ -199,11 +200,19 @@ class Client:
             return list(result.keys()), values
 
         work = neo4j.unit_of_work(timeout=timeout)(work)
-        try:
+        with self._translated_errors(timeout):
             with self.driver.session(database=self.database, default_access_mode=access) as s:
                 if access == neo4j.READ_ACCESS:
                     return s.execute_read(work)
                 return s.execute_write(work)
+
+    @contextmanager
+    def _translated_errors(self, timeout: float | None):
+        """Turn the driver's timeout, authentication and connection errors
+        into ours (:class:`QueryTimeoutError`, :class:`AuthenticationError`,
+        :class:`ConnectionFailedError`)."""
+        try:
+            yield
         except neo4j_errors.ClientError as err:
             if err.code and "TransactionTimedOut" in err.code:
                 raise QueryTimeoutError(
@@ -313,6 +322,16 @@ class Client:
         """Run a write query in a managed (retried) write transaction."""
         keys, values = self._run(neo4j.WRITE_ACCESS, cypher, params, timeout)
         return [dict(zip(keys, row)) for row in values]
+
+    def write_in_transactions(self, cypher: str, params: dict | None = None
+                              ) -> list[dict[str, Any]]:
+        """Run a write query in an implicit (auto-commit) transaction, as
+        ``CALL { ... } IN TRANSACTIONS`` needs; return its rows. Not retried:
+        use it for statements that can be run again after a failure."""
+        with self._translated_errors(None):
+            with self.driver.session(database=self.database) as s:
+                result = s.run(cypher, params or {})
+                return [r.data() for r in result]
 
     def fetch_custom(self, cypher: str, params: dict | None = None,
                      format: Literal["pandas", "json"] = "pandas",

@@ -1,8 +1,12 @@
-// @name: delete_batch
-// Delete one batch of nodes under one label, with their relationships.
+// @name: delete_label
+// Delete every node under one label with its relationships, $batch nodes per
+// transaction, in one scan of the label (a statement repeated per batch would
+// scan again from the start each time, past nodes it already emptied).
+// Runs in an implicit (auto-commit) transaction.
 MATCH (n:{{Any}})
-WITH n LIMIT $batch
-DETACH DELETE n
+CALL (n) {
+  DETACH DELETE n
+} IN TRANSACTIONS OF $batch ROWS
 RETURN count(*) AS done;
 
 // @name: relabel_batch
@@ -31,12 +35,3 @@ MATCH (m:Meta)
 RETURN m.dataset AS dataset, m.tag AS tag, coalesce(m.loadComplete, false) AS loadComplete,
        m.fingerprint AS fingerprint, m.lastDatabaseEdit AS lastDatabaseEdit
 ORDER BY dataset, tag;
-
-// @name: delete_relationships_batch
-// Delete one batch of the relationships of nodes under one label (before their
-// nodes: a batch of densely connected nodes would otherwise carry an unbounded
-// number of relationships into one transaction).
-MATCH (n:{{Any}})-[r]-()
-WITH DISTINCT r LIMIT $batch
-DELETE r
-RETURN count(*) AS done;

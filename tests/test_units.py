@@ -286,7 +286,7 @@ def test_every_block_fills_completely(filename):
 
 
 def test_statement_single_and_multi():
-    s = statement("dataset_admin.cypher", "delete_batch", Any="`L`")
+    s = statement("dataset_admin.cypher", "delete_label", Any="`L`")
     assert s.startswith("MATCH (n:`L`)")
     assert "$batch" in s
     placeholders = {"Segment", "Neuron", "ROI", "Synapse", "Skeleton", "Label"} | set(

@@ -195,9 +195,8 @@ def _rename(files: ImportFiles, labels: LabelSet, c: Client) -> None:
     """Placeholder properties → real names; empty lists (see :class:`ImportFiles`)."""
     for generic, names in files.renames.items():
         cypher = statement("bulk_import.cypher", "rename_properties", Any=labels(generic))
-        with c.driver.session(database=c.database) as s:
-            s.run(cypher, {"prefix": PLACEHOLDER_PREFIX, "names": names,
-                           "batch": RENAME_BATCH}).consume()
+        c.write_in_transactions(cypher, {"prefix": PLACEHOLDER_PREFIX, "names": names,
+                                         "batch": RENAME_BATCH})
     by_label: dict[str, list[dict]] = {}
     for row in files.empty_lists:
         by_label.setdefault(row["label"], []).append(

@@ -47,11 +47,16 @@ def count_by_rel_type(client: Client, prefix: str) -> dict[str, int]:
     return {r["t"]: r["n"] for r in rows}
 
 
-def staging_indexes(client: Client) -> list[str]:
+def indexes_on_labels(client: Client, part: str) -> list[str]:
+    """Names of the indexes on a label containing ``part``."""
     rows = client.read("SHOW INDEXES YIELD name, labelsOrTypes "
-                       "WHERE any(l IN coalesce(labelsOrTypes, []) WHERE l CONTAINS '~staging_') "
-                       "RETURN name")
+                       "WHERE any(l IN coalesce(labelsOrTypes, []) WHERE l CONTAINS $part) "
+                       "RETURN name", {"part": part})
     return [r["name"] for r in rows]
+
+
+def staging_indexes(client: Client) -> list[str]:
+    return indexes_on_labels(client, "~staging_")
 
 
 def meta(client: Client, dataset: str) -> list[dict]:
@@ -152,6 +157,14 @@ def test_killed_first_load_is_invisible_and_next_load_completes(neo4j_connection
         with Client(uri, auth=auth, dataset=KILLED) as fresh:
             assert fresh.read(f"MATCH (s:`{KILLED}_Synapse`) RETURN count(s) AS n")[0]["n"] \
                 == summary.counts["Synapse nodes"]
+        assert len(indexes_on_labels(client, KILLED + "_")) > 0
     finally:
-        drop(KILLED, client=client)
+        nodes = client.read("MATCH (n) WHERE any(l IN labels(n) WHERE l STARTS WITH $p) "
+                            "RETURN count(n) AS n", {"p": KILLED + "_"})[0]["n"]
+        deleted = drop(KILLED, client=client)
+    # The drop deletes every node of the dataset, its indexes, and nothing else.
+    assert deleted == nodes > 0
     assert count_by_label(client, KILLED) == {}
+    assert indexes_on_labels(client, KILLED + "_") == []
+    assert (count_by_label(client, DATASET + "_"),
+            count_by_rel_type(client, DATASET + "_")) == reference
