@@ -211,7 +211,7 @@ def datasets_command() -> None:
         click.echo("No datasets loaded. Try: connectograph load hemibrain-mb")
         return
     for row in df.itertuples():
-        state = "ready" if row.loadComplete else "INCOMPLETE (reload it)"
+        state = "ready" if row.loadComplete else "INCOMPLETE (load it again, or drop it)"
         click.echo(f"{row.dataset}:{row.tag}  {state}  last edit {row.lastDatabaseEdit}")
 
 
@@ -220,7 +220,11 @@ def datasets_command() -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @_friendly_errors
 def drop_command(dataset, yes) -> None:
-    """Delete DATASET (name:tag) and everything in it."""
+    """Delete DATASET (name:tag) and everything in it.
+
+    The dataset is marked incomplete first, so an interrupted drop leaves it
+    unavailable to queries; run the drop again to finish it.
+    """
     from .loading import drop
     if not yes:
         click.confirm(f"Delete every node of {dataset}?", abort=True)

@@ -51,7 +51,7 @@ from neo4j.spatial import CartesianPoint
 from ..cypher_files import LabelSet
 from ..errors import BulkImportError
 from ..skeletons.storage import skeleton_properties
-from .model import body_properties
+from .model import MEMBERSHIP_COUNTS, body_properties
 
 #: Separator of labels and array elements (neo4j-admin ``--array-delimiter``):
 #: the ASCII unit separator, which no label or text value should hold (checked).
@@ -476,13 +476,12 @@ def write_import_files(prepared, folder: Path, echo=lambda s: None) -> ImportFil
     def body(ids) -> np.ndarray:
         return _positions(body_index, ids, "body")
 
-    if p.memberships:
-        m = pd.DataFrame([(b, roi_index[r], c) for b, r, c in p.memberships],
-                         columns=["body", "roi", "props"])
-        counts = pd.DataFrame(list(m["props"]), index=m.index)
-        columns = [Column(k, "long", pa.array(counts[k].astype("Int64"), pa.int64()))
-                   for k in ("pre", "post", "upstream", "downstream") if k in counts]
-        w.relationships("InROI", ("Body", body(m["body"])), ("ROI", m["roi"]), columns)
+    m = p.memberships
+    if len(m):
+        columns = [Column(k, "long", pa.array(m[k], pa.int64()))
+                   for k in MEMBERSHIP_COUNTS if m[k].notna().any()]
+        w.relationships("InROI", ("Body", body(m["bodyId"])),
+                        ("ROI", m["roi"].astype(object).map(roi_index).to_numpy()), columns)
 
     c = p.connections
     if len(c):

@@ -120,7 +120,7 @@ class PartitionedConnections:
         bounds = np.searchsorted(pre[self._order], np.asarray(first_bodies[1:], dtype="int64"))
         self._bounds = np.r_[0, bounds, len(pre)]
         self._table = table_rows
-        self._writer = pq.ParquetWriter(path, _SCHEMA)
+        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(path, _SCHEMA)
         self._path = path
         self._conflicts: list[Conflict] = []
         self._rows = self._roi_rows = self._filled = 0
@@ -145,10 +145,16 @@ class PartitionedConnections:
         self._connected.append(connected_bodies(roi_conns))
         add_roi_info(self._derived, roi_info_from_connections(roi_conns))
 
+    def close(self) -> None:
+        """Close the Parquet file (again: nothing; :meth:`finish` closes it)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
     def finish(self, conflicts: list[Conflict]) -> ConnectionStage:
         """Close the file; append the conflicts (one entry per pair of files,
         as :func:`merge_all` gives) to ``conflicts``."""
-        self._writer.close()
+        self.close()
         # sorted by files, as merge_connections orders one call's conflicts
         conflicts += sorted(Conflict.merged(self._conflicts),
                             key=lambda c: (c.kept_from, c.overridden_from))

@@ -225,15 +225,53 @@ def body_properties(neurons: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def roi_memberships(neurons: pd.DataFrame) -> list[tuple[int, str, dict[str, int]]]:
-    """``(bodyId, roi, {pre, post, upstream, downstream})`` for every ROI in
-    every body's roiInfo (the ``InROI`` relationships)."""
-    out = []
-    keys = ("pre", "post", "upstream", "downstream")
+#: The counts an ``InROI`` relationship carries (those of the body's roiInfo entry).
+MEMBERSHIP_COUNTS = ("pre", "post", "upstream", "downstream")
+
+
+def roi_memberships(neurons: pd.DataFrame) -> pd.DataFrame:
+    """The ``InROI`` relationships: one row per ROI in every body's roiInfo.
+
+    Parameters
+    ----------
+    neurons : DataFrame
+        Index ``bodyId``; column ``roiInfo`` (JSON text or null).
+
+    Returns
+    -------
+    DataFrame
+        ``bodyId`` (int64), ``roi`` (categorical), ``pre, post, upstream,
+        downstream`` (Int64, NA where the roiInfo entry has no such count), in
+        the order of ``neurons`` and of each roiInfo. A frame rather than a
+        dict per row: at 10M synthetic synapse pairs, 326,708 rows took 101
+        MiB as tuples of dicts (measured).
+    """
+    bodies: list[int] = []
+    rois: list[str] = []
+    counts: dict[str, list] = {k: [] for k in MEMBERSHIP_COUNTS}
     for body, text in neurons["roiInfo"].dropna().items():
-        for roi, counts in json.loads(text).items():
-            out.append((int(body), roi, {k: int(counts[k]) for k in keys if k in counts}))
+        for roi, entry in json.loads(text).items():
+            bodies.append(int(body))
+            rois.append(roi)
+            for k in MEMBERSHIP_COUNTS:
+                counts[k].append(entry.get(k))
+    out = pd.DataFrame({"bodyId": np.array(bodies, dtype="int64"),
+                        "roi": pd.Categorical(rois)})
+    for k, values in counts.items():
+        out[k] = pd.array(values, dtype="Int64")
     return out
+
+
+def membership_rows(memberships: pd.DataFrame, body_ids: dict[int, str],
+                    roi_ids: dict[str, str]) -> list[dict[str, Any]]:
+    """``link_bodies_to_rois`` rows (``{body, roi, props}``, element ids and
+    the counts present) of :func:`roi_memberships` rows."""
+    counts = [memberships[k].to_numpy(dtype=object, na_value=None).tolist()
+              for k in MEMBERSHIP_COUNTS]
+    return [{"body": body_ids[b], "roi": roi_ids[r],
+             "props": {k: int(v) for k, v in zip(MEMBERSHIP_COUNTS, values) if v is not None}}
+            for b, r, *values in zip(memberships["bodyId"].tolist(),
+                                     memberships["roi"].tolist(), *counts)]
 
 
 def neuron_property_types(neurons: pd.DataFrame) -> dict[str, str]:

@@ -136,14 +136,18 @@ class DatasetWriter:
         cypher = dataset_statements("load_rois.cypher", "link_roi_parents", self.staging)[0]
         self._batched(cypher, rows, "ROI hierarchy")
 
-    def write_bodies(self, rows: list[dict]) -> dict[int, str]:
-        """Create Segment (and Neuron) nodes; return bodyId → element id."""
+    def write_bodies(self, batches: Iterable[list[dict]], total: int) -> dict[int, str]:
+        """Create Segment (and Neuron) nodes from batches of ``create_bodies``
+        rows built one at a time by the caller (``total``: rows); return
+        bodyId → element id."""
         cypher = dataset_statements("load_bodies.cypher", "create_bodies", self.staging)[0]
-        return {r["bodyId"]: r["id"] for r in self._batched(cypher, rows, "bodies", collect=True)}
+        return {r["bodyId"]: r["id"]
+                for r in self._batched_iter(cypher, batches, total, "bodies", collect=True)}
 
-    def link_bodies_to_rois(self, rows: list[dict]) -> None:
+    def link_bodies_to_rois(self, batches: Iterable[list[dict]], total: int) -> None:
+        """Create ``InROI`` relationships from batches of rows (``total``: rows)."""
         cypher = dataset_statements("load_rois.cypher", "link_bodies_to_rois", self.staging)[0]
-        self._batched(cypher, rows, "body-ROI links")
+        self._batched_iter(cypher, batches, total, "body-ROI links")
 
     def write_connections(self, batches: Iterable[list[dict]], total: int) -> None:
         """Create Segment ``ConnectsTo`` relationships from batches of rows
