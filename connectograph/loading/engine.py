@@ -447,12 +447,17 @@ def _prepare_bodies(recipe: Recipe, fp: str, bar, tables: SourceTables,
                   + _warnings(neurons, n_added)), spill_dir=spill_root)
 
 
+def _frame_slices(frame: pd.DataFrame | pd.Series, size: int) -> Iterator:
+    """Consecutive slices of ``size`` rows of ``frame`` (views, not copies)."""
+    return (frame.iloc[s:s + size] for s in range(0, len(frame), size))
+
+
 def _connection_batches(connections: pd.DataFrame | SpilledConnections,
                         body_ids: dict[int, str], size: int) -> Iterator[list[dict]]:
     """``create_connections`` rows, ``size`` at a time (built per batch: at
     10M synapse pairs the 1.35M rows as dicts held 340 MiB at once)."""
     frames = (connections.frames(size) if isinstance(connections, SpilledConnections)
-              else (connections.iloc[s:s + size] for s in range(0, len(connections), size)))
+              else _frame_slices(connections, size))
     for frame in frames:
         yield [{"pre": body_ids[a], "post": body_ids[b], "weight": w, "roiInfo": ri}
                for a, b, w, ri in zip(*(frame[c].tolist() for c in
@@ -464,10 +469,9 @@ def _body_batches(neurons: pd.DataFrame, neuron_flag: pd.Series,
     """``create_bodies`` rows, ``size`` at a time (built per batch: at 10M
     synthetic synapse pairs the 44,974 bodies' rows held 80 MiB at once,
     measured)."""
-    flags = neuron_flag.to_numpy()
-    for s in range(0, len(neurons), size):
+    for bodies, flags in zip(_frame_slices(neurons, size), _frame_slices(neuron_flag, size)):
         yield [{"props": props, "neuron": bool(f)}
-               for props, f in zip(body_properties(neurons.iloc[s:s + size]), flags[s:s + size])]
+               for props, f in zip(body_properties(bodies), flags.to_numpy())]
 
 
 def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> None:
@@ -477,13 +481,13 @@ def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> None:
     roi_ids = writer.write_rois(p.roi_rows)
     writer.link_roi_parents([{"child": roi_ids[c], "parent": roi_ids[q]}
                              for c, q in p.roi_parents])
-    body_ids = writer.write_bodies(_body_batches(p.neurons, p.neuron_flag, writer.batch_size),
-                                   len(p.neurons))
     size = writer.batch_size
-    writer.link_bodies_to_rois(
-        (membership_rows(p.memberships.iloc[s:s + size], body_ids, roi_ids)
-         for s in range(0, len(p.memberships), size)), len(p.memberships))
-    writer.write_connections(_connection_batches(p.connections, body_ids, writer.batch_size),
+    body_ids = writer.write_bodies(_body_batches(p.neurons, p.neuron_flag, size),
+                                   len(p.neurons))
+    writer.link_bodies_to_rois((membership_rows(m, body_ids, roi_ids)
+                                for m in _frame_slices(p.memberships, size)),
+                               len(p.memberships))
+    writer.write_connections(_connection_batches(p.connections, body_ids, size),
                              len(p.connections))
     writer.write_skeletons([{"body": body_ids[b], "props": skeleton_properties(s, b)}
                             for b, s in sorted(p.skeletons.items())])
