@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from connectograph import cypher_files
+from connectograph.loading.roi_counts import roi_info_dicts
 from connectograph.cypher_files import LabelSet, dataset_statements, statement, statements
 from connectograph.errors import InvalidIdentifierError, RecipeError
 from connectograph.identifiers import MAX_NAME_LENGTH, DatasetName, escape_name, property_access
@@ -361,12 +362,12 @@ def test_run_starts_and_group_lists():
 
 
 def test_roi_info_from_connections_by_hand():
-    out = model.roi_info_from_connections(_tiny_roi_conns())
+    out = roi_info_dicts(model.roi_info_from_connections(_tiny_roi_conns()))
     # body 1: in from 2 (aL 5); out to 2 (aL 3, bL 4) and to 3 (CA 7)
     # body 2: in from 1 (aL 3, bL 4); out to 1 (aL 5)
     # body 3: in from 1 (CA 7); out only NotPrimary (not an ROI)
     # neuPrint: post = upstream (incoming PSDs); pre (T-bars) is not derivable.
-    assert dict(out) == {
+    assert out == {
         1: {"aL(R)": {"upstream": 5, "post": 5, "downstream": 3}, "bL(R)": {"downstream": 4},
             "CA(R)": {"downstream": 7}},
         2: {"aL(R)": {"upstream": 3, "post": 3, "downstream": 5},

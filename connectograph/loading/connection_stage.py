@@ -22,7 +22,8 @@ import pyarrow.parquet as pq
 
 from .model import connected_bodies, connections_from_roi_weights, roi_info_from_connections
 from .synapse_model import connection_roi_entries, merge_connections
-from .synapse_partitions import add_roi_info
+from .accumulator import Accumulator
+from .roi_counts import empty_roi_counts, sum_roi_counts
 from .tables import Conflict
 
 _SCHEMA = pa.schema([("bodyId_pre", pa.int64()), ("bodyId_post", pa.int64()),
@@ -46,15 +47,16 @@ class ConnectionStage:
         list in other ROIs.
     connected : Index
         Every body at either end of a connection.
-    derived_roi_info : dict
-        :func:`~.model.roi_info_from_connections` of the merged rows.
+    derived_roi_counts : DataFrame
+        :func:`~.model.roi_info_from_connections` of the merged rows (a
+        ROI-count frame, :mod:`.roi_counts`).
     """
 
     connections: "pd.DataFrame | SpilledConnections"
     roi_connection_rows: int
     filled: int
     connected: pd.Index
-    derived_roi_info: dict = field(default_factory=dict)
+    derived_roi_counts: pd.DataFrame = field(default_factory=empty_roi_counts)
 
 
 def _merge(table_rows: pd.DataFrame, synapse_rows: pd.DataFrame,
@@ -78,7 +80,12 @@ def merge_all(table_rows: pd.DataFrame, synapse_rows: pd.DataFrame,
                                             conflicts)
     return ConnectionStage(connections=connections, roi_connection_rows=len(roi_conns),
                            filled=filled, connected=connected_bodies(roi_conns),
-                           derived_roi_info=roi_info_from_connections(roi_conns))
+                           derived_roi_counts=roi_info_from_connections(roi_conns))
+
+
+def _distinct_bodies(parts: list[pd.Index]) -> pd.Index:
+    """The bodyIds of ``parts``, each once (first occurrences in order)."""
+    return parts[0].append(parts[1:]).unique()
 
 
 class SpilledConnections:
@@ -124,8 +131,8 @@ class PartitionedConnections:
         self._path = path
         self._conflicts: list[Conflict] = []
         self._rows = self._roi_rows = self._filled = 0
-        self._connected: list[pd.Index] = []
-        self._derived: dict = {}
+        self._connected = Accumulator(_distinct_bodies, pd.Index([], dtype="int64"))
+        self._derived = Accumulator(sum_roi_counts, empty_roi_counts())
 
     def add(self, k: int, synapse_rows: pd.DataFrame,
             synapse_roi_counts: pd.DataFrame) -> None:
@@ -142,8 +149,8 @@ class PartitionedConnections:
         self._rows += len(connections)
         self._roi_rows += len(roi_conns)
         self._filled += filled
-        self._connected.append(connected_bodies(roi_conns))
-        add_roi_info(self._derived, roi_info_from_connections(roi_conns))
+        self._connected.add(connected_bodies(roi_conns))
+        self._derived.add(roi_info_from_connections(roi_conns))
 
     def close(self) -> None:
         """Close the Parquet file (again: nothing; :meth:`finish` closes it)."""
@@ -158,8 +165,7 @@ class PartitionedConnections:
         # sorted by files, as merge_connections orders one call's conflicts
         conflicts += sorted(Conflict.merged(self._conflicts),
                             key=lambda c: (c.kept_from, c.overridden_from))
-        connected = (self._connected[0].append(self._connected[1:]).unique()
-                     if self._connected else pd.Index([], dtype="int64"))
         return ConnectionStage(connections=SpilledConnections(self._path, self._rows),
                                roi_connection_rows=self._roi_rows, filled=self._filled,
-                               connected=pd.Index(connected), derived_roi_info=self._derived)
+                               connected=self._connected.result(),
+                               derived_roi_counts=self._derived.result())

@@ -32,6 +32,7 @@ from .model import (body_properties, complete_bodies_from,
                     roi_memberships,
                     roi_totals, with_empty_roi_info)
 from .recipe import Recipe, checked_recipe
+from .roi_counts import empty_roi_counts
 from .synapse_model import fill_bodies
 from .synapse_partitions import PartitionedSynapseData, prepare_synapses_partitioned
 from .synapse_stage import SynapseData, prepare_synapses, write_synapse_graph
@@ -410,9 +411,11 @@ def _prepare_bodies(recipe: Recipe, fp: str, bar, tables: SourceTables,
     if synapse_bodies:
         extra = pd.Index(synapse_bodies, dtype="int64")
         base = pd.concat([base, pd.DataFrame({"bodyId": extra}, index=extra)])
-    neurons, n_added = complete_bodies_from(base, conns.connected, conns.derived_roi_info)
-    neurons = fill_bodies(neurons, syn.totals, syn.roi_info, tables.conflicts)
-    syn.roi_info = {}       # now in neurons' roiInfo
+    neurons, n_added = complete_bodies_from(base, conns.connected, conns.derived_roi_counts)
+    neurons = fill_bodies(neurons, syn.totals, syn.roi_counts, tables.conflicts,
+                          connection_counts=conns.derived_roi_counts)
+    # now in neurons' roiInfo
+    syn.roi_counts = conns.derived_roi_counts = empty_roi_counts()
     neurons = with_empty_roi_info(neurons)
     unknown = sorted(set(tables.skeletons) - set(neurons.index))
     if unknown:

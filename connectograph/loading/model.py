@@ -30,6 +30,7 @@ from neo4j.spatial import CartesianPoint
 
 from ..grouped import run_starts
 from .recipe import NeuronRule
+from .roi_counts import roi_counts_frame, roi_info_texts
 from .tables import NOT_PRIMARY
 
 ROI_INFO_FROM_CONNECTIONS = "loaded connections"
@@ -104,20 +105,18 @@ def connections_from_roi_weights(roi_conns: pd.DataFrame,
     return out.astype({"weight": "int64"})
 
 
-def roi_info_from_connections(roi_conns: pd.DataFrame) -> dict[int, dict[str, dict[str, int]]]:
+def roi_info_from_connections(roi_conns: pd.DataFrame) -> pd.DataFrame:
     """Per body and ROI, ``upstream`` and ``post`` (incoming weight; neuPrint
     defines upstream = post) and ``downstream`` (outgoing weight), summed over
-    the loaded per-ROI connections. ``pre`` (T-bars) cannot be derived."""
+    the loaded per-ROI connections, as a ROI-count frame (:mod:`.roi_counts`;
+    ``pre``, T-bars, cannot be derived and is NA)."""
     real = roi_conns[roi_conns["roi"] != NOT_PRIMARY]
-    out: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
+    sums = {}
     for column, side in (("bodyId_post", "upstream"), ("bodyId_pre", "downstream")):
-        sums = real.groupby([column, "roi"])["weight"].sum()
-        for (body, roi), w in sums.items():
-            entry = out[int(body)].setdefault(roi, {})
-            entry[side] = int(w)
-            if side == "upstream":
-                entry["post"] = int(w)
-    return out
+        sums[side] = real.groupby([column, "roi"], sort=True, observed=True)["weight"].sum()
+        sums[side].index = sums[side].index.set_names(["bodyId", "roi"])
+    sums["post"] = sums["upstream"]
+    return roi_counts_frame(sums)
 
 
 def connected_bodies(roi_conns: pd.DataFrame) -> pd.Index:
@@ -134,11 +133,11 @@ def complete_bodies(neurons: pd.DataFrame, roi_conns: pd.DataFrame) -> tuple[pd.
                                 roi_info_from_connections(roi_conns))
 
 
-def complete_bodies_from(neurons: pd.DataFrame, ids: pd.Index,
-                         derived: dict[int, dict[str, dict[str, int]]]
+def complete_bodies_from(neurons: pd.DataFrame, ids: pd.Index, derived: pd.DataFrame
                          ) -> tuple[pd.DataFrame, int]:
     """:func:`complete_bodies` from the connected bodies ``ids``
-    (:func:`connected_bodies`) and their :func:`roi_info_from_connections`."""
+    (:func:`connected_bodies`) and their :func:`roi_info_from_connections`
+    (a ROI-count frame)."""
     missing = ids.difference(neurons.index)
     if len(missing):
         extra = pd.DataFrame({"bodyId": missing.astype("int64")}, index=missing)
@@ -149,11 +148,11 @@ def complete_bodies_from(neurons: pd.DataFrame, ids: pd.Index,
     source = pd.Series(np.where(neurons["roiInfo"].notna(), ROI_INFO_FROM_SOURCE, None),
                        index=neurons.index, dtype=object)
     need = neurons.index[neurons["roiInfo"].isna()]
-    fill = {b: json.dumps(derived[b], sort_keys=True) for b in need if b in derived}
-    if fill:
+    fill = roi_info_texts(derived[derived["bodyId"].isin(need)])
+    if len(fill):
         neurons["roiInfo"] = neurons["roiInfo"].astype(object)
-        neurons.loc[list(fill), "roiInfo"] = pd.Series(fill)
-        source.loc[list(fill)] = ROI_INFO_FROM_CONNECTIONS
+        neurons.loc[fill.index, "roiInfo"] = fill
+        source.loc[fill.index] = ROI_INFO_FROM_CONNECTIONS
     neurons["roiInfoSource"] = source
     return neurons, len(missing)
 

@@ -16,8 +16,6 @@
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 
 import numpy as np
 import pandas as pd
@@ -26,6 +24,7 @@ from ..errors import ValidationError
 from ..grouped import run_starts
 from .meshes import points_in_meshes, roi_ancestors
 from .model import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
+from .roi_counts import max_roi_counts, roi_counts_frame, roi_info_texts, sum_roi_counts
 from .synapses import SYNAPSE_TYPES, id_rows
 from .tables import NOT_PRIMARY, Conflict, connection_keys
 
@@ -409,7 +408,7 @@ def connection_roi_entries(tables: pd.DataFrame, synapse_counts: pd.DataFrame) -
 def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
                 rows: tuple[np.ndarray, np.ndarray] | None = None,
                 combinations: tuple[np.ndarray, list[tuple]] | None = None
-                ) -> tuple[pd.DataFrame, dict[int, dict[str, dict[str, int]]]]:
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per body, counts over its loaded synapses (see module docstring).
 
     ``rows`` (optional) is :func:`pair_rows` of the tables, and
@@ -419,8 +418,9 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
     -------
     totals : DataFrame
         Index ``bodyId``; columns ``pre, post, upstream, downstream`` (int64).
-    roi_info : dict
-        bodyId → {roi: {pre, post, upstream, downstream}} (zero counts omitted).
+    roi_counts : DataFrame
+        Per (body, ROI) ``pre, post, upstream, downstream`` (Int64, NA where
+        nothing was counted): a ROI-count frame (:mod:`.roi_counts`).
     """
     is_pre = (points["type"] == "pre").to_numpy()
     is_post = (points["type"] == "post").to_numpy()
@@ -446,30 +446,21 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
     by_side = _group_sizes({k: v if known is None else (v, known) for k, v in
                             (("bodyId", body), ("combo", codes),
                              ("type", is_post.astype(np.int8)))})
-    info: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
-    for (b, t, roi), n in _spread_over_rois(by_side, combos).items():
-        entry = info[int(b)].setdefault(roi, {})
-        entry[SYNAPSE_TYPES[t]] = int(n)
-        if SYNAPSE_TYPES[t] == "post":
-            entry["upstream"] = int(n)
+    spread = _spread_over_rois(by_side, combos)
+    side = spread.index.get_level_values("type")
+    counts = {}
+    for t, name in enumerate(SYNAPSE_TYPES):
+        counts[name] = spread[side == t].droplevel("type")
+    counts["upstream"] = counts["post"]
     if len(pairs):
         by_tbar = _group_sizes({"bodyId": (body, pre_rows), "combo": (codes, pre_rows)})
-        for (b, roi), n in _spread_over_rois(by_tbar, combos).items():
-            info[int(b)].setdefault(roi, {})["downstream"] = int(n)
-    return totals, dict(info)
+        counts["downstream"] = _spread_over_rois(by_tbar, combos)
+    return totals, roi_counts_frame(counts)
 
 
-def _max_merge(a: dict, b: dict) -> dict:
-    out = {roi: dict(c) for roi, c in a.items()}
-    for roi, counts in b.items():
-        entry = out.setdefault(roi, {})
-        for k, v in counts.items():
-            entry[k] = max(int(entry.get(k, 0)), int(v))
-    return out
-
-
-def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame,
-                roi_info: dict[int, dict], conflicts: list[Conflict]) -> pd.DataFrame:
+def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame, roi_counts: pd.DataFrame,
+                conflicts: list[Conflict], *, connection_counts: pd.DataFrame
+                ) -> pd.DataFrame:
     """Fill bodies' missing counts and roiInfo from their loaded synapses.
 
     - ``pre, post, upstream, downstream``: the source's value when given, else
@@ -483,6 +474,28 @@ def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame,
       larger of the synapse-derived and the connection-derived count (both are
       lower bounds when only part of a body's synapses is loaded);
       ``roiInfoSource`` says which were used.
+
+    Parameters
+    ----------
+    neurons : DataFrame
+        Indexed by bodyId, with ``roiInfo``/``roiInfoSource`` as
+        :func:`~.model.complete_bodies_from` leaves them.
+    totals : DataFrame
+        :func:`body_counts`' per-body totals.
+    roi_counts : DataFrame
+        :func:`body_counts`' ROI-count frame (:mod:`.roi_counts`).
+    conflicts : list of Conflict
+        Receives the count conflicts.
+    connection_counts : DataFrame
+        The connection-derived ROI-count frame that
+        :func:`~.model.complete_bodies_from` wrote into the roiInfo of the
+        bodies whose ``roiInfoSource`` is ``"loaded connections"``.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``neurons`` with the counts, ``roiInfo`` (JSON text) and
+        ``roiInfoSource`` filled.
     """
     neurons = neurons.copy()
     ids = totals.index.intersection(neurons.index)
@@ -510,14 +523,17 @@ def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame,
         neurons["roiInfoSource"] = None
     neurons["roiInfo"] = neurons["roiInfo"].astype(object)
     neurons["roiInfoSource"] = neurons["roiInfoSource"].astype(object)
-    for b, derived in roi_info.items():
-        if b not in neurons.index or neurons.at[b, "roiInfoSource"] == ROI_INFO_FROM_SOURCE:
-            continue
-        text = neurons.at[b, "roiInfo"]
-        if neurons.at[b, "roiInfoSource"] == ROI_INFO_FROM_CONNECTIONS and isinstance(text, str):
-            merged, source = _max_merge(json.loads(text), derived), ROI_INFO_FROM_BOTH
-        else:
-            merged, source = derived, ROI_INFO_FROM_SYNAPSES
-        neurons.at[b, "roiInfo"] = json.dumps(merged, sort_keys=True)
-        neurons.at[b, "roiInfoSource"] = source
+    # bodies with synapse-derived counts whose roiInfo is not the source's
+    bodies = pd.Index(pd.unique(roi_counts["bodyId"].to_numpy(dtype="int64")))
+    source = neurons["roiInfoSource"].reindex(bodies.intersection(neurons.index))
+    source = source[source != ROI_INFO_FROM_SOURCE]
+    both = source.index[source == ROI_INFO_FROM_CONNECTIONS]
+    only = source.index.difference(both)
+    derived = roi_counts[roi_counts["bodyId"].isin(source.index)]
+    merged = max_roi_counts([derived[derived["bodyId"].isin(both)],
+                             connection_counts[connection_counts["bodyId"].isin(both)]])
+    texts = roi_info_texts(sum_roi_counts([merged, derived[derived["bodyId"].isin(only)]]))
+    neurons.loc[texts.index, "roiInfo"] = texts
+    neurons.loc[both, "roiInfoSource"] = ROI_INFO_FROM_BOTH
+    neurons.loc[only, "roiInfoSource"] = ROI_INFO_FROM_SYNAPSES
     return neurons

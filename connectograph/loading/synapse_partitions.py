@@ -28,6 +28,8 @@ from typing import Callable, Iterator, Protocol
 
 import pandas as pd
 
+from .accumulator import Accumulator
+from .roi_counts import empty_roi_counts, sum_roi_counts
 from .synapse_stage import SynapseData, derive_synapses, synapse_warnings
 from .synapses import empty_points, empty_pairs
 from .tables import SourceTables
@@ -52,7 +54,7 @@ class PartitionedSynapseData:
 
     Offers what the engine and the Bolt writer read from
     :class:`~.synapse_stage.SynapseData` (per-body ``totals`` and
-    ``roi_info``, ``connection_rows``, ``connection_roi_counts``, ``stats``,
+    ``roi_counts``, ``connection_rows``, ``connection_roi_counts``, ``stats``,
     ``warnings``, the counts) without holding any synapse table: the
     partitions are derived again, one at a time, when written
     (:meth:`partitions`).
@@ -61,7 +63,7 @@ class PartitionedSynapseData:
     source: SynapsePartitions
     tables: SourceTables
     totals: pd.DataFrame
-    roi_info: dict
+    roi_counts: pd.DataFrame
     connection_rows: pd.DataFrame | None
     connection_roi_counts: pd.DataFrame | None
     n_points: int
@@ -96,15 +98,17 @@ def _derived(source: SynapsePartitions, tables: SourceTables) -> Iterator[Synaps
         yield derive_synapses(*source.partition(k), tables)
 
 
-def add_roi_info(total: dict, part: dict) -> None:
-    """Add ``part``'s per-body, per-ROI counts into ``total`` (in place); a
-    key is present where its count is not zero, as in ``body_counts``."""
-    for body, rois in part.items():
-        into = total.setdefault(body, {})
-        for roi, counts in rois.items():
-            entry = into.setdefault(roi, {})
-            for key, n in counts.items():
-                entry[key] = entry.get(key, 0) + n
+#: Per-body totals of no synapses (the columns of :func:`~.synapse_model.body_counts`).
+_EMPTY_TOTALS = pd.DataFrame({c: pd.Series(dtype="int64")
+                              for c in ("pre", "post", "downstream", "upstream")},
+                             index=pd.Index([], dtype="int64", name="bodyId"))
+
+
+def _sum_totals(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per-body totals of disjoint parts of the synapses, added up."""
+    out = pd.concat(parts).groupby(level=0, sort=True).sum().astype("int64")
+    out.index.name = "bodyId"
+    return out
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -137,26 +141,27 @@ def prepare_synapses_partitioned(source: SynapsePartitions, tables: SourceTables
     -------
     PartitionedSynapseData
         ``totals`` (index ``bodyId``, int64 ``pre, post, upstream,
-        downstream``, sorted by bodyId), per-body ``roi_info``, the per-ROI
-        ``connection_rows`` and ``connection_roi_counts`` of every partition
+        downstream``, sorted by bodyId), the per-(body, ROI) ``roi_counts``,
+        the per-ROI ``connection_rows`` and ``connection_roi_counts`` of every partition
         (each connection in one partition), ``stats`` summed, and the warnings
         the whole-table stage gives.
     """
     progress = progress or _noop_progress
-    totals, connection_rows, roi_counts = [], [], []
-    roi_info: dict = {}
+    connection_rows, connection_counts = [], []
+    totals = Accumulator(_sum_totals, _EMPTY_TOTALS)
+    body_roi_counts = Accumulator(sum_roi_counts, empty_roi_counts())
     stats: dict[str, int] = {}
     n_sets = members = 0
     bar = progress(source.n_partitions, "synapse partitions")
     try:
         for k, part in enumerate(_derived(source, tables)):
-            totals.append(part.totals)
-            add_roi_info(roi_info, part.roi_info)
+            totals.add(part.totals)
+            body_roi_counts.add(part.roi_counts)
             if connections is not None:
                 connections.add(k, part.connection_rows, part.connection_roi_counts)
             else:
                 connection_rows.append(part.connection_rows)
-                roi_counts.append(part.connection_roi_counts)
+                connection_counts.append(part.connection_roi_counts)
             for key, n in part.stats.items():
                 stats[key] = stats.get(key, 0) + n
             n_sets += part.n_sets
@@ -165,12 +170,11 @@ def prepare_synapses_partitioned(source: SynapsePartitions, tables: SourceTables
             bar.update(1)
     finally:
         bar.close()
-    total = pd.concat(totals).groupby(level=0, sort=True).sum().astype("int64")
-    total.index.name = "bodyId"
     rows = _concat(connection_rows) if connection_rows else None
-    counts = _concat(roi_counts) if roi_counts else None
+    counts = _concat(connection_counts) if connection_counts else None
     return PartitionedSynapseData(
-        source=source, tables=tables, totals=total, roi_info=roi_info, connection_rows=rows,
+        source=source, tables=tables, totals=totals.result(),
+        roi_counts=body_roi_counts.result(), connection_rows=rows,
         connection_roi_counts=counts, n_points=source.n_points, n_pairs=source.n_pairs,
         n_sets=n_sets, members=members, stats=stats,
         warnings=synapse_warnings(stats, tables.meshes is not None))

@@ -35,7 +35,7 @@ class SynapseData:
     rois: np.ndarray                   # per point: tuple of ROI names
     connection_rows: pd.DataFrame      # per-ROI rows counted at the PSD
     totals: pd.DataFrame               # per body: pre, post, upstream, downstream
-    roi_info: dict                     # per body: {roi: counts}
+    roi_counts: pd.DataFrame           # per (body, ROI): counts (.roi_counts)
     sets: SynapseSets                  # per connected body pair, its synapse pairs
     #: per connection and ROI, neuPrint's roiInfo counts (pre, post); None once used
     connection_roi_counts: pd.DataFrame | None = None
@@ -106,16 +106,16 @@ def derive_synapses(points: pd.DataFrame, pairs: pd.DataFrame,
     proi, stats["several_primary"] = primary_rois(rois, primary, combinations=combinations)
     # Each pair's T-bar and PSD rows, found once for all the counts below.
     rows = pair_rows(points, pairs) if len(pairs) else None
-    totals, roi_info = body_counts(points, pairs, rois, rows=rows, combinations=combinations)
+    totals, roi_counts = body_counts(points, pairs, rois, rows=rows, combinations=combinations)
     connection_rows = connections_from_synapses(points, pairs, proi, rows=rows)
     del proi
-    roi_counts = connection_roi_counts(points, pairs, rois, rows=rows,
+    connection_counts = connection_roi_counts(points, pairs, rois, rows=rows,
                                        combinations=combinations)
     del combinations
     no_pairs = np.zeros(0, dtype=np.int64)
     sets = synapse_sets(points, pairs, rows=rows if rows is not None else (no_pairs, no_pairs))
     return SynapseData(points=points, pairs=pairs, rois=rois, connection_rows=connection_rows,
-                       connection_roi_counts=roi_counts, totals=totals, roi_info=roi_info,
+                       connection_roi_counts=connection_counts, totals=totals, roi_counts=roi_counts,
                        sets=sets, stats=stats,
                        warnings=synapse_warnings(stats, tables.meshes is not None))
 

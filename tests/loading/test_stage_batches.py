@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from connectograph.loading.roi_counts import empty_roi_counts
 from connectograph.loading.synapse_sets import SynapseSets, synapse_sets
 from connectograph.loading.synapse_stage import (SynapseData, _batch_starts, _graph_batches,
                                                  _synapse_batches)
@@ -22,7 +23,8 @@ def _data(n: int) -> SynapseData:
     for i in range(n):
         rois[i] = ("a", "b") if i % 3 == 0 else (() if i % 3 == 1 else ("a",))
     return SynapseData(points=points, pairs=pd.DataFrame(), rois=rois,
-                       connection_rows=pd.DataFrame(), totals=pd.DataFrame(), roi_info={},
+                       connection_rows=pd.DataFrame(), totals=pd.DataFrame(),
+                       roi_counts=empty_roi_counts(),
                        sets=synapse_sets(points, pd.DataFrame(),
                                          rows=(np.zeros(0, int), np.zeros(0, int))))
 
@@ -59,7 +61,8 @@ def _paired_data() -> SynapseData:
     for i in range(9):
         rois[i] = ("a",)
     return SynapseData(points=pts, pairs=pairs, rois=rois, connection_rows=pd.DataFrame(),
-                       totals=pd.DataFrame(), roi_info={}, sets=synapse_sets(pts, pairs))
+                       totals=pd.DataFrame(), roi_counts=empty_roi_counts(),
+                       sets=synapse_sets(pts, pairs))
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 100])

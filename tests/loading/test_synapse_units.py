@@ -13,6 +13,7 @@ import pytest
 from connectograph.errors import ValidationError
 from connectograph.loading.meshes import roi_ancestors
 from connectograph.loading.recipe import SynapseSource
+from connectograph.loading.roi_counts import empty_roi_counts, roi_info_dicts
 from connectograph.loading.model import connections_from_roi_weights
 from connectograph.loading.synapse_model import (body_counts, connection_roi_counts,
                                                  connection_roi_entries, connections_from_synapses,
@@ -181,7 +182,8 @@ def test_connection_counts_at_the_psd_and_body_counts():
     conns = connections_from_synapses(pts, pairs, proi)
     assert {(r.bodyId_post, r.roi): r.weight for r in conns.itertuples()} == \
         {(11, "aL(R)"): 1, (12, "NotPrimary"): 1}
-    totals, info = body_counts(pts, pairs, rois)
+    totals, counts = body_counts(pts, pairs, rois)
+    info = roi_info_dicts(counts)
     assert totals.loc[10].to_dict() == {"pre": 1, "post": 0, "downstream": 2, "upstream": 0}
     assert totals.loc[11].to_dict() == {"pre": 0, "post": 1, "downstream": 0, "upstream": 1}
     # downstream counts at the T-bar's ROIs
@@ -280,7 +282,8 @@ def test_fill_bodies_upstream_is_post_unless_stated():
                            "downstream": [0, 2]},
                           index=pd.Index([3, 4], name="bodyId"))
     conflicts: list = []
-    out = fill_bodies(neurons, totals, {}, conflicts)
+    out = fill_bodies(neurons, totals, empty_roi_counts(), conflicts,
+                      connection_counts=empty_roi_counts())
     assert out["post"].tolist() == [10, 5, 3, 7]
     assert out["upstream"].tolist() == [10, 4, 3, 7]
     assert out["downstream"].tolist()[2:] == [0, 2]
