@@ -37,7 +37,7 @@ from .synapse_model import fill_bodies
 from .synapse_partitions import PartitionedSynapseData, prepare_synapses_partitioned
 from .synapse_stage import SynapseData, prepare_synapses, write_synapse_graph
 from .synapses import check_synapse_bodies
-from .tables import Conflict, SourceTables, read_sources
+from .tables import Conflict, SourceTables, arrow_system_memory, read_sources
 from .writer import DatasetWriter, _noop_progress, list_datasets
 
 
@@ -344,8 +344,9 @@ def prepare(recipe: Recipe, fp: str | None = None, progress: Callable | None = N
     """
     bar = (progress or _noop_progress)(3, "prepare (steps)")
     try:
-        return _prepare(recipe, fingerprint(recipe) if fp is None else fp, bar,
-                        progress, partition_rows, spill_dir)
+        with arrow_system_memory():
+            return _prepare(recipe, fingerprint(recipe) if fp is None else fp, bar,
+                            progress, partition_rows, spill_dir)
     finally:
         bar.close()
 
@@ -579,7 +580,8 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
             echo("Removing what an interrupted load left behind ...")
             writer.clear_staging()
             echo("Writing ROIs, bodies and connections ...")
-            write_prepared(writer, prepared)
+            with arrow_system_memory():     # partitions are derived again
+                write_prepared(writer, prepared)
         finally:
             prepared.close()
         echo("Publishing ...")

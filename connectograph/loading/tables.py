@@ -26,6 +26,8 @@ every disagreement is recorded as a :class:`Conflict` for the load summary.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,6 +156,30 @@ def read_csv_texts(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, engine="pyarrow", **CSV_TEXT_OPTIONS)
     except (ValueError, pa.ArrowException):
         return pd.read_csv(path, **CSV_TEXT_OPTIONS)
+
+
+@contextmanager
+def arrow_system_memory() -> Iterator[None]:
+    """Within the block, pyarrow allocates from the C library's ``malloc``
+    instead of its default pool (mimalloc), and restores the previous pool
+    after it.
+
+    mimalloc keeps memory the loader has freed (a CSV's texts once
+    converted, each synapse partition's Arrow buffers) resident for reuse;
+    ``release_unused`` did not hand it back. Measured at 10M synthetic
+    synapse pairs with ``--partition-rows 250000``: after reading the
+    sources, RSS 654 MiB with mimalloc holding 152 MiB resident for 39 MiB
+    of live Arrow buffers, against 537 MiB with ``malloc``; the whole
+    ``prepare`` peaked at 1,013 against 887 MiB, in the same time. Buffers
+    remember their pool, so those made inside the block may be freed after
+    it.
+    """
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def release_arrow_memory() -> None:

@@ -354,3 +354,20 @@ def test_mapped_column_wins_over_a_file_column_of_that_name(tmp_path):
     neurons = read_sources(load_recipe(recipe)).neurons
     assert list(neurons.columns).count("type") == 1
     assert neurons.loc[[1, 2], "type"].tolist() == ["KC", "PN"]
+
+
+def test_arrow_system_memory_is_scoped_to_its_block():
+    import pyarrow as pa
+    from connectograph.loading.tables import arrow_system_memory
+    before = pa.default_memory_pool().backend_name
+    with arrow_system_memory():
+        assert pa.default_memory_pool().backend_name == "system"
+        kept = pa.array(range(1000))            # allocated from malloc
+    assert pa.default_memory_pool().backend_name == before
+    assert kept.sum().as_py() == 499500         # still readable after the block
+    try:
+        with arrow_system_memory():
+            raise KeyError("x")
+    except KeyError:
+        pass
+    assert pa.default_memory_pool().backend_name == before
