@@ -137,7 +137,8 @@ def neo4j_admin(instance, args) -> None:
               help="For datasets larger than memory: spill the synapse tables to disk "
                    "(DuckDB) and derive and write them N rows (points plus pairs) of whole "
                    "upstream bodies at a time, so memory follows N, not the number of "
-                   "synapses. Same graph. E.g. 250000. Not with --bulk.")
+                   "synapses. Same graph. E.g. 250000. With --bulk, the import files are "
+                   "written partition by partition.")
 @click.option("--spill-dir", type=click.Path(file_okay=False),
               help="With --partition-rows: folder for the spilled tables (default: the "
                    "system's temporary folder; about 40 MB per 1M synapse pairs).")
@@ -155,9 +156,6 @@ def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, in
         raise click.UsageError("--overwrite only applies with --bulk")
     if spill_dir and not partition_rows:
         raise click.UsageError("--spill-dir only applies with --partition-rows")
-    if bulk and partition_rows:
-        raise click.UsageError("--partition-rows applies to Bolt loads and --check; --bulk "
-                               "prepares the dataset in memory")
     if check_only:
         if bulk or force or overwrite:
             raise click.UsageError("--check writes nothing; it takes no --bulk, --force "
@@ -169,7 +167,8 @@ def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, in
     if bulk:
         from .loading.bulk import bulk_load
         summary = bulk_load(recipe, instance=instance, dataset=dataset, data_dir=data_dir,
-                            overwrite=overwrite, echo=click.echo)
+                            overwrite=overwrite, partition_rows=partition_rows,
+                            spill_dir=spill_dir, echo=click.echo)
         _report(summary, conflicts_csv)
         return
     from .loading import load

@@ -33,6 +33,7 @@ from ..neo4j_server.settings import instance_name
 from .bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
 from .engine import LoadSummary, fingerprint, prepare
 from .recipe import Recipe, checked_recipe
+from .tables import arrow_system_memory
 from .writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
                      run_schema_statements)
 
@@ -238,6 +239,7 @@ def finish_import(files: ImportFiles, dataset, instance: str,
 def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str | None = None,
               data_dir: str | None = None, overwrite: bool = False, threads: int | None = None,
               keep_files: str | os.PathLike | None = None,
+              partition_rows: int | None = None, spill_dir: str | None = None,
               echo: Callable[[str], None] = lambda s: None) -> LoadSummary:
     """Load a recipe into an empty local instance with ``neo4j-admin database import``.
 
@@ -266,6 +268,11 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
         Write the import files there and keep them, with the neo4j-admin
         arguments in ``neo4j-admin-args.json`` (default: a temporary folder
         under the instance, deleted at the end).
+    partition_rows, spill_dir : optional
+        As for :func:`~connectograph.loading.load`: the synapse tables are
+        spilled to disk, and their import files written one partition at a
+        time (the same files' rows; a partition's nodes and relationships in
+        files of their own).
     echo : callable
         Receives stage messages.
 
@@ -311,11 +318,16 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
             # The server stops in the background meanwhile (it must be down for the import).
             with _timed(stages, "prepare", echo,
                         f"Reading and validating the sources of {ds} ..."):
-                prepared = prepare(recipe, fingerprint(recipe))
-            with _timed(stages, "csv", echo, f"Writing import files into {folder} ..."):
-                files = write_import_files(prepared, folder, echo=echo)
-                (folder / ADMIN_ARGS_FILE).write_text(json.dumps(import_args(files, instance,
-                                                                             threads)))
+                prepared = prepare(recipe, fingerprint(recipe), partition_rows=partition_rows,
+                                   spill_dir=spill_dir)
+            try:
+                with _timed(stages, "csv", echo, f"Writing import files into {folder} ..."):
+                    with arrow_system_memory():     # partitions are derived again
+                        files = write_import_files(prepared, folder, echo=echo)
+                    (folder / ADMIN_ARGS_FILE).write_text(
+                        json.dumps(import_args(files, instance, threads)))
+            finally:
+                prepared.close()        # the spilled tables, if any
         except BaseException:
             if stopping is not None:
                 # Leave the instance as it was: running.

@@ -59,6 +59,8 @@ ARRAY_DELIMITER = "\x1f"
 #: Characters neo4j-admin's header parser takes as ID-group or options syntax.
 HEADER_SYNTAX = set("(){}")
 PLACEHOLDER_PREFIX = "__cg_"
+#: ConnectsTo rows per import file when they come spilled from a partitioned prepare.
+CONNECTION_ROWS_PER_FILE = 250_000
 
 POINT_3D = "point{crs:cartesian-3D}"
 POINT_2D = "point{crs:cartesian}"
@@ -483,13 +485,16 @@ def write_import_files(prepared, folder: Path, echo=lambda s: None) -> ImportFil
         w.relationships("InROI", ("Body", body(m["bodyId"])),
                         ("ROI", m["roi"].astype(object).map(roi_index).to_numpy()), columns)
 
-    c = p.connections
-    if len(c):
-        w.relationships("ConnectsTo", ("Body", body(c["bodyId_pre"])),
-                        ("Body", body(c["bodyId_post"])),
-                        [Column("weight", "long", pa.array(c["weight"], pa.int64())),
-                         Column("roiInfo", "string", pa.array(c["roiInfo"], pa.string()))],
-                        name="ConnectsTo (Segment)")
+    # in memory, one frame; spilled (partitioned prepare), one file per frame read
+    frames = ([p.connections] if isinstance(p.connections, pd.DataFrame)
+              else p.connections.frames(CONNECTION_ROWS_PER_FILE))
+    for c in frames:
+        if len(c):
+            w.relationships("ConnectsTo", ("Body", body(c["bodyId_pre"])),
+                            ("Body", body(c["bodyId_post"])),
+                            [Column("weight", "long", pa.array(c["weight"], pa.int64())),
+                             Column("roiInfo", "string", pa.array(c["roiInfo"], pa.string()))],
+                            name="ConnectsTo (Segment)")
 
     # Skeletons
     if p.skeletons:
@@ -532,12 +537,32 @@ def _positions(index: pd.Index, values, what: str) -> np.ndarray:
 
 def _write_synapses(w: CsvWriter, syn, labels: LabelSet, body, echo) -> None:
     """``:Synapse`` nodes, ``SynapsesTo``, ``:SynapseSet`` nodes and their
-    ``Contains``/``ConnectsTo`` links, column by column."""
+    ``Contains``/``ConnectsTo`` links, column by column, one part of the
+    synapses at a time (:meth:`~.synapse_stage.SynapseData.partitions`: the
+    whole tables, or one partition of a partitioned prepare).
+
+    Import ids: a synapse's is its row in its part plus the rows of the parts
+    before; the pre and post SynapseSets of a part's ``k``-th connection get
+    ``2 (K + k)`` and ``2 (K + k) + 1``, ``K`` the connections of the parts
+    before. Every pair and SynapseSet lies in one part with its synapses."""
+    if not syn.n_points:
+        return
+    echo(f"  synapses ({syn.n_points:,}) and synapse sets ({2 * syn.n_sets:,}) ...")
+    first_synapse = first_set = 0
+    for part in syn.partitions():
+        _write_synapse_part(w, part, labels, body, first_synapse, first_set)
+        first_synapse += part.n_points
+        first_set += part.n_sets
+
+
+def _write_synapse_part(w: CsvWriter, syn, labels: LabelSet, body,
+                        first_synapse: int, first_set: int) -> None:
+    """:func:`_write_synapses` of one part, whose first synapse and
+    connection take import ids ``first_synapse`` and ``first_set``."""
     pts = syn.points
     if pts.empty:
         return
     n = len(pts)
-    echo(f"  synapses ({n:,}) ...")
     ids = pa.array(pts["id"].to_numpy(dtype="int64"))
     conf = pts["confidence"].to_numpy(dtype="float64")
     columns = roi_flag_columns(syn.rois) + [
@@ -548,18 +573,20 @@ def _write_synapses(w: CsvWriter, syn, labels: LabelSet, body, echo) -> None:
         Column("location", POINT_3D, point_column(pts["x"], pts["y"], pts["z"])),
     ]
     w.nodes("Synapse", _const(_labels(labels, "Synapse"), n),
-            ("Synapse", pa.array(np.arange(n, dtype="int64"))), columns)
+            ("Synapse", pa.array(np.arange(first_synapse, first_synapse + n, dtype="int64"))),
+            columns)
     sets = syn.sets
-    # Synapse import ids are rows of the points table, as the pairs' rows in sets are.
+    # Synapse import ids are rows of the points table (plus the parts before),
+    # as the pairs' rows in sets are.
     if len(syn.pairs):
-        w.relationships("SynapsesTo", ("Synapse", sets.pre_rows.astype(np.int64)),
-                        ("Synapse", sets.post_rows.astype(np.int64)))
+        w.relationships("SynapsesTo", ("Synapse", sets.pre_rows.astype(np.int64) + first_synapse),
+                        ("Synapse", sets.post_rows.astype(np.int64) + first_synapse))
     if sets.empty:
         return
-    echo(f"  synapse sets ({2 * len(sets):,}) ...")
     k = len(sets)
     a, b = sets.body_pre, sets.body_post
-    pre_set, post_set = np.arange(k) * 2, np.arange(k) * 2 + 1
+    pre_set = (np.arange(k, dtype="int64") + first_set) * 2
+    post_set = pre_set + 1
     set_ids = np.concatenate([pre_set, post_set])
     w.nodes("SynapseSet", _const(_labels(labels, "SynapseSet"), 2 * k),
             ("SynapseSet", pa.array(set_ids)),
@@ -574,5 +601,6 @@ def _write_synapses(w: CsvWriter, syn, labels: LabelSet, body, echo) -> None:
     tbar_conn, tbar_rows, psd_conn, psd_rows = sets.members()
     w.relationships("Contains", ("SynapseSet", np.concatenate([pre_set[tbar_conn],
                                                                post_set[psd_conn]])),
-                    ("Synapse", np.concatenate([tbar_rows, psd_rows]).astype(np.int64)),
+                    ("Synapse", np.concatenate([tbar_rows, psd_rows]).astype(np.int64)
+                     + first_synapse),
                     name="Contains (Synapse)")

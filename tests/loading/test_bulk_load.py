@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -28,11 +29,13 @@ PREFIX = DATASET + "_"
 KC = 5813078552
 
 
-@pytest.fixture(scope="module")
-def bulk_instance(bundle_dir, tmp_path_factory, fresh_instance):
+@pytest.fixture(scope="module", params=[None, 3000],
+                ids=["prepared in memory", "partitions of 3000 rows"])
+def bulk_instance(request, bundle_dir, tmp_path_factory, fresh_instance):
     """A throw-away instance (own ports) holding the bundle, bulk-loaded while
     stopped and without a ``neo4j`` database (a fresh instance: no server is
-    started to check it)."""
+    started to check it); once with the synapse tables in memory, once
+    spilled and written in partitions of 3,000 rows (``--partition-rows``)."""
     from connectograph import neo4j_server
     from connectograph.loading.bulk import bulk_load
     from connectograph.neo4j_server.settings import InstanceSettings
@@ -47,8 +50,10 @@ def bulk_instance(bundle_dir, tmp_path_factory, fresh_instance):
     messages: list[str] = []
     try:
         summary = bulk_load("hemibrain-mb", instance=name, data_dir=str(bundle_dir),
-                            keep_files=files, echo=messages.append)
-        yield {"name": name, "summary": summary, "files": files, "messages": messages}
+                            keep_files=files, partition_rows=request.param,
+                            echo=messages.append)
+        yield {"name": name, "summary": summary, "files": files, "messages": messages,
+               "partition_rows": request.param}
     finally:
         neo4j_server.stop(name, echo=lambda s: None)
         shutil.rmtree(InstanceSettings(name=name).root, ignore_errors=True)
@@ -141,6 +146,13 @@ def test_bulk_summary_and_stages(bulk_instance, loaded):
     messages = bulk_instance["messages"]
     assert any("neo4j-admin" in m for m in messages)
     assert any("no database yet: nothing to check" in m for m in messages)
+    # partitioned: each partition's synapses in import files of their own
+    synapse_files = [f.name for f in bulk_instance["files"].iterdir()
+                     if re.fullmatch(r"Synapse(-\d+)?-header\.csv", f.name)]
+    if bulk_instance["partition_rows"]:
+        assert len(synapse_files) > 3
+    else:
+        assert synapse_files == ["Synapse-header.csv"]
 
 
 def test_same_labels_and_relationship_counts(client, bulk_client):
