@@ -51,7 +51,8 @@ from neo4j.spatial import CartesianPoint
 from ..cypher_files import LabelSet
 from ..errors import BulkImportError
 from ..skeletons.storage import skeleton_properties
-from .model import MEMBERSHIP_COUNTS, body_properties
+from .model import body_properties
+from .roi_counts import COUNT_KEYS
 
 #: Separator of labels and array elements (neo4j-admin ``--array-delimiter``):
 #: the ASCII unit separator, which no label or text value should hold (checked).
@@ -481,7 +482,7 @@ def write_import_files(prepared, folder: Path, echo=lambda s: None) -> ImportFil
     m = p.memberships
     if len(m):
         columns = [Column(k, "long", pa.array(m[k], pa.int64()))
-                   for k in MEMBERSHIP_COUNTS if m[k].notna().any()]
+                   for k in COUNT_KEYS if m[k].notna().any()]
         w.relationships("InROI", ("Body", body(m["bodyId"])),
                         ("ROI", m["roi"].astype(object).map(roi_index).to_numpy()), columns)
 

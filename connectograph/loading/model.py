@@ -30,7 +30,7 @@ from neo4j.spatial import CartesianPoint
 
 from ..grouped import run_starts
 from .recipe import NeuronRule
-from .roi_counts import roi_counts_frame, roi_info_texts
+from .roi_counts import COUNT_KEYS, roi_counts_frame, roi_info_texts
 from .tables import NOT_PRIMARY
 
 ROI_INFO_FROM_CONNECTIONS = "loaded connections"
@@ -224,10 +224,6 @@ def body_properties(neurons: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-#: The counts an ``InROI`` relationship carries (those of the body's roiInfo entry).
-MEMBERSHIP_COUNTS = ("pre", "post", "upstream", "downstream")
-
-
 def roi_memberships(neurons: pd.DataFrame) -> pd.DataFrame:
     """The ``InROI`` relationships: one row per ROI in every body's roiInfo.
 
@@ -247,12 +243,12 @@ def roi_memberships(neurons: pd.DataFrame) -> pd.DataFrame:
     """
     bodies: list[int] = []
     rois: list[str] = []
-    counts: dict[str, list] = {k: [] for k in MEMBERSHIP_COUNTS}
+    counts: dict[str, list] = {k: [] for k in COUNT_KEYS}
     for body, text in neurons["roiInfo"].dropna().items():
         for roi, entry in json.loads(text).items():
             bodies.append(int(body))
             rois.append(roi)
-            for k in MEMBERSHIP_COUNTS:
+            for k in COUNT_KEYS:
                 counts[k].append(entry.get(k))
     out = pd.DataFrame({"bodyId": np.array(bodies, dtype="int64"),
                         "roi": pd.Categorical(rois)})
@@ -266,9 +262,9 @@ def membership_rows(memberships: pd.DataFrame, body_ids: dict[int, str],
     """``link_bodies_to_rois`` rows (``{body, roi, props}``, element ids and
     the counts present) of :func:`roi_memberships` rows."""
     counts = [memberships[k].to_numpy(dtype=object, na_value=None).tolist()
-              for k in MEMBERSHIP_COUNTS]
+              for k in COUNT_KEYS]
     return [{"body": body_ids[b], "roi": roi_ids[r],
-             "props": {k: int(v) for k, v in zip(MEMBERSHIP_COUNTS, values) if v is not None}}
+             "props": {k: int(v) for k, v in zip(COUNT_KEYS, values) if v is not None}}
             for b, r, *values in zip(memberships["bodyId"].tolist(),
                                      memberships["roi"].tolist(), *counts)]
 

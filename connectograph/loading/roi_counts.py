@@ -35,8 +35,10 @@ import pandas as pd
 
 from ..grouped import run_starts
 
-#: The counts of a roiInfo entry, in the order json.dumps(sort_keys=True) writes them.
-ROI_COUNT_KEYS = ("downstream", "post", "pre", "upstream")
+#: A body's counts (neuPrint's), overall and per ROI (roiInfo entries, ``InROI``).
+COUNT_KEYS = ("pre", "post", "upstream", "downstream")
+#: The same keys in the order json.dumps(sort_keys=True) writes them.
+ROI_COUNT_KEYS = tuple(sorted(COUNT_KEYS))
 _KEY = ["bodyId", "roi"]
 
 

@@ -24,13 +24,12 @@ from ..errors import ValidationError
 from ..grouped import run_starts
 from .meshes import points_in_meshes, roi_ancestors
 from .model import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
-from .roi_counts import max_roi_counts, roi_counts_frame, roi_info_texts, sum_roi_counts
+from .roi_counts import COUNT_KEYS, max_roi_counts, roi_counts_frame, roi_info_texts, sum_roi_counts
 from .synapses import SYNAPSE_TYPES, id_rows
 from .tables import NOT_PRIMARY, Conflict, connection_keys
 
 ROI_INFO_FROM_SYNAPSES = "synapses"
 ROI_INFO_FROM_BOTH = "synapses and loaded connections"
-COUNT_KEYS = ("pre", "post", "upstream", "downstream")
 
 
 def roi_combinations(rois: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
