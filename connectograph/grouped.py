@@ -1,5 +1,5 @@
-"""Numpy helpers for rows sorted into groups (runs of equal keys), shared by
-the loaders and the fetch functions."""
+"""Helpers for rows sorted into groups (runs of equal keys) and for rows taken
+a fixed number at a time, shared by the loaders and the fetch functions."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ def run_starts(*columns: np.ndarray) -> np.ndarray:
     for column in columns:
         change[1:] |= column[1:] != column[:-1]
     return np.flatnonzero(change)
+
+
+def frame_slices(frame, size: int):
+    """Consecutive slices of ``size`` rows of a DataFrame or Series (views,
+    not copies), as a generator."""
+    return (frame.iloc[s:s + size] for s in range(0, len(frame), size))
 
 
 def group_lists(values: np.ndarray, group: np.ndarray, n: int) -> list[list]:

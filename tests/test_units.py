@@ -361,6 +361,14 @@ def test_run_starts_and_group_lists():
     assert group_lists(np.zeros(0, int), np.zeros(0, int), 2) == [[], []]
 
 
+def test_frame_slices_cover_every_row_once():
+    from connectograph.grouped import frame_slices
+    df = pd.DataFrame({"a": range(5)})
+    assert [part["a"].tolist() for part in frame_slices(df, 2)] == [[0, 1], [2, 3], [4]]
+    assert [part.tolist() for part in frame_slices(df["a"], 5)] == [[0, 1, 2, 3, 4]]
+    assert list(frame_slices(df.iloc[:0], 3)) == []
+
+
 def test_roi_info_from_connections_by_hand():
     out = roi_info_dicts(model.roi_info_from_connections(_tiny_roi_conns()))
     # body 1: in from 2 (aL 5); out to 2 (aL 3, bL 4) and to 3 (CA 7)

@@ -51,6 +51,7 @@ from neo4j.spatial import CartesianPoint
 from ..cypher_files import LabelSet
 from ..errors import BulkImportError
 from ..skeletons.storage import skeleton_properties
+from .connection_stage import connection_frames
 from .model import body_properties
 from .roi_counts import COUNT_KEYS
 
@@ -60,7 +61,7 @@ ARRAY_DELIMITER = "\x1f"
 #: Characters neo4j-admin's header parser takes as ID-group or options syntax.
 HEADER_SYNTAX = set("(){}")
 PLACEHOLDER_PREFIX = "__cg_"
-#: ConnectsTo rows per import file when they come spilled from a partitioned prepare.
+#: ConnectsTo rows per import file.
 CONNECTION_ROWS_PER_FILE = 250_000
 
 POINT_3D = "point{crs:cartesian-3D}"
@@ -486,10 +487,7 @@ def write_import_files(prepared, folder: Path, echo=lambda s: None) -> ImportFil
         w.relationships("InROI", ("Body", body(m["bodyId"])),
                         ("ROI", m["roi"].astype(object).map(roi_index).to_numpy()), columns)
 
-    # in memory, one frame; spilled (partitioned prepare), one file per frame read
-    frames = ([p.connections] if isinstance(p.connections, pd.DataFrame)
-              else p.connections.frames(CONNECTION_ROWS_PER_FILE))
-    for c in frames:
+    for c in connection_frames(p.connections, CONNECTION_ROWS_PER_FILE):
         if len(c):
             w.relationships("ConnectsTo", ("Body", body(c["bodyId_pre"])),
                             ("Body", body(c["bodyId_post"])),

@@ -20,10 +20,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .model import connected_bodies, connections_from_roi_weights, roi_info_from_connections
-from .synapse_model import connection_roi_entries, merge_connections
+from ..grouped import frame_slices
 from .accumulator import Accumulator
+from .model import connected_bodies, connections_from_roi_weights, roi_info_from_connections
 from .roi_counts import empty_roi_counts, sum_roi_counts
+from .synapse_model import connection_roi_entries, merge_connections
 from .tables import Conflict
 
 _SCHEMA = pa.schema([("bodyId_pre", pa.int64()), ("bodyId_post", pa.int64()),
@@ -81,6 +82,15 @@ def merge_all(table_rows: pd.DataFrame, synapse_rows: pd.DataFrame,
     return ConnectionStage(connections=connections, roi_connection_rows=len(roi_conns),
                            filled=filled, connected=connected_bodies(roi_conns),
                            derived_roi_counts=roi_info_from_connections(roi_conns))
+
+
+def connection_frames(connections: "pd.DataFrame | SpilledConnections",
+                      size: int) -> Iterator[pd.DataFrame]:
+    """The ``ConnectsTo`` rows ``size`` at a time, whether held in memory or
+    spilled (:class:`SpilledConnections`)."""
+    if isinstance(connections, SpilledConnections):
+        return connections.frames(size)
+    return frame_slices(connections, size)
 
 
 def _distinct_bodies(parts: list[pd.Index]) -> pd.Index:

@@ -23,10 +23,11 @@ import pandas as pd
 
 from ..client import Client
 from ..errors import ValidationError
+from ..grouped import frame_slices
 from ..identifiers import DatasetName
 from ..skeletons.storage import skeleton_properties
 from .connection_stage import (ConnectionStage, PartitionedConnections,
-                               SpilledConnections, merge_all)
+                               SpilledConnections, connection_frames, merge_all)
 from .model import (body_properties, complete_bodies_from,
                     hierarchy_children, is_neuron, membership_rows, neuron_property_types,
                     roi_memberships,
@@ -451,18 +452,11 @@ def _prepare_bodies(recipe: Recipe, fp: str, bar, tables: SourceTables,
                   + _warnings(neurons, n_added)), spill_dir=spill_root)
 
 
-def _frame_slices(frame: pd.DataFrame | pd.Series, size: int) -> Iterator:
-    """Consecutive slices of ``size`` rows of ``frame`` (views, not copies)."""
-    return (frame.iloc[s:s + size] for s in range(0, len(frame), size))
-
-
 def _connection_batches(connections: pd.DataFrame | SpilledConnections,
                         body_ids: dict[int, str], size: int) -> Iterator[list[dict]]:
     """``create_connections`` rows, ``size`` at a time (built per batch: at
     10M synapse pairs the 1.35M rows as dicts held 340 MiB at once)."""
-    frames = (connections.frames(size) if isinstance(connections, SpilledConnections)
-              else _frame_slices(connections, size))
-    for frame in frames:
+    for frame in connection_frames(connections, size):
         yield [{"pre": body_ids[a], "post": body_ids[b], "weight": w, "roiInfo": ri}
                for a, b, w, ri in zip(*(frame[c].tolist() for c in
                                         ("bodyId_pre", "bodyId_post", "weight", "roiInfo")))]
@@ -473,7 +467,7 @@ def _body_batches(neurons: pd.DataFrame, neuron_flag: pd.Series,
     """``create_bodies`` rows, ``size`` at a time (built per batch: at 10M
     synthetic synapse pairs the 44,974 bodies' rows held 80 MiB at once,
     measured)."""
-    for bodies, flags in zip(_frame_slices(neurons, size), _frame_slices(neuron_flag, size)):
+    for bodies, flags in zip(frame_slices(neurons, size), frame_slices(neuron_flag, size)):
         yield [{"props": props, "neuron": bool(f)}
                for props, f in zip(body_properties(bodies), flags.to_numpy())]
 
@@ -489,7 +483,7 @@ def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> None:
     body_ids = writer.write_bodies(_body_batches(p.neurons, p.neuron_flag, size),
                                    len(p.neurons))
     writer.link_bodies_to_rois((membership_rows(m, body_ids, roi_ids)
-                                for m in _frame_slices(p.memberships, size)),
+                                for m in frame_slices(p.memberships, size)),
                                len(p.memberships))
     writer.write_connections(_connection_batches(p.connections, body_ids, size),
                              len(p.connections))
