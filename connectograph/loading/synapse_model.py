@@ -24,7 +24,7 @@ from ..errors import ValidationError
 from ..grouped import run_starts
 from .meshes import points_in_meshes, roi_ancestors
 from .model import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
-from .roi_counts import COUNT_KEYS, max_roi_counts, roi_counts_frame, roi_info_texts, sum_roi_counts
+from .roi_counts import COUNT_KEYS, max_roi_counts, roi_counts_frame, roi_info_texts
 from .synapses import SYNAPSE_TYPES, id_rows
 from .tables import NOT_PRIMARY, Conflict, connection_keys
 
@@ -531,7 +531,9 @@ def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame, roi_counts: pd.Data
     derived = roi_counts[roi_counts["bodyId"].isin(source.index)]
     merged = max_roi_counts([derived[derived["bodyId"].isin(both)],
                              connection_counts[connection_counts["bodyId"].isin(both)]])
-    texts = roi_info_texts(sum_roi_counts([merged, derived[derived["bodyId"].isin(only)]]))
+    # two disjoint sets of bodies: their rows side by side (roi_info_texts sorts)
+    texts = roi_info_texts(pd.concat([merged, derived[derived["bodyId"].isin(only)]],
+                                     ignore_index=True))
     neurons.loc[texts.index, "roiInfo"] = texts
     neurons.loc[both, "roiInfoSource"] = ROI_INFO_FROM_BOTH
     neurons.loc[only, "roiInfoSource"] = ROI_INFO_FROM_SYNAPSES

@@ -110,13 +110,13 @@ def derive_synapses(points: pd.DataFrame, pairs: pd.DataFrame,
     connection_rows = connections_from_synapses(points, pairs, proi, rows=rows)
     del proi
     connection_counts = connection_roi_counts(points, pairs, rois, rows=rows,
-                                       combinations=combinations)
+                                              combinations=combinations)
     del combinations
     no_pairs = np.zeros(0, dtype=np.int64)
     sets = synapse_sets(points, pairs, rows=rows if rows is not None else (no_pairs, no_pairs))
     return SynapseData(points=points, pairs=pairs, rois=rois, connection_rows=connection_rows,
-                       connection_roi_counts=connection_counts, totals=totals, roi_counts=roi_counts,
-                       sets=sets, stats=stats,
+                       connection_roi_counts=connection_counts, totals=totals,
+                       roi_counts=roi_counts, sets=sets, stats=stats,
                        warnings=synapse_warnings(stats, tables.meshes is not None))
 
 
