@@ -371,3 +371,29 @@ def test_arrow_system_memory_is_scoped_to_its_block():
     except KeyError:
         pass
     assert pa.default_memory_pool().backend_name == before
+
+
+# --- per-ROI connection tables across files ------------------------------------------------
+
+def test_roi_connections_first_file_wins_and_repeats_are_reported(tmp_path):
+    from connectograph.loading.tables import read_roi_connections
+    header = "bodyId_pre,bodyId_post,roi,weight\n"
+    # a.csv is listed first: its rows win; b.csv repeats two of them (one
+    # with another weight) and adds one; c.csv only repeats (same weights)
+    (tmp_path / "a.csv").write_text(header + "1,2,a'L(R),5\n1,2,CA(R),3\n4,2,CA(R),1\n")
+    (tmp_path / "b.csv").write_text(header + "1,2,CA(R),3\n7,8,MB(R),2\n1,2,a'L(R),6\n")
+    (tmp_path / "c.csv").write_text(header + "4,2,CA(R),1\n")
+    recipe = load_recipe(write_recipe(tmp_path, "".join(
+        f'[[roi_connections]]\nfile = "{name}"\n' for name in ("a.csv", "b.csv", "c.csv"))))
+    conflicts = []
+    rows = read_roi_connections(recipe, set(ROI_INFO), conflicts)
+    assert rows[["bodyId_pre", "bodyId_post", "roi", "weight"]].values.tolist() == [
+        [1, 2, "a'L(R)", 5], [1, 2, "CA(R)", 3], [4, 2, "CA(R)", 1], [7, 8, "MB(R)", 2]]
+    assert [Path(f).name for f in rows["_file"]] == ["a.csv", "a.csv", "a.csv", "b.csv"]
+    # the file column names only the files that rows were kept from
+    assert sorted(Path(f).name for f in rows["_file"].cat.categories) == ["a.csv", "b.csv"]
+    assert len(conflicts) == 1
+    c = conflicts[0]
+    assert (c.table, c.column, Path(c.kept_from).name, Path(c.overridden_from).name, c.count) \
+        == ("roi_connections", "weight", "a.csv", "b.csv", 1)
+    assert c.rows.to_dict("records") == [{"key": "1->2 a'L(R)", "kept": 5, "dropped": 6}]
