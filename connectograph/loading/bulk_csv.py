@@ -552,6 +552,7 @@ def _write_synapses(w: CsvWriter, syn, labels: LabelSet, body, echo) -> None:
         _write_synapse_part(w, part, labels, body, first_synapse, first_set)
         first_synapse += part.n_points
         first_set += part.n_sets
+        del part  # before the next partition is derived
 
 
 def _write_synapse_part(w: CsvWriter, syn, labels: LabelSet, body,

@@ -32,7 +32,7 @@ from .accumulator import Accumulator
 from .roi_counts import empty_roi_counts, sum_roi_counts
 from .synapse_stage import SynapseData, derive_synapses, synapse_warnings
 from .synapses import empty_points, empty_pairs
-from .tables import SourceTables
+from .tables import SourceTables, release_arrow_memory
 from .writer import _noop_progress
 
 
@@ -95,6 +95,10 @@ def _derived(source: SynapsePartitions, tables: SourceTables) -> Iterator[Synaps
     if not source.n_partitions:
         yield derive_synapses(empty_points(), empty_pairs(), tables)
     for k in range(source.n_partitions):
+        if k:
+            # the previous partition is gone (callers drop it before asking
+            # for the next): hand the C heap's freed pages back to the system
+            release_arrow_memory()
         yield derive_synapses(*source.partition(k), tables)
 
 

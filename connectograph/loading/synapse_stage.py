@@ -260,6 +260,7 @@ def _write_batches(data: SynapseData, body_ids: dict[int, str],
             yield {**columns, "old": [], "pre": [], "post": [], "sets": []}, -1
             n += 1
         offset += n
+        del part  # before the next partition is derived
 
 
 def write_synapse_graph(writer: DatasetWriter, data: SynapseData,
