@@ -151,6 +151,19 @@ def test_one_partition_when_rows_allow(synthetic_recipe, tmp_path):
             s.partition(1)
 
 
+def test_partitions_are_read_under_the_smaller_memory_limit(synthetic_recipe, tmp_path):
+    from connectograph.loading.synapse_spill import read_memory_limit_mb
+    assert read_memory_limit_mb(3000) == 64                 # the floor
+    assert read_memory_limit_mb(1_000_000) == 256           # 256 bytes per row
+    assert read_memory_limit_mb(1_000_001) == 257           # rounded up
+    s, _ = spill(synthetic_recipe, tmp_path / "spill", partition_rows=3000)
+    with s:
+        limit = s.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        assert limit == "61.0 MiB"                          # 64 MB as DuckDB shows it
+        p, q = s.partition(s.n_partitions - 1)              # still readable under it
+        assert len(p) + len(q) <= 3000 and len(p) > 0
+
+
 def test_unknown_bodies_as_whole_path(bundle_recipe, tmp_path):
     points, _, _ = whole(bundle_recipe)
     s, _ = spill(bundle_recipe, tmp_path / "spill", partition_rows=5000)
