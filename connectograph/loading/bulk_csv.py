@@ -52,7 +52,7 @@ from ..cypher_files import LabelSet
 from ..errors import BulkImportError
 from ..skeletons.storage import skeleton_properties
 from .connection_stage import connection_frames
-from .model import body_properties
+from .model import body_property_slices
 from .roi_counts import COUNT_KEYS
 
 #: Separator of labels and array elements (neo4j-admin ``--array-delimiter``):
@@ -63,6 +63,8 @@ HEADER_SYNTAX = set("(){}")
 PLACEHOLDER_PREFIX = "__cg_"
 #: ConnectsTo rows per import file.
 CONNECTION_ROWS_PER_FILE = 250_000
+#: Bodies per import file (their property maps are built one file at a time).
+BODY_ROWS_PER_FILE = 10_000
 
 POINT_3D = "point{crs:cartesian-3D}"
 POINT_2D = "point{crs:cartesian}"
@@ -468,14 +470,16 @@ def write_import_files(prepared, folder: Path, echo=lambda s: None) -> ImportFil
         w.relationships("PartOf", ("ROI", [roi_index[c] for c, _ in p.roi_parents]),
                         ("ROI", [roi_index[q] for _, q in p.roi_parents]))
 
-    # Bodies: the very property maps the Bolt loader sends
+    # Bodies: the very property maps the Bolt loader sends, in files of
+    # BODY_ROWS_PER_FILE; a body's import id is its row in p.neurons
     echo(f"  bodies ({len(p.neurons):,}) ...")
-    props = body_properties(p.neurons)
-    flags = p.neuron_flag.to_numpy()
     seg, neu = _labels(labels, "Segment"), _labels(labels, "Segment", "Neuron")
-    body_index = pd.Index(np.array([r["bodyId"] for r in props], dtype="int64"))
-    write_rows(w, "Segment", [neu if f else seg for f in flags], props,
-               ("Body", np.arange(len(props))), "bodyId")
+    body_index = pd.Index(p.neurons["bodyId"].to_numpy(dtype="int64"))
+    first = 0
+    for props, flags in body_property_slices(p.neurons, p.neuron_flag, BODY_ROWS_PER_FILE):
+        write_rows(w, "Segment", [neu if f else seg for f in flags], props,
+                   ("Body", np.arange(first, first + len(props))), "bodyId")
+        first += len(props)
 
     def body(ids) -> np.ndarray:
         return _positions(body_index, ids, "body")

@@ -9,6 +9,7 @@ instance holds data, and a failed import leaves an empty, running database.
 
 from __future__ import annotations
 
+import csv
 import math
 import os
 import re
@@ -49,9 +50,12 @@ def bulk_instance(request, bundle_dir, tmp_path_factory, fresh_instance):
     files = tmp_path_factory.mktemp("bulk-files")
     messages: list[str] = []
     try:
-        summary = bulk_load("hemibrain-mb", instance=name, data_dir=str(bundle_dir),
-                            keep_files=files, partition_rows=request.param,
-                            echo=messages.append)
+        with pytest.MonkeyPatch.context() as mp:
+            if request.param:       # the bodies in several files too
+                mp.setattr("connectograph.loading.bulk_csv.BODY_ROWS_PER_FILE", 1000)
+            summary = bulk_load("hemibrain-mb", instance=name, data_dir=str(bundle_dir),
+                                keep_files=files, partition_rows=request.param,
+                                echo=messages.append)
         yield {"name": name, "summary": summary, "files": files, "messages": messages,
                "partition_rows": request.param}
     finally:
@@ -149,10 +153,21 @@ def test_bulk_summary_and_stages(bulk_instance, loaded):
     # partitioned: each partition's synapses in import files of their own
     synapse_files = [f.name for f in bulk_instance["files"].iterdir()
                      if re.fullmatch(r"Synapse(-\d+)?-header\.csv", f.name)]
+    # and the bodies in files of at most 1,000 rows (monkeypatched) or
+    # BODY_ROWS_PER_FILE (more than the bundle's bodies); a slice of bodies
+    # may take several files, one per combination of property types
+    segment_rows = []
+    for f in bulk_instance["files"].iterdir():
+        if re.fullmatch(r"Segment(-\d+)?\.csv", f.name):
+            with open(f, newline="") as fh:
+                segment_rows.append(sum(1 for _ in csv.reader(fh)))
+    assert sum(segment_rows) == c["Segment nodes"] > 2000
     if bulk_instance["partition_rows"]:
         assert len(synapse_files) > 3
+        assert max(segment_rows) <= 1000
     else:
         assert synapse_files == ["Synapse-header.csv"]
+        assert max(segment_rows) > 1000
 
 
 def test_same_labels_and_relationship_counts(client, bulk_client):
