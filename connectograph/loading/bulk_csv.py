@@ -498,6 +498,7 @@ def write_import_files(prepared, folder: Path, echo=lambda s: None) -> ImportFil
                             [Column("weight", "long", pa.array(c["weight"], pa.int64())),
                              Column("roiInfo", "string", pa.array(c["roiInfo"], pa.string()))],
                             name="ConnectsTo (Segment)")
+        del c  # before the next rows are read
 
     # Skeletons
     if p.skeletons:
