@@ -25,7 +25,7 @@ from .accumulator import Accumulator
 from .model import connected_bodies, connections_from_roi_weights, roi_info_from_connections
 from .roi_counts import empty_roi_counts, sum_roi_counts
 from .synapse_model import connection_roi_entries, merge_connections
-from .tables import Conflict, release_arrow_memory
+from .tables import Conflict
 
 _SCHEMA = pa.schema([("bodyId_pre", pa.int64()), ("bodyId_post", pa.int64()),
                      ("weight", pa.int64()), ("roiInfo", pa.string())])
@@ -113,12 +113,9 @@ class SpilledConnections:
         if not self.rows:
             return
         for batch in pq.ParquetFile(self.path).iter_batches(batch_size=size):
-            yield batch.to_pandas()
-            del batch
-            # the batch's texts, once written, are freed: hand the pages back
-            # (at 10M, 250,000 rows at a time, RSS otherwise rose by 135 MiB
-            # over the bulk ConnectsTo files, measured)
-            release_arrow_memory()
+            frame = batch.to_pandas()
+            del batch       # the frame is all that is held while it is used
+            yield frame
 
 
 class PartitionedConnections:
