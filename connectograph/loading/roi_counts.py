@@ -64,10 +64,25 @@ def roi_counts_frame(counts: dict[str, pd.Series]) -> pd.DataFrame:
     return _normal(out)
 
 
+def _shared_names(values: pd.Series) -> np.ndarray:
+    """``values`` as an object array in which equal names are one ``str``
+    object (None where missing).
+
+    Converting a text column to ``object`` makes one Python string per row: at
+    10M synapse pairs the per-body ROI-count frames of a partitioned load held
+    about half a million copies of a few dozen ROI names (measured,
+    docs/loading.md)."""
+    codes, names = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([str(n) for n in names] + [None], dtype=object)
+    return table[codes]     # code -1 (missing) takes the last entry, None
+
+
 def _normal(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns in order and typed, rows sorted by (bodyId, roi)."""
+    """Columns in order and typed, rows sorted by (bodyId, roi); each ROI name
+    is one shared ``str`` object (:func:`_shared_names`)."""
     out = frame[_KEY + list(ROI_COUNT_KEYS)].astype(
-        {"bodyId": "int64", "roi": object, **{k: "Int64" for k in ROI_COUNT_KEYS}})
+        {"bodyId": "int64", **{k: "Int64" for k in ROI_COUNT_KEYS}})
+    out["roi"] = pd.Series(_shared_names(out["roi"]), index=out.index, dtype=object)
     return out.sort_values(_KEY, kind="stable").reset_index(drop=True)
 
 

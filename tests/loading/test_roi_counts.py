@@ -69,6 +69,24 @@ def test_max_takes_the_larger_count_per_key():
             "B": {"downstream": 1}}}
 
 
+def test_each_roi_name_is_one_shared_string_object():
+    # Text columns (pandas' str dtype, as the synapse tables give) become one
+    # Python string per row when cast to object; the frames keep one per name.
+    n = 1_000
+    index = pd.MultiIndex.from_arrays(
+        [np.arange(n, dtype="int64"),
+         pd.array(["a'L(R)", "CA(R)", "MB(+ACA)(R)", "aL(R)"] * (n // 4), dtype="str")])
+    part = roi_counts_frame({"pre": pd.Series(1, index=index, dtype="int64")})
+    summed = sum_roi_counts([part, part])
+    for frame in (part, summed):
+        rois = frame["roi"].tolist()
+        assert frame["roi"].dtype == object
+        assert sorted(set(rois)) == ["CA(R)", "MB(+ACA)(R)", "a'L(R)", "aL(R)"]
+        assert len({id(r) for r in rois}) == 4
+    assert summed["pre"].tolist() == [2] * n
+    assert summed["roi"].tolist()[:4] == ["a'L(R)", "CA(R)", "MB(+ACA)(R)", "aL(R)"]
+
+
 def test_fill_bodies_merges_synapse_and_connection_counts():
     """Body 1 has a source roiInfo (kept); body 2 only connection counts
     (kept, source "loaded connections"); body 3 both (larger count per key);
