@@ -24,4 +24,7 @@ def test_measure_bulk_import_smoke(tmp_path):
     assert r["ours_s"] > 0 and r["admin_s"] > 0 and r["store_bytes"] > 0
     assert abs(r["ratio"] - r["ours_rate"] / r["admin_rate"]) < 1e-9
     assert {"prepare", "csv", "import", "rename", "indexes"} <= set(r["stages"])
+    st = r["stages"]
+    assert r["import_phase_s"] == st["prepare"] + st["csv"] + st["import"] < r["ours_s"]
+    assert r["import_phase_ratio"] == r["admin_s"] / r["import_phase_s"]
     assert not InstanceSettings(name=instance).root.exists()

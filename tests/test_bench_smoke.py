@@ -92,6 +92,15 @@ def test_bulk_import_row(smoke_run, table):
     assert row["ours_min_s"] > 0 and row["baseline_min_s"] > 0 and row["ratio_min"] > 0
     extra = json.loads(row["extra"])
     assert extra["ours_rate"] > 0 and extra["admin_rate"] > 0
+    st = extra["stages"]
+    assert extra["import_phase_s"] == pytest.approx(st["prepare"] + st["csv"] + st["import"])
+    assert extra["import_phase_ratio"] == pytest.approx(row["baseline_min_s"]
+                                                        / extra["import_phase_s"])
+    # the report gives both rate ratios (neo4j-admin seconds / ours)
+    line = next(r for r in md.splitlines() if r.startswith(f"| {row['dataset']} | ")
+                and f"| {row['ratio_min']:.2f} |" in r)
+    assert (f"| {1 / row['ratio_min']:.2f} | {extra['import_phase_s']:.1f} | "
+            f"{extra['import_phase_ratio']:.2f} |") in line
 
 
 @pytest.mark.neo4j

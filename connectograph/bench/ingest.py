@@ -211,7 +211,8 @@ def bulk_rows(dataset: str, recipe: str, data_dir: str | None, *, instance: str,
     ``ratio_min`` is a time ratio like the other rows' (ours seconds /
     neo4j-admin seconds; above 1 means ours is slower); ``extra`` holds
     ``nodes, relationships, ours_rate, admin_rate`` (nodes + relationships per
-    second), ``stages`` (seconds) and ``store_bytes``.
+    second), ``stages`` (seconds), ``store_bytes``, ``import_phase_s`` and
+    ``import_phase_ratio`` (see :func:`~connectograph.bench.bulk.measure_bulk_import`).
 
     Returns no row and adds a line to ``notes`` when the measurement fails
     with a connectograph error (its message is the note).
@@ -226,7 +227,8 @@ def bulk_rows(dataset: str, recipe: str, data_dir: str | None, *, instance: str,
         notes.append(f"bulk import of {dataset} failed: {err}")
         return []
     extra = {k: res.get(k) for k in ("nodes", "relationships", "ours_rate", "admin_rate",
-                                     "stages", "store_bytes")}
+                                     "stages", "store_bytes", "import_phase_s",
+                                     "import_phase_ratio")}
     return [{"section": "ingest", "dataset": dataset, "case": "load (bulk import)",
              "variant": "CSV + neo4j-admin", "ours_min_s": res["ours_s"],
              "ours_median_s": res["ours_s"], "baseline": BULK_BASELINE,
