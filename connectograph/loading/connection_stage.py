@@ -171,9 +171,12 @@ class PartitionedConnections:
             self._writer = None
 
     def finish(self, conflicts: list[Conflict]) -> ConnectionStage:
-        """Close the file; append the conflicts (one entry per pair of files,
-        as :func:`merge_all` gives) to ``conflicts``."""
+        """Close the file and let go of the per-ROI table; append the
+        conflicts (one entry per pair of files, as :func:`merge_all` gives) to
+        ``conflicts``."""
         self.close()
+        # every partition is merged: the per-ROI rows are no longer needed here
+        self._table, self._order = self._table.iloc[:0], None
         # sorted by files, as merge_connections orders one call's conflicts
         conflicts += sorted(Conflict.merged(self._conflicts),
                             key=lambda c: (c.kept_from, c.overridden_from))

@@ -123,6 +123,8 @@ class SourceTables:
     """Everything a recipe's sources hold, validated and merged."""
 
     neurons: pd.DataFrame
+    #: per-ROI connection rows (:func:`read_roi_connections`); the engine
+    #: empties it (same columns, no rows) once its connection stage used them
     roi_connections: pd.DataFrame
     roi_info: dict[str, dict]
     roi_hierarchy: dict | None

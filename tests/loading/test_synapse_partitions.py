@@ -144,3 +144,33 @@ def test_bundle_connections_by_partition_equal_whole(tmp_path):
     assert got_conflicts == want_conflicts
     assert [c.rows.to_dict("records") for c in got_conflicts] == \
         [c.rows.to_dict("records") for c in want_conflicts]
+
+
+@pytest.mark.parametrize("partition_rows", [None, 3000])
+def test_prepared_bundle_counts_the_per_roi_rows_without_holding_them(partition_rows,
+                                                                       tmp_path):
+    """Once the connection stage has merged the per-ROI tables, the prepared
+    dataset keeps their row count (the summary's per-ROI rows from synapses
+    are the merged rows beyond it), not the rows."""
+    from connectograph.loading.engine import prepare
+    recipe = checked_recipe("hemibrain-mb", data_dir=str(BUNDLE))
+    tables = read_sources(recipe)
+    whole = prepare_synapses(tables)
+    want = merge_all(tables.roi_connections, whole.connection_rows,
+                     whole.connection_roi_counts, [])
+    p = prepare(recipe, partition_rows=partition_rows, spill_dir=str(tmp_path))
+    try:
+        assert p.table_connection_rows == len(tables.roi_connections) > 0
+        assert p.roi_connection_rows == want.roi_connection_rows
+        counts = p.summary().counts
+        # connections only the Kenyon cell's synapses give, and the one
+        # (connection, ROI) weight they fill in
+        assert counts["per-ROI rows from synapses"] == (want.roi_connection_rows
+                                                        - len(tables.roi_connections))
+        assert counts["per-ROI rows from synapses"] > want.filled > 0
+        if partition_rows:
+            held = p.synapses.tables.roi_connections
+            assert held.empty
+            assert held.columns.tolist() == tables.roi_connections.columns.tolist()
+    finally:
+        p.close()
