@@ -42,9 +42,9 @@ from pydantic import model_validator
 
 from ..errors import ValidationError
 from .recipe import Recipe, SynapsePartnerSource, SynapseSource
+from .csv_chunks import read_csv_text_chunks
 from .table_model import CanonicalTable, first_true
-from .tables import (CSV_TEXT_OPTIONS, Conflict, _to_int, read_csv_texts,
-                     release_arrow_memory)
+from .tables import Conflict, _to_int, read_csv_texts, release_arrow_memory
 
 SYNAPSE_TYPES = ("pre", "post")
 #: CATMAID's connector relation numbers (navis ``connectors.type`` for CATMAID
@@ -565,29 +565,40 @@ def _read_chunks(path: Path, fmt: str, columns: dict[str, str],
                  rows: int) -> Iterator[tuple[pd.DataFrame, int]]:
     """A table file ``rows`` rows at a time, each with the file row of its
     first row: text columns for CSV (as :func:`~.tables.read_csv_texts`, by
-    pandas' chunked C parser), typed columns for Parquet (by record batch)."""
+    :func:`~.csv_chunks.read_csv_text_chunks`), typed columns for Parquet (by
+    record batch)."""
     first = 1
     if fmt == "parquet":
         import pyarrow.parquet as pq
         chunks = (b.to_pandas() for b in pq.ParquetFile(path).iter_batches(batch_size=rows))
     else:
-        chunks = pd.read_csv(path, chunksize=rows, **CSV_TEXT_OPTIONS)
+        chunks = read_csv_text_chunks(path, rows)
     with_rows = False
+    # Each chunk is handed on without a reference kept here (a one-item list
+    # popped by the yield), so the text chunk is freed once converted, not
+    # when the next one has been read.
+    box: list = []
     for df in chunks:
         with_rows = True
-        yield _canonical_names(df, columns), first
-        first += len(df)
+        n = len(df)
+        box.append((_canonical_names(df, columns), first))
+        del df
+        yield box.pop()
+        first += n
     if not with_rows:
         yield _read(path, fmt, columns), 1
 
 
 def _converted_chunks(path: Path, src: SynapseSource | SynapsePartnerSource, rows: int,
                       convert) -> Iterator[pd.DataFrame]:
-    """``convert(df, first_row)`` of each chunk of :func:`_read_chunks`."""
+    """``convert(df, first_row)`` of each chunk of :func:`_read_chunks` (the
+    text chunk freed before the converted one is handed on)."""
+    box: list = []
     for df, first_row in _read_chunks(path, src.format, src.columns, rows):
-        yield convert(df, first_row)
+        box.append(convert(df, first_row))
         del df
         release_arrow_memory()
+        yield box.pop()
 
 
 def read_point_chunks(path: Path, src: SynapseSource, source: int,
@@ -664,6 +675,7 @@ def synapse_files(recipe: Recipe, roi_names: set[str] | None, chunk_rows: int | 
             elif chunk_rows:
                 for chunk in read_point_chunks(path, src, order, roi_names, chunk_rows):
                     yield chunk, None
+                    del chunk       # not held while the next chunk is read
             else:
                 yield read_point_table(path, src, order, roi_names), None
             release_arrow_memory()
