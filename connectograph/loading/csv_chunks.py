@@ -91,7 +91,7 @@ def read_csv_text_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
     try:
         yield from _arrow_chunks(path, rows, given)
         return
-    except pa.ArrowInvalid:
+    except pa.ArrowException:
         pass
     # Continue with pandas' parser after the rows already given out (whole
     # chunks, so chunk boundaries stay where they were).

@@ -41,8 +41,8 @@ import pyarrow.compute as pc
 from pydantic import model_validator
 
 from ..errors import ValidationError
-from .recipe import Recipe, SynapsePartnerSource, SynapseSource
 from .csv_chunks import read_csv_text_chunks
+from .recipe import Recipe, SynapsePartnerSource, SynapseSource
 from .table_model import CanonicalTable, first_true
 from .tables import Conflict, _to_int, read_csv_texts, release_arrow_memory
 
