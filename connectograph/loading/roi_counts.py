@@ -71,7 +71,7 @@ def _shared_names(values: pd.Series) -> np.ndarray:
     Converting a text column to ``object`` makes one Python string per row: at
     10M synapse pairs the per-body ROI-count frames of a partitioned load held
     about half a million copies of a few dozen ROI names (measured,
-    docs/loading.md)."""
+    docs/scaling.md, session 13)."""
     codes, names = pd.factorize(values, use_na_sentinel=True)
     table = np.array([str(n) for n in names] + [None], dtype=object)
     return table[codes]     # code -1 (missing) takes the last entry, None

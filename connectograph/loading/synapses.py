@@ -561,44 +561,37 @@ def _partner_table(df: pd.DataFrame, path: Path, src: SynapsePartnerSource, sour
     return SynapsePairs.build(out).frame
 
 
-def _read_chunks(path: Path, fmt: str, columns: dict[str, str],
-                 rows: int) -> Iterator[tuple[pd.DataFrame, int]]:
-    """A table file ``rows`` rows at a time, each with the file row of its
-    first row: text columns for CSV (as :func:`~.tables.read_csv_texts`, by
-    :func:`~.csv_chunks.read_csv_text_chunks`), typed columns for Parquet (by
-    record batch)."""
-    first = 1
+def _file_chunks(path: Path, fmt: str, rows: int) -> Iterator[pd.DataFrame]:
+    """A table file ``rows`` rows at a time: text columns for CSV (as
+    :func:`~.tables.read_csv_texts`, by :func:`~.csv_chunks.read_csv_text_chunks`),
+    typed columns for Parquet (by record batch)."""
     if fmt == "parquet":
         import pyarrow.parquet as pq
-        chunks = (b.to_pandas() for b in pq.ParquetFile(path).iter_batches(batch_size=rows))
-    else:
-        chunks = read_csv_text_chunks(path, rows)
-    with_rows = False
-    # Each chunk is handed on without a reference kept here (a one-item list
-    # popped by the yield), so the text chunk is freed once converted, not
-    # when the next one has been read.
-    box: list = []
-    for df in chunks:
-        with_rows = True
-        n = len(df)
-        box.append((_canonical_names(df, columns), first))
-        del df
-        yield box.pop()
-        first += n
-    if not with_rows:
-        yield _read(path, fmt, columns), 1
+        return (b.to_pandas() for b in pq.ParquetFile(path).iter_batches(batch_size=rows))
+    return read_csv_text_chunks(path, rows)
 
 
 def _converted_chunks(path: Path, src: SynapseSource | SynapsePartnerSource, rows: int,
                       convert) -> Iterator[pd.DataFrame]:
-    """``convert(df, first_row)`` of each chunk of :func:`_read_chunks` (the
-    text chunk freed before the converted one is handed on)."""
+    """``convert(df, first_row)`` of each chunk of :func:`_file_chunks` with
+    canonical column names, ``first_row`` the file row of its first row (a
+    file without rows: of the whole, empty file)."""
+    first = 1
+    with_rows = False
+    # Each converted chunk is handed on without a reference kept here (a
+    # one-item list popped by the yield), and its text chunk is freed first,
+    # so neither is held while the caller uses it or the next one is read.
     box: list = []
-    for df, first_row in _read_chunks(path, src.format, src.columns, rows):
-        box.append(convert(df, first_row))
+    for df in _file_chunks(path, src.format, rows):
+        with_rows = True
+        n = len(df)
+        box.append(convert(_canonical_names(df, src.columns), first))
         del df
         release_arrow_memory()
         yield box.pop()
+        first += n
+    if not with_rows:
+        yield convert(_read(path, src.format, src.columns), 1)
 
 
 def read_point_chunks(path: Path, src: SynapseSource, source: int,
