@@ -1,10 +1,19 @@
-"""The one place where names are spliced into Cypher.
+r"""The one place where names are spliced into Cypher.
 
 Values always travel as query parameters. Names cannot: labels, relationship
 types and property keys (such as neuPrint's per-ROI booleans, ``n.`a'L(R)```)
 are part of the query text. Every such name goes through :func:`escape_name`,
 which validates it and quotes it with backticks as the Cypher manual
 prescribes (a backtick inside a name is doubled).
+
+Neo4j 5 reads Unicode escapes (a backslash, ``u`` and four hexadecimal
+digits) anywhere in the query text before it parses it, including inside
+backticks: ``\u0060`` in a name would close the name. So :func:`escape_name`
+also writes each backslash of a name as the escape ``\u005c``: Neo4j turns it
+back into one backslash, and a character that an escape produced never
+starts another escape (measured on Neo4j 5.26: ```a\u005cu0060``` is the name
+``a\u0060``; a backslash can start no escape of ours, so ``\u``, ``\uu``,
+``\U`` or an invalid ``\uZZZZ`` in a name all stay what they are).
 
 It also owns dataset naming: a dataset is ``name:tag`` as neuPrint calls
 them (``hemibrain:v1.2.1``), and its nodes carry a dataset-scoped label
@@ -19,6 +28,9 @@ from dataclasses import dataclass
 
 from .errors import InvalidIdentifierError
 
+#: A backslash as Neo4j 5 reads it anywhere in a query without starting an escape.
+BACKSLASH_ESCAPE = "\\u005c"
+
 #: Longest name accepted; Neo4j allows more, but longer names are surely wrong.
 MAX_NAME_LENGTH = 256
 
@@ -28,7 +40,7 @@ _DATASET_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*\Z")
 
 
 def escape_name(name: str) -> str:
-    """Return ``name`` quoted for use as a Cypher label, type or property key.
+    r"""Return ``name`` quoted for use as a Cypher label, type or property key.
 
     Parameters
     ----------
@@ -38,7 +50,9 @@ def escape_name(name: str) -> str:
     Returns
     -------
     str
-        The name in backticks with inner backticks doubled, e.g. ```a'L(R)```.
+        The name in backticks with inner backticks doubled and each
+        backslash written as the Unicode escape ``\u005c`` (see the module
+        docstring), e.g. ```a'L(R)```; Neo4j reads it back as exactly ``name``.
 
     Raises
     ------
@@ -57,7 +71,13 @@ def escape_name(name: str) -> str:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         raise InvalidIdentifierError(
             f"name {name!r} contains a control character; remove it")
-    return "`" + name.replace("`", "``") + "`"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidIdentifierError(
+            f"name {name!r} holds a lone surrogate, which is not text; "
+            "fix the string (decode it as UTF-8 or UTF-16 first)") from None
+    return "`" + name.replace("`", "``").replace("\\", BACKSLASH_ESCAPE) + "`"
 
 
 def property_access(variable: str, key: str) -> str:

@@ -22,6 +22,8 @@ from connectograph.identifiers import MAX_NAME_LENGTH, DatasetName, escape_name,
 from connectograph.loading import model
 from connectograph.loading.recipe import load_recipe
 
+from cypher_reading import neo4j_reads
+
 MINIMAL = """
 [dataset]
 name = "tiny"
@@ -132,6 +134,26 @@ def test_escape_name(name, escaped):
     assert escape_name(name) == escaped
     # the result is a single backtick-quoted identifier: strip outer quotes, undouble
     assert escaped[1:-1].replace("``", "`") == name
+
+
+@pytest.mark.parametrize("name", [
+    r"nosuchprop\u0060 IS NULL OR n.\u0060bodyId", r"CA(R)\u0060 = true OR true OR n.\u0060x",
+    r"type\u0060 AS x, 1 AS \u0060y", r"\uZZZZ", r"a\uu0060", r"a\U00000060", r"a\\u0060",
+    "a\\", "\\", r"\u005c", r"\u005cu0060", "\\`", r"\u0027", r"\u000a",
+])
+def test_escape_name_keeps_unicode_escape_spellings_inside_the_name(name):
+    escaped = escape_name(name)
+    # no backslash of the name survives as a backslash Neo4j could read an escape from
+    assert escaped.count("\\") == name.count("\\")
+    assert all(escaped[i + 1:i + 6] == "u005c" for i, ch in enumerate(escaped) if ch == "\\")
+    read = neo4j_reads(escaped)
+    assert re.fullmatch(r"`(?:[^`]|``)*`", read), (name, escaped, read)
+    assert read[1:-1].replace("``", "`") == name
+
+
+def test_escape_name_rejects_lone_surrogates():
+    with pytest.raises(InvalidIdentifierError, match="surrogate"):
+        escape_name("type\ud800")
 
 
 @pytest.mark.parametrize("bad", ["a\nb", "a\x00", "tab\there", "del\x7f", "\r", ""])

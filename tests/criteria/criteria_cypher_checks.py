@@ -9,6 +9,8 @@ the ones supplied.
 
 import re
 
+from cypher_reading import neo4j_reads
+
 
 #: A backtick-quoted Cypher identifier (inner backticks doubled).
 IDENTIFIER = re.compile(r"`(?:[^`]|``)*`")
@@ -16,13 +18,15 @@ PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def strip_identifiers(text: str) -> str:
-    """The query with every escaped identifier replaced by ```_```."""
-    return IDENTIFIER.sub("`_`", text)
+    """The query as Neo4j reads it (:func:`neo4j_reads`) with every escaped
+    identifier replaced by ```_```."""
+    return IDENTIFIER.sub("`_`", neo4j_reads(text))
 
 
 def identifiers(text: str) -> list[str]:
-    """The unescaped names of every backtick-quoted identifier in ``text``."""
-    return [m.group(0)[1:-1].replace("``", "`") for m in IDENTIFIER.finditer(text)]
+    """The names of every backtick-quoted identifier in ``text``, as Neo4j reads them."""
+    return [m.group(0)[1:-1].replace("``", "`")
+            for m in IDENTIFIER.finditer(neo4j_reads(text))]
 
 
 def check_cypher(text: str, params: dict) -> None:

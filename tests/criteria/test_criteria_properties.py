@@ -27,7 +27,11 @@ DS = DatasetName.parse("hemibrain-mb:v1.2.1")
 HOSTILE = ["'", '"', "`", "``", "{", "}", "//", "/*", "*/", "\n", "\r\n", "\\", "\\'",
            "a'L(R)", "$p0", "$p1", "' OR true //", "\" OR 1=1 --", "`) DETACH DELETE n //",
            "}) RETURN 1 //", "é", "日本語", "🧠", "\u202e", "\x00", "MATCH (m) DELETE m",
-           "n.`status`", "true", "x", "", " "]
+           "n.`status`", "true", "x", "", " ",
+           # Neo4j reads Unicode escapes anywhere in the text, backticks included
+           r"\u0060", r"\u0060 IS NULL OR n.\u0060bodyId", r"\u0060) DETACH DELETE n //",
+           r"\uZZZZ", r"\uu0060", r"\U00000060", r"\\u0060", r"\u005c", r"\u005cu0060",
+           r"\u0027", r"\u0022", r"\u000a", "\\"]
 
 name_chars = st.characters(min_codepoint=32, blacklist_characters="\x7f",
                            blacklist_categories=("Cs",))
