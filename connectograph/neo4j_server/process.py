@@ -161,7 +161,7 @@ def configure(settings: InstanceSettings) -> None:
     """Write the instance's folders, ``neo4j.conf`` and, on first use, a
     generated password (set with ``neo4j-admin dbms set-initial-password``
     before the first start and stored in ``connection.json``, mode 600)."""
-    for sub in ("conf", "data", "logs", "run", "import"):
+    for sub in ("conf", "data", "logs", "run", "import", "no-file-import"):
         (settings.root / sub).mkdir(parents=True, exist_ok=True)
     os.chmod(settings.root, 0o700)
     (settings.conf_dir / "neo4j.conf").write_text(settings.neo4j_conf())

@@ -30,6 +30,25 @@ BROWSER_VERSION = "5.24.0"
 
 DEFAULT_INSTANCE = "default"
 
+#: The APOC procedures and functions the server loads
+#: (``dbms.security.procedures.allowlist``): what connectograph and
+#: neuprint-python call (``apoc.cypher.runTimeboxed``, ``apoc.convert.*``,
+#: ``apoc.map.*``) and APOC's read-only families for Browser users. Left out:
+#: everything that reads files or URLs (``apoc.load.*``, ``apoc.import.*``,
+#: ``apoc.spatial.geocode``), writes them (``apoc.export.*``), runs Cypher
+#: strings (``apoc.cypher.*`` but runTimeboxed, ``apoc.periodic.*``,
+#: ``apoc.do.*``, ``apoc.when``/``apoc.case``), or administers the server
+#: (``apoc.trigger.*``, ``apoc.systemdb.*``, ``apoc.custom.*``, ``apoc.log.*``).
+APOC_ALLOWLIST = (
+    "apoc.help", "apoc.version", "apoc.cypher.runTimeboxed",
+    "apoc.convert.*", "apoc.map.*", "apoc.coll.*", "apoc.text.*", "apoc.number.*",
+    "apoc.math.*", "apoc.agg.*", "apoc.date.*", "apoc.temporal.*", "apoc.label.*",
+    "apoc.node.*", "apoc.rel.*", "apoc.any.*", "apoc.hashing.*", "apoc.bitwise.*",
+    "apoc.scoring.*", "apoc.meta.*", "apoc.path.*", "apoc.algo.*", "apoc.neighbors.*",
+    "apoc.util.md5", "apoc.util.sha1", "apoc.util.sha256", "apoc.util.sha384",
+    "apoc.util.sha512",
+)
+
 
 def connectograph_home() -> Path:
     """The connectograph home folder (``$CONNECTOGRAPH_HOME`` or the XDG data dir)."""
@@ -123,8 +142,14 @@ class InstanceSettings:
             f"server.directories.data={self.root / 'data'}",
             f"server.directories.logs={self.root / 'logs'}",
             f"server.directories.run={self.root / 'run'}",
-            f"server.directories.import={self.root / 'import'}",
+            # LOAD CSV reads no file: file URLs are off, and the folder Neo4j
+            # would confine them to is an empty one of its own (not import/,
+            # where bulk loads and Browser favorites are written)
+            "dbms.security.allow_csv_import_from_file_urls=false",
+            f"server.directories.import={self.root / 'no-file-import'}",
             f"server.directories.plugins={install_dir() / 'plugins'}",
+            # only these APOC procedures and functions are loaded at all
+            f"dbms.security.procedures.allowlist={','.join(APOC_ALLOWLIST)}",
             "dbms.security.procedures.unrestricted=apoc.*",
             "dbms.usage_report.enabled=false",
             f"server.memory.pagecache.size={self.pagecache}",
