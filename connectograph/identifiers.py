@@ -31,12 +31,70 @@ from .errors import InvalidIdentifierError
 #: A backslash as Neo4j 5 reads it anywhere in a query without starting an escape.
 BACKSLASH_ESCAPE = "\\u005c"
 
+#: The generic labels of a dataset's nodes (docs/data-model.md); every node of
+#: a dataset carries one of them, scoped (``<name:tag>_<Label>``). ``Neuron``
+#: nodes are also ``Segment`` nodes.
+DATASET_NODE_LABELS = ("Segment", "ROI", "Synapse", "SynapseSet", "Skeleton", "SkelNode", "Meta")
+
 #: Longest name accepted; Neo4j allows more, but longer names are surely wrong.
 MAX_NAME_LENGTH = 256
 
 _DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*\Z")
 # No "_" in tags: "<name>:<tag>_" must be an unambiguous label prefix.
 _DATASET_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*\Z")
+
+
+def quote_name(name: str) -> str:
+    """Return ``name`` in backticks, inner backticks doubled: the name as
+    Neo4j must *read* it, after its Unicode escapes are resolved. Query text
+    sent to Neo4j needs :func:`protect_backslashes` on top (see
+    :func:`escape_name`, which does both).
+
+    Raises
+    ------
+    InvalidIdentifierError
+        As :func:`escape_name`.
+    """
+    if not isinstance(name, str):
+        raise InvalidIdentifierError(
+            f"a Cypher name must be a string, got {type(name).__name__}: {name!r}")
+    if not name:
+        raise InvalidIdentifierError("a Cypher name cannot be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidIdentifierError(
+            f"name of {len(name)} characters is longer than {MAX_NAME_LENGTH}: {name[:40]!r}...")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise InvalidIdentifierError(
+            f"name {name!r} contains a control character; remove it")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidIdentifierError(
+            f"name {name!r} holds a lone surrogate, which is not text; "
+            "fix the string (decode it as UTF-8 or UTF-16 first)") from None
+    return "`" + name.replace("`", "``") + "`"
+
+
+def protect_backslashes(text: str) -> str:
+    r"""Return query text that Neo4j 5 reads back as exactly ``text``.
+
+    Every backslash becomes the Unicode escape ``\u005c``: Neo4j resolves it
+    to one backslash, which then starts no further Unicode escape (see the
+    module docstring), so no ``\uXXXX`` spelling in ``text`` can turn into
+    a quote, a backtick or a line break. String-literal escapes (``\'``,
+    ``\n``) keep their meaning: Neo4j reads them after the Unicode escapes.
+
+    Parameters
+    ----------
+    text : str
+        Cypher as Neo4j should read it.
+
+    Returns
+    -------
+    str
+        ``text`` with each ``\`` written as :data:`BACKSLASH_ESCAPE`.
+    """
+    return text.replace("\\", BACKSLASH_ESCAPE)
 
 
 def escape_name(name: str) -> str:
@@ -58,26 +116,10 @@ def escape_name(name: str) -> str:
     ------
     InvalidIdentifierError
         If ``name`` is not a string, is empty, is longer than
-        :data:`MAX_NAME_LENGTH`, or holds a control character (newline, NUL...).
+        :data:`MAX_NAME_LENGTH`, or holds a control character (newline, NUL...)
+        or a lone surrogate.
     """
-    if not isinstance(name, str):
-        raise InvalidIdentifierError(
-            f"a Cypher name must be a string, got {type(name).__name__}: {name!r}")
-    if not name:
-        raise InvalidIdentifierError("a Cypher name cannot be empty")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidIdentifierError(
-            f"name of {len(name)} characters is longer than {MAX_NAME_LENGTH}: {name[:40]!r}...")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        raise InvalidIdentifierError(
-            f"name {name!r} contains a control character; remove it")
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidIdentifierError(
-            f"name {name!r} holds a lone surrogate, which is not text; "
-            "fix the string (decode it as UTF-8 or UTF-16 first)") from None
-    return "`" + name.replace("`", "``").replace("\\", BACKSLASH_ESCAPE) + "`"
+    return protect_backslashes(quote_name(name))
 
 
 def property_access(variable: str, key: str) -> str:

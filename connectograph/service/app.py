@@ -26,6 +26,7 @@ from ..identifiers import DatasetName
 from .backend import Backend, Limits
 from .cached import SummaryCache
 from .cypher_rewrite import rewrite_query
+from .plan_check import check_plan
 from .meshes import find_mesh, recipe_mesh_dir
 from .results import arrow_body, json_body
 from .tokens import TokenInfo, TokenStore
@@ -64,7 +65,29 @@ class ServiceConfig:
 
 
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    # a message may quote what the client sent, lone surrogates included
+    text = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return JSONResponse({"error": text}, status_code=status)
+
+
+def _check_text(value, where: str = "request") -> None:
+    """Raise :class:`ServiceError` if a JSON value holds a string that is not
+    text (a lone surrogate such as ``"\\ud800"``, which JSON allows)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ServiceError(
+                    f"the {where} holds a lone surrogate escape (\\ud800-\\udfff without its "
+                    "pair), which is not text; send valid UTF-8") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def create_app(config: ServiceConfig | None = None, backend: Backend | None = None) -> FastAPI:
@@ -201,6 +224,10 @@ def create_app(config: ServiceConfig | None = None, backend: Backend | None = No
         except ValueError:
             raise ServiceError("request object not formatted correctly: send JSON "
                                '{"cypher": "...", "dataset": "name:tag"}') from None
+        except RecursionError:
+            raise ServiceError("request object nested too deeply: send JSON "
+                               '{"cypher": "...", "dataset": "name:tag"}') from None
+        _check_text(body, "request body")
         if not isinstance(body, dict) or not isinstance(body.get("cypher"), str):
             raise ServiceError('request object not formatted correctly: "cypher" (a string) '
                                "is required")
@@ -211,8 +238,12 @@ def create_app(config: ServiceConfig | None = None, backend: Backend | None = No
         return ds, body["cypher"]
 
     def run_custom(ds: DatasetName, cypher: str):
-        rewritten = rewrite_query(cypher, ds)
+        rewritten = rewrite_query(cypher, ds,
+                                  max_timeout_ms=int(config.limits.timeout * 1000))
         app.state.query_log.append((str(ds), cypher, rewritten.cypher))
+        # what the tokens said, confirmed on Neo4j's own plan of each query it will run
+        for text in (rewritten.cypher, *rewritten.inner_queries):
+            check_plan(backend.explain(text), str(ds))
         return backend.run(rewritten.cypher)
 
     @app.api_route("/api/custom/custom", methods=["GET", "POST"], tags=["custom"])
@@ -278,6 +309,9 @@ def create_app(config: ServiceConfig | None = None, backend: Backend | None = No
             body_id = int(body)
         except ValueError:
             raise ServiceError("body id should be an integer") from None
+        if not -2**63 <= body_id < 2**63:
+            raise ServiceError(f"body id {body} is out of range: body ids are 64-bit "
+                               "signed integers")
         try:
             if format == "swc":
                 return PlainTextResponse(fetch_skeleton(body_id, format="swc",

@@ -9,6 +9,7 @@ row past the limit, and the request fails: never a silently cut result).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -100,15 +101,26 @@ class Backend:
             return keys, rows
 
         work = neo4j.unit_of_work(timeout=timeout)(work)
-        try:
+        with self._translated_errors(timeout):
             with self.driver.session(database=self.database,
                                      default_access_mode=neo4j.READ_ACCESS) as session:
                 return session.execute_read(work)
+
+    @contextlib.contextmanager
+    def _translated_errors(self, timeout: float):
+        """Neo4j's errors as the service's: a 400 for what the query asked, a
+        503 for a server that cannot answer now; never a driver error."""
+        try:
+            yield
         except neo4j_errors.AuthError:      # a ClientError: catch it first
             raise ConnectionFailedError(
                 "the service's Neo4j credentials were refused; restart the service with the "
                 "right ones") from None
-        except neo4j_errors.ClientError as err:
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired):
+            raise ConnectionFailedError(
+                "the service lost its Neo4j server; is it running? "
+                "('connectograph neo4j status')") from None
+        except neo4j_errors.Neo4jError as err:
             code = err.code or ""
             if "TransactionTimedOut" in code or "Terminated" in code:
                 raise QueryTimeoutError(
@@ -119,11 +131,30 @@ class Backend:
                     "WriteOnReadOnlyAccessDbException" in code:
                 raise ServiceError(f"the service is read-only; Neo4j refused: {err.message}") \
                     from None
+            if isinstance(err, neo4j_errors.TransientError):
+                raise ConnectionFailedError(
+                    f"Neo4j could not answer now ({err.message}); try again") from None
+            # ClientError: the query's fault; DatabaseError: what it asked failed there
             raise ServiceError(f"Neo4j refused the query: {err.message}") from None
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired):
-            raise ConnectionFailedError(
-                "the service lost its Neo4j server; is it running? "
-                "('connectograph neo4j status')") from None
+        except neo4j_errors.DriverError as err:
+            raise ServiceError(f"the query cannot be sent to Neo4j: {err}") from None
+
+    def explain(self, cypher: str, params: dict | None = None) -> dict:
+        """Neo4j's plan of ``cypher`` (``EXPLAIN``: planned, not run), as the
+        driver's dict (``operatorType``, ``args``, ``children``).
+
+        Raises
+        ------
+        ServiceError
+            Neo4j cannot plan the query (syntax...): its message.
+        """
+        def work(tx):
+            return tx.run("EXPLAIN " + cypher, params or {}).consume().plan
+
+        with self._translated_errors(self.limits.timeout):
+            with self.driver.session(database=self.database,
+                                     default_access_mode=neo4j.READ_ACCESS) as session:
+                return session.execute_read(work)
 
     # -- datasets ------------------------------------------------------------------------------
     def datasets(self) -> list[dict]:

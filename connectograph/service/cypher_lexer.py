@@ -1,10 +1,18 @@
-"""A Cypher tokenizer: just enough of the language to rewrite queries safely.
+r"""A Cypher tokenizer: just enough of the language to rewrite queries safely.
 
 It splits a query into tokens without losing a character (joining the token
 texts gives the query back), so a rewrite can replace single tokens and leave
 everything else, including comments and spacing, untouched. String literals,
 backticked names and comments are single tokens, so nothing inside them is
 ever mistaken for a label, keyword or clause.
+
+It tokenizes the text Neo4j parses, not the text it is sent: Neo4j 5 first
+replaces every Unicode escape (``\u`` and four hexadecimal digits, anywhere:
+in names, strings and comments too) by its character, so ``// \u000a CALL
+...`` is a comment followed by a CALL, and ``'\u0027 ...`` closes its
+string. :func:`neo4j_text` applies that rule first; a query rewritten from
+its result is sent with :func:`~connectograph.identifiers.protect_backslashes`,
+which Neo4j reads back as exactly that result, so what was checked is what runs.
 """
 
 from __future__ import annotations
@@ -28,6 +36,12 @@ _TOKEN = re.compile(r"""
   | (?P<name>[^\W\d]\w*)
   | (?P<op>::|\.\.|<>|<=|>=|=~|\+=|\|\||->|<-|(?!/\*)[^\s\w'"`])
 """, re.VERBOSE | re.DOTALL)
+
+#: A Unicode escape as Neo4j 5.26 reads it before parsing (measured on the server):
+#: a backslash not itself escaped by an odd run of backslashes before it, ``u``
+#: and exactly four hexadecimal digits; a backslash-``u`` followed by anything
+#: else is a syntax error there (``\uu0060`` and ``\uZZZZ`` included).
+_UNICODE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9A-Fa-f]{4})?")
 
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r", "b": "\b",
             "f": "\f"}
@@ -60,6 +74,33 @@ class Token:
         if self.kind == QUOTED:
             return self.text[1:-1].replace("``", "`")
         return self.text
+
+
+def neo4j_text(cypher: str) -> str:
+    r"""The query as Neo4j 5 parses it: every Unicode escape replaced by its
+    character (see :data:`_UNICODE_ESCAPE`), surrogate pairs joined.
+
+    Raises
+    ------
+    CypherRewriteError
+        A ``\u`` not followed by four hexadecimal digits (Neo4j refuses it
+        too), or an escape that makes a lone surrogate (not text).
+    """
+    def replace(m: re.Match) -> str:
+        if m.group(2) is None:
+            raise CypherRewriteError(
+                f"'\\u' at character {m.end()} of the query is not followed by four "
+                "hexadecimal digits; write the character itself (or \\\\u for a backslash "
+                "and u)")
+        return m.group(1) + chr(int(m.group(2), 16))
+
+    text = _UNICODE_ESCAPE.sub(replace, cypher)
+    try:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise CypherRewriteError(
+            "the query holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape or "
+            "character), which is not text; remove it") from None
 
 
 def tokenize(cypher: str) -> list[Token]:

@@ -1,4 +1,5 @@
-"""Rewrite neuprint-python's Cypher for connectograph's database, and refuse writes.
+r"""Rewrite neuprint-python's Cypher for connectograph's database, and refuse
+what a read-only, dataset-scoped service must not run.
 
 neuprint-python (and any neuPrint user's notebook) sends Cypher written for a
 neuPrint database, where one database holds one dataset: labels are generic
@@ -7,32 +8,38 @@ Neo4j 4's. connectograph keeps several datasets in one Neo4j 5 database, each
 node carrying a dataset-scoped label ``<name:tag>_<Label>`` (see
 docs/data-model.md). :func:`rewrite_query` turns one into the other, working
 on tokens from :mod:`.cypher_lexer` (never on raw text, so strings, comments and
-backticked names are left alone):
+backticked names are left alone), and on the text *Neo4j parses*: Unicode
+escapes (``\u0060``, ``\u000a``...) are resolved first
+(:func:`~.cypher_lexer.neo4j_text`), and the rewritten text is sent with every
+backslash protected (:func:`~connectograph.identifiers.protect_backslashes`),
+so Neo4j runs exactly what was checked:
 
 * every node label in a pattern or label predicate (``(n:Neuron)``,
   ``WHERE n:Neuron``, ``(n IS Neuron)``, ``:Neuron|Segment``) becomes the
-  requested dataset's scoped label (escaped by
-  :meth:`connectograph.identifiers.DatasetName.label`); neuPrint's own
-  per-dataset labels ``<name>_<Label>`` (``hemibrain_Neuron``) and labels
-  already scoped to the requested dataset are accepted as well; a label scoped
-  to another dataset is refused. Relationship types are shared by all datasets
-  and stay as they are;
+  requested dataset's scoped label; neuPrint's own per-dataset labels
+  ``<name>_<Label>`` (``hemibrain_Neuron``) and labels already scoped to the
+  requested dataset are accepted as well; a label scoped to another dataset
+  is refused. Relationship types are shared by all datasets and stay as they are;
+* a node pattern without a label (``MATCH (n)``, ``()-[r]->()``,
+  ``WHERE (n)-->()``) gets the disjunction of the dataset's labels
+  (:data:`~connectograph.identifiers.DATASET_NODE_LABELS`), so it matches
+  only this dataset's nodes;
 * Neo4j 4's ``exists(n.prop)`` becomes ``(n.prop IS NOT NULL)`` (Neo4j 5
   removed the function; ``exists((pattern))`` and ``EXISTS { }`` are kept);
-* the Cypher string given to ``CALL apoc.cypher.runTimeboxed("...", ...)``
-  (neuprint-python's ``fetch_adjacencies`` counts bodies that way) is rewritten
-  and checked the same way.
+* the Cypher string given to ``CALL apoc.cypher.runTimeboxed("...", {...}, ms)``
+  (neuprint-python's ``fetch_adjacencies`` counts bodies that way) must be one
+  string literal; it is rewritten and checked the same way, and its time
+  limit is capped to the service's.
 
-:func:`check_read_only` refuses, before anything reaches the server, clauses
-that write or reach outside the dataset: ``CREATE``, ``MERGE``, ``SET``,
-``DELETE``, ``REMOVE``, ``DROP``, ``FOREACH``, ``LOAD CSV``, ``USE``,
-administration commands, procedures other than a short read-only list, and
-APOC functions that run Cypher strings. Queries also run in READ access mode,
-so the server refuses any write this check might miss.
-
-Known limit: a node pattern without any label (``MATCH (n) RETURN n``) is not
-tied to a dataset. Patterns reached through relationships from a labelled node
-stay within its dataset (relationships never cross datasets).
+The check refuses, before anything reaches the server, clauses that write or
+reach outside the dataset: ``CREATE``, ``MERGE``, ``SET``, ``DELETE``,
+``REMOVE``, ``DROP``, ``FOREACH``, ``LOAD CSV``, ``USE``, administration
+commands, ``CALL { } IN TRANSACTIONS``, procedures other than
+:data:`ALLOWED_PROCEDURES`, and namespaced functions outside
+:data:`ALLOWED_FUNCTION_NAMESPACES` (an allowlist: APOC's value functions,
+Neo4j's temporal, spatial and vector ones). The service then confirms with
+Neo4j's own plan (:mod:`.plan_check`), and runs the query in READ access
+mode, so the server refuses any write this check might miss.
 """
 
 from __future__ import annotations
@@ -40,8 +47,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import CypherRewriteError, WriteQueryRefusedError
-from ..identifiers import DatasetName
-from .cypher_lexer import NAME, OP, PARAM, QUOTED, STRING, Token, string_literal, string_value, tokenize
+from ..identifiers import DATASET_NODE_LABELS, DatasetName, protect_backslashes, quote_name
+from .cypher_lexer import (NAME, NUMBER, OP, PARAM, QUOTED, STRING, Token, neo4j_text,
+                           string_literal, string_value, tokenize)
 
 #: Clauses and commands that write or administer; refused up front.
 WRITE_KEYWORDS = frozenset({
@@ -51,17 +59,26 @@ WRITE_KEYWORDS = frozenset({
 })
 
 #: Procedures a query may CALL (lower-case). Everything else is refused.
+#: (``db.labels`` and ``db.propertyKeys`` would list other datasets' labels
+#: and ROI names, so they are not here.)
 ALLOWED_PROCEDURES = frozenset({
     "apoc.cypher.runtimeboxed",     # its query string is rewritten and checked too
     "apoc.help",
-    "db.labels", "db.relationshiptypes", "db.propertykeys",
+    "db.relationshiptypes",
 })
 
-#: Function namespaces refused anywhere (they run Cypher strings, touch files,
-#: or administer the server).
-REFUSED_FUNCTION_PREFIXES = ("apoc.cypher.", "apoc.load.", "apoc.export.", "apoc.import.",
-                             "apoc.periodic.", "apoc.trigger.", "apoc.systemdb.", "apoc.custom.",
-                             "apoc.log.", "apoc.util.sleep", "dbms.")
+#: Namespaces (lower-case prefixes) of the namespaced functions a query may
+#: call: pure functions of their arguments. Anything else (``apoc.cypher.*``
+#: runs Cypher strings, ``apoc.load.*``/``apoc.import.*`` read files and URLs,
+#: ``apoc.util.sleep``...) is refused.
+ALLOWED_FUNCTION_NAMESPACES = (
+    "apoc.convert.", "apoc.map.", "apoc.coll.", "apoc.text.", "apoc.number.",
+    "apoc.math.", "apoc.agg.", "apoc.date.", "apoc.temporal.", "apoc.label.",
+    "apoc.node.", "apoc.rel.", "apoc.any.", "apoc.hashing.", "apoc.bitwise.",
+    "apoc.scoring.", "apoc.meta.cypher.", "apoc.util.md5", "apoc.util.sha",
+    "point.", "vector.", "date.", "datetime.", "localdatetime.", "time.", "localtime.",
+    "duration.",
+)
 
 #: Words after ``IS`` that do not start a label expression.
 _IS_NOT_LABEL = frozenset({"NULL", "NOT", "NORMALIZED", "TYPED", "NFC", "NFD", "NFKC", "NFKD"})
@@ -84,17 +101,53 @@ class RewriteResult:
     labels: list[tuple[str, str]] = field(default_factory=list)   # (original, scoped)
     exists_rewrites: int = 0
     nested_queries: int = 0
+    confined_nodes: int = 0       # node patterns without a label given the dataset's
+    #: the rewritten texts of nested queries (runTimeboxed), as APOC will parse them
+    inner_queries: list[str] = field(default_factory=list)
+
+
+#: Clause keywords that end a MATCH clause's pattern list (at its bracket depth).
+_CLAUSE_WORDS = frozenset({"WHERE", "RETURN", "WITH", "UNWIND", "CALL", "ORDER", "SKIP",
+                           "LIMIT", "UNION", "OPTIONAL", "FINISH"})
 
 
 class _Rewriter:
-    def __init__(self, cypher: str, dataset: DatasetName, depth: int):
+    """One pass over the tokens of ``cypher`` (the text as Neo4j parses it)."""
+
+    def __init__(self, cypher: str, dataset: DatasetName, depth: int,
+                 max_timeout_ms: int | None):
         self.tokens = tokenize(cypher)
         self.out = [t.text for t in self.tokens]
         self.dataset = dataset
         self.depth = depth
+        self.max_timeout_ms = max_timeout_ms
         self.result = RewriteResult(cypher="")
         self.sig = [i for i, t in enumerate(self.tokens) if t.significant]
         self.label_tokens: set[int] = set()
+        self.closing = self._bracket_pairs()
+        #: bracket depth of the MATCH clause whose pattern list is being read, if any
+        self.match_depth: int | None = None
+        self.any_label = ":" + "|".join(self.scoped_name(g) for g in DATASET_NODE_LABELS)
+
+    def _bracket_pairs(self) -> dict[int, int]:
+        """Significant index of each opening bracket → that of its closing one."""
+        pairs = {"(": ")", "[": "]", "{": "}"}
+        stack: list[int] = []
+        out = {}
+        for j in range(len(self.sig)):
+            t = self.tok(j)
+            if t.kind != OP:
+                continue
+            if t.text in pairs:
+                stack.append(j)
+            elif t.text in (")", "]", "}"):
+                if not stack or pairs[self.tok(stack[-1]).text] != t.text:
+                    raise CypherRewriteError(f"unbalanced {t.text!r} at character {t.pos + 1}")
+                out[stack.pop()] = j
+        if stack:
+            raise CypherRewriteError(
+                f"the query ends with {len(stack)} bracket(s) still open")
+        return out
 
     # -- helpers over significant tokens -------------------------------------------
     def tok(self, k: int) -> Token | None:
@@ -105,21 +158,14 @@ class _Rewriter:
 
     def matching_close(self, k: int) -> int:
         """Index (in ``sig``) of the bracket closing the one at ``k``."""
-        pairs = {"(": ")", "[": "]", "{": "}"}
-        stack = []
-        for j in range(k, len(self.sig)):
-            t = self.tok(j)
-            if t.kind == OP and t.text in pairs:
-                stack.append(pairs[t.text])
-            elif t.kind == OP and t.text in (")", "]", "}"):
-                if not stack or stack.pop() != t.text:
-                    raise CypherRewriteError(f"unbalanced {t.text!r} at character {t.pos + 1}")
-                if not stack:
-                    return j
-        raise CypherRewriteError(f"{self.tok(k).text!r} at character {self.tok(k).pos + 1} "
-                                 "is never closed")
+        return self.closing[k]
 
     # -- labels -------------------------------------------------------------------------
+    def scoped_name(self, generic: str) -> str:
+        """The dataset's label for ``generic``, quoted as Neo4j reads it (the
+        whole text is protected once, when it is sent)."""
+        return quote_name(f"{self.dataset}_{generic}")
+
     def scoped_label(self, token: Token) -> str:
         name = token.name
         ds = str(self.dataset)
@@ -133,7 +179,7 @@ class _Rewriter:
             generic = name[len(self.dataset.name) + 1:]      # neuPrint's hemibrain_Neuron style
         else:
             generic = name
-        scoped = self.dataset.label(generic)
+        scoped = self.scoped_name(generic)
         self.result.labels.append((name, scoped))
         return scoped
 
@@ -178,19 +224,91 @@ class _Rewriter:
             return k
 
     # -- nested Cypher (apoc.cypher.runTimeboxed) -----------------------------------------
+    def arguments(self, k_open: int) -> list[tuple[int, int]]:
+        """``(first, last)`` significant indexes of each argument of the call
+        whose ``(`` is at ``k_open``."""
+        close = self.matching_close(k_open)
+        args, start, k = [], k_open + 1, k_open + 1
+        while k < close:
+            t = self.tok(k)
+            if t.is_op("(", "[", "{"):
+                k = self.matching_close(k) + 1
+                continue
+            if t.is_op(","):
+                args.append((start, k - 1))
+                start = k + 1
+            k += 1
+        if start < close:
+            args.append((start, close - 1))
+        return args
+
     def nested_query(self, k_open: int) -> None:
-        arg = self.tok(k_open + 1)
-        if arg is None or arg.kind != STRING:
+        args = self.arguments(k_open)
+        if not args or args[0][0] != args[0][1] or self.tok(args[0][0]).kind != STRING:
             raise CypherRewriteError(
-                "apoc.cypher.runTimeboxed needs its query as a string literal so the service "
-                "can scope and check it")
+                "apoc.cypher.runTimeboxed takes its query as one string literal (no "
+                "parameter, concatenation or other expression), so that the service can scope "
+                "and check it")
+        if len(args) not in (3, 4):
+            raise CypherRewriteError(
+                "apoc.cypher.runTimeboxed takes (query, parameters, timeout in ms[, config])")
         if self.depth >= 3:
             raise CypherRewriteError("nested apoc.cypher.runTimeboxed calls go too deep")
-        inner = _Rewriter(string_value(arg), self.dataset, self.depth + 1).run()
-        self.set_out(k_open + 1, string_literal(inner.cypher))
+        first, last = args[2]
+        timeout = self.tok(first)
+        if first != last or timeout.kind != NUMBER or not timeout.text.isdigit():
+            raise CypherRewriteError(
+                "apoc.cypher.runTimeboxed needs its timeout as a whole number of milliseconds "
+                "written in the query")
+        if self.max_timeout_ms is not None and int(timeout.text) > self.max_timeout_ms:
+            # the service's own limit would stop the outer query, but not the
+            # inner transaction APOC starts: cap it
+            self.set_out(first, str(self.max_timeout_ms))
+        arg = self.tok(args[0][0])
+        inner = _rewrite(string_value(arg), self.dataset, self.depth + 1, self.max_timeout_ms)
+        self.set_out(args[0][0], string_literal(inner.cypher))
         self.result.labels += inner.labels
         self.result.exists_rewrites += inner.exists_rewrites
+        self.result.confined_nodes += inner.confined_nodes
         self.result.nested_queries += 1 + inner.nested_queries
+        self.result.inner_queries += [inner.cypher, *inner.inner_queries]
+
+    # -- node patterns without a label ---------------------------------------------------
+    def is_node_pattern(self, k: int, frames: list[_Frame]) -> bool:
+        """Whether the ``(`` at ``k`` opens a node pattern: its inside has the
+        shape ``[variable] [:label | IS label | {map} | WHERE ...]`` and it
+        stands next to a relationship arrow or in a MATCH clause's pattern list."""
+        first = self.tok(k + 1)
+        if first.kind in (NAME, QUOTED) and not first.is_word("WHERE"):
+            second = self.tok(k + 2)
+            if not (second.is_op(")", ":", "{") or second.is_word("IS", "WHERE")):
+                return False
+        elif not (first.is_op(")", ":", "{") or first.is_word("WHERE")):
+            return False
+        close = self.matching_close(k)
+        after, after2 = self.tok(close + 1), self.tok(close + 2)
+        prev, prev2 = self.tok(k - 1), self.tok(k - 2)
+        if after is not None and (after.is_op("<-") or (
+                after.is_op("-") and after2 is not None and after2.is_op("[", "-", "->"))):
+            return True
+        if prev is not None and (prev.is_op("->") or (
+                prev.is_op("-") and prev2 is not None and prev2.is_op("]", "-", "<-"))):
+            return True
+        return (self.match_depth == len(frames) and prev is not None
+                and (prev.is_word("MATCH") or prev.is_op(",", "=")))
+
+    def confine_node(self, k: int) -> None:
+        """Give the node pattern opened at ``k`` the dataset's labels if it has none."""
+        first = self.tok(k + 1)
+        if first.kind in (NAME, QUOTED) and not first.is_word("WHERE"):
+            if self.tok(k + 2).is_op(":") or self.tok(k + 2).is_word("IS"):
+                return
+            self.set_out(k + 1, first.text + self.any_label)
+        elif first.is_op(":"):
+            return
+        else:
+            self.set_out(k, "(" + self.any_label + ("" if first.is_op(")") else " "))
+        self.result.confined_nodes += 1
 
     # -- the walk ---------------------------------------------------------------------------
     def qualified_name(self, k: int) -> tuple[str, int]:
@@ -213,6 +331,8 @@ class _Rewriter:
             frame = frames[-1]
             if t.kind == OP:
                 if t.text == "(":
+                    if self.is_node_pattern(k, frames):
+                        self.confine_node(k)
                     frames.append(_Frame("paren"))
                 elif t.text == "[":
                     is_rel = prev is not None and prev.is_op("-", "<-")
@@ -225,6 +345,8 @@ class _Rewriter:
                         raise CypherRewriteError(
                             f"unbalanced {t.text!r} at character {t.pos + 1}")
                     frames.pop()
+                    if self.match_depth is not None and len(frames) < self.match_depth:
+                        self.match_depth = None
                 elif t.text == ":":
                     label_context = (frame.kind in ("top", "paren", "block")
                                      or (frame.kind == "list" and frame.seen_where))
@@ -233,12 +355,12 @@ class _Rewriter:
                         continue
                 k += 1
                 continue
-            if t.kind == NAME:
+            if t.kind in (NAME, QUOTED):
                 after_dot = prev is not None and prev.is_op(".")
                 nxt = self.tok(k + 1)
                 is_map_key = frame.kind == "map" and nxt is not None and nxt.is_op(":")
                 if not after_dot and not is_map_key:
-                    k = self.word(k, t, frame, nxt)
+                    k = self.word(k, t, frames, nxt)
                     continue
             k += 1
         if len(frames) != 1:
@@ -247,10 +369,24 @@ class _Rewriter:
         self.result.cypher = "".join(self.out)
         return self.result
 
-    def word(self, k: int, t: Token, frame: _Frame, nxt: Token | None) -> int:
+    def word(self, k: int, t: Token, frames: list[_Frame], nxt: Token | None) -> int:
+        if t.kind == QUOTED:
+            # a backticked name is never a keyword, but may start a function
+            # call (`apoc`.`cypher`.run(...))
+            return self.function_call(k) if nxt is not None and nxt.is_op(".") else k + 1
+        frame = frames[-1]
         upper = t.text.upper()
         if upper == "WHERE" and frame.kind == "list":
             frame.seen_where = True
+        if upper == "MATCH":
+            self.match_depth = len(frames)
+        elif upper in _CLAUSE_WORDS and self.match_depth == len(frames):
+            self.match_depth = None
+        if upper == "TRANSACTIONS" and self.tok(k - 1) is not None and (
+                self.tok(k - 1).is_word("IN", "CONCURRENT")):
+            raise WriteQueryRefusedError(
+                f"CALL {{ ... }} IN TRANSACTIONS (character {t.pos + 1}) is not allowed: the "
+                "service runs each query in one read transaction; drop 'IN TRANSACTIONS'")
         if upper in WRITE_KEYWORDS:
             raise WriteQueryRefusedError(
                 f"{upper} (character {t.pos + 1}) is not allowed: the service is read-only. "
@@ -280,19 +416,36 @@ class _Rewriter:
                 self.result.exists_rewrites += 1
             return k + 1
         if nxt is not None and nxt.is_op("."):
-            name, after = self.qualified_name(k)
-            call = self.tok(after)
-            if call is not None and call.is_op("(") and name.lower().startswith(
-                    REFUSED_FUNCTION_PREFIXES):
-                raise WriteQueryRefusedError(
-                    f"function {name} is not allowed by the read-only service (it runs Cypher "
-                    "strings, touches files or administers the server)")
-            return after
+            return self.function_call(k)
         return k + 1
 
+    def function_call(self, k: int) -> int:
+        """Check the qualified name at ``k`` if it is called as a function;
+        return the index after the name."""
+        name, after = self.qualified_name(k)
+        call = self.tok(after)
+        if call is not None and call.is_op("(") and not name.lower().startswith(
+                ALLOWED_FUNCTION_NAMESPACES):
+            raise WriteQueryRefusedError(
+                f"function {name} is not allowed by the read-only service (only functions of "
+                f"these namespaces are: {', '.join(ALLOWED_FUNCTION_NAMESPACES)})")
+        return after
 
-def rewrite_query(cypher: str, dataset: str | DatasetName) -> RewriteResult:
-    """Scope a neuPrint Cypher query to one dataset and check it only reads.
+
+def _rewrite(cypher: str, dataset: DatasetName, depth: int,
+             max_timeout_ms: int | None) -> RewriteResult:
+    """Rewrite the query Neo4j will parse from ``cypher``; the result's text is
+    the one to send (backslashes protected, see the module docstring)."""
+    if not cypher or not cypher.strip():
+        raise CypherRewriteError("the query is empty")
+    result = _Rewriter(neo4j_text(cypher), dataset, depth, max_timeout_ms).run()
+    result.cypher = protect_backslashes(result.cypher)
+    return result
+
+
+def rewrite_query(cypher: str, dataset: str | DatasetName, *,
+                  max_timeout_ms: int | None = None) -> RewriteResult:
+    r"""Scope a neuPrint Cypher query to one dataset and check it only reads.
 
     Parameters
     ----------
@@ -300,26 +453,31 @@ def rewrite_query(cypher: str, dataset: str | DatasetName) -> RewriteResult:
         A query as neuprint-python sends it (generic labels, Neo4j 4 syntax).
     dataset : str or DatasetName
         ``name:tag`` of the dataset the request is for.
+    max_timeout_ms : int, optional
+        The longest timeout (ms) an ``apoc.cypher.runTimeboxed`` call may
+        ask for; larger ones are lowered to it.
 
     Returns
     -------
     RewriteResult
-        ``cypher`` is the query to run; ``labels`` lists each label rewritten.
+        ``cypher`` is the query to send: Neo4j parses it as the checked,
+        rewritten query (Unicode escapes of the input resolved, every
+        backslash written ``\u005c``); ``labels`` lists each label rewritten.
 
     Raises
     ------
     WriteQueryRefusedError
-        The query holds a write clause, an administration command, a procedure
-        outside :data:`ALLOWED_PROCEDURES` or a function that runs Cypher strings.
+        The query holds a write clause, an administration command,
+        ``IN TRANSACTIONS``, a procedure outside :data:`ALLOWED_PROCEDURES` or
+        a namespaced function outside :data:`ALLOWED_FUNCTION_NAMESPACES`.
     CypherRewriteError
         The query cannot be tokenized or scoped (unterminated string, unbalanced
-        brackets, a label of another dataset, a dynamic label...).
+        brackets, a malformed ``\u`` escape, a label of another dataset, a
+        dynamic label, a ``runTimeboxed`` query that is not one string literal...).
     """
     if isinstance(dataset, str):
         dataset = DatasetName.parse(dataset)
-    if not cypher or not cypher.strip():
-        raise CypherRewriteError("the query is empty")
-    return _Rewriter(cypher, dataset, 0).run()
+    return _rewrite(cypher, dataset, 0, max_timeout_ms)
 
 
 def check_read_only(cypher: str) -> None:
