@@ -64,6 +64,12 @@ class UnknownRoiError(CriteriaError):
     """An ROI name is not defined in the dataset."""
 
 
+class InvalidRegexError(CriteriaError):
+    """A criteria's regular expression (``type``, ``instance``... with ``regex``
+    true) is invalid, or Neo4j's Java regex dialect would read it differently
+    from Python's (see :mod:`connectograph.criteria.regex`)."""
+
+
 class QueryTimeoutError(ConnectographError):
     """A query ran longer than its time limit."""
 

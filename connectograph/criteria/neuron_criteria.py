@@ -26,14 +26,27 @@ Differences from neuprint-python, all deliberate:
   step (no client at construction), which suggests the closest valid names.
 * Any neuron property can be filtered as a keyword (``NC(cellBodyFiber='ADL13')``,
   ``NC(notes=IsNull)``), not only neuprint-python's fixed list.
+* A list of regular expressions renders one ``=~`` per pattern, OR-ed.
+  neuprint-python joins them into one ``(r1)|(r2)``, where a pattern such as
+  ``'a)|(.*'`` closes its group and matches every neuron. Each pattern is
+  checked at construction (:mod:`connectograph.criteria.regex`): an invalid
+  one, or one Neo4j's Java dialect reads differently, is an
+  :class:`~connectograph.errors.InvalidRegexError` instead of a raw
+  ``Invalid Regex`` from the server.
+* Values are checked at construction (:mod:`connectograph.criteria.values`):
+  ``cropped``/``soma``/``regex`` take Python or numpy booleans only (``0``/``1``
+  and text are refused, where neuprint-python takes ``cropped`` by its truth
+  value, so ``cropped='False'`` means cropped), integers must fit in 64 bits,
+  and text must be encodable, so nothing fails later in the driver.
 """
 
 from __future__ import annotations
 
+import builtins
 import copy
 import difflib
 import keyword
-import numbers
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -41,11 +54,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import CriteriaError, UnknownRoiError
+from ..errors import CriteriaError, InvalidRegexError, UnknownRoiError
 from ..identifiers import DatasetName, escape_name
 from .conditions import (And, BoolProperty, Condition, ElementIdInCollect, Equals, Exists,
                          GreaterEq, In, Or, Parameters, PropertyIsNotNull, PropertyIsNull,
                          RegexMatch, check_variable, render_conjunct)
+from .regex import regex_problem
+from .values import (as_list, check_bool, check_int, check_number, check_text, is_integer,
+                     plain_scalar)
 
 __all__ = ["NeuronCriteria", "NC", "IsNull", "NotNull", "copy_as_neuroncriteria",
            "REGEX_FIELDS", "REGEX_CHARACTERS"]
@@ -101,53 +117,47 @@ _RESERVED = frozenset({
 _INROI_REL = "InROI"
 
 
-def _is_scalar_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
-
-
-def _as_list(value: Any, name: str) -> list:
-    """neuprint-python's ``ensure_list_args``: None -> [], scalar -> [scalar]."""
-    if value is None:
-        return []
-    if isinstance(value, (str, bytes, _NullSentinel)) or not isinstance(value, Iterable):
-        return [value]
-    if isinstance(value, Mapping):
-        raise CriteriaError(f"{name} must be a value or a list of values, not a mapping")
-    if isinstance(value, (np.ndarray, pd.Series, pd.Index)):
-        return list(value.tolist())
-    return list(value)
-
-
-def _plain_scalar(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
+def _missing_hint(v: Any) -> str:
+    """A hint for NaN/NA (pandas' missing values) given as a criteria value."""
+    if v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return " (NaN/NA: to match bodies without the property use None or IsNull)"
+    return ""
 
 
 def _check_values(values: list, name: str, *, kind: str) -> list:
-    """Validate and normalise one field's values.
+    """Validate and normalise one field's values (numpy scalars become Python ones).
 
-    kind: 'int' (bodyId), 'str' (type, status...), 'any' (extra properties).
+    kind: 'int' (bodyId: integers within int64), 'str' (type, status...: text),
+    'any' (extra properties: text, booleans, int64 integers or floats but NaN).
+    None, IsNull and NotNull pass for every kind (the caller refuses them where
+    they make no sense).
     """
     out = []
     for v in values:
-        v = _plain_scalar(v)
+        v = plain_scalar(v)
         if v is None or isinstance(v, _NullSentinel):
             out.append(v)
             continue
         if kind == "int":
-            if not _is_scalar_int(v):
-                raise CriteriaError(f"{name} must be an integer or a list of integers, got {v!r}")
+            if not is_integer(v):
+                raise CriteriaError(
+                    f"{name} must be an integer or a list of integers, got {v!r}"
+                    f"{_missing_hint(v)}")
+            v = check_int(v, name)
         elif kind == "str":
             if not isinstance(v, str):
                 raise CriteriaError(
                     f"{name} must be a string, a list of strings, None, IsNull or NotNull; "
-                    f"got {v!r}")
-        else:
-            if not isinstance(v, (str, bool, numbers.Real)):
-                raise CriteriaError(
-                    f"{name} values must be strings, numbers, booleans, None, IsNull or "
-                    f"NotNull; got {v!r}")
+                    f"got {v!r}{_missing_hint(v)}")
+            check_text(v, name)
+        elif isinstance(v, str):
+            check_text(v, name)
+        elif is_integer(v):
+            v = check_int(v, name)
+        elif not (isinstance(v, bool) or (isinstance(v, float) and not math.isnan(v))):
+            raise CriteriaError(
+                f"{name} values must be strings, integers, floats, booleans, None, IsNull or "
+                f"NotNull; got {v!r} ({type(v).__name__}){_missing_hint(v)}")
         out.append(v)
     if NotNull in out and len(out) > 1:
         raise CriteriaError(f"{name}: NotNull cannot be combined with other values")
@@ -155,7 +165,7 @@ def _check_values(values: list, name: str, *, kind: str) -> list:
 
 
 def _check_rois(value: Any, name: str) -> frozenset[str]:
-    rois = _as_list(value, name)
+    rois = [plain_scalar(r) for r in as_list(value, name)]
     for roi in rois:
         if not isinstance(roi, str):
             raise CriteriaError(f"{name} must be ROI names (strings), got {roi!r}")
@@ -175,6 +185,32 @@ def _guess_regex(*value_lists: list) -> bool:
                for values in value_lists for v in values)
 
 
+def _differs(value: Any, default: Any) -> bool:
+    """Whether an argument differs from its default (anything uncomparable does)."""
+    try:
+        return bool(value != default)
+    except Exception:  # e.g. an array: ambiguous truth value
+        return True
+
+
+def _check_pattern(field: str, pattern: str, *, guessed: bool, fields) -> None:
+    """Raise InvalidRegexError if Neo4j would not read ``pattern`` as Python does
+    (:func:`~connectograph.criteria.regex.regex_problem`)."""
+    problem = regex_problem(pattern)
+    if problem is None:
+        return
+    why = ""
+    if guessed:
+        trigger = next(v for f in REGEX_FIELDS for v in fields(f)
+                       if isinstance(v, str) and REGEX_CHARACTERS.search(v))
+        why = (f" regex='guess' read the strings as regular expressions because {trigger!r} "
+               "holds one of \\ . ? [ ] + ^ $ *.")
+    raise InvalidRegexError(
+        f"{field}: regular expression {pattern!r} cannot be used: {problem}.{why} To match "
+        f"it literally, pass regex=False, or escape it: re.escape({pattern!r}) is "
+        f"{re.escape(pattern)!r}")
+
+
 def _closest(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=5, cutoff=0.5)
     if close:
@@ -188,7 +224,8 @@ def _value_condition(var: str, key: str, values: list, regex: bool) -> Condition
     Rules (neuprint-python's ``where_expr``, with the OR parenthesised):
     ``[]`` -> nothing; ``[None]``/``[IsNull]`` -> IS NULL; ``[NotNull]`` -> IS NOT
     NULL; one value -> ``=`` (``=~`` with regex); several -> ``IN`` (with regex,
-    one ``=~`` on ``(r1)|(r2)``); a None/IsNull among several -> ``(... OR IS NULL)``.
+    one ``=~`` per pattern, OR-ed: ``(n.type =~ $p0 OR n.type =~ $p1)``); a
+    None/IsNull among several -> ``(... OR IS NULL)``.
     """
     if not values:
         return None
@@ -199,10 +236,14 @@ def _value_condition(var: str, key: str, values: list, regex: bool) -> Condition
     if not concrete:
         return PropertyIsNull(var, key)
     if regex:
-        pattern = concrete[0] if len(concrete) == 1 else "|".join(f"({v})" for v in concrete)
-        cond: Condition = RegexMatch(var, key, pattern)
-    elif len(values) == 1:
-        cond = Equals(var, key, concrete[0])
+        # one =~ per pattern: joined into one alternation, a pattern such as
+        # 'a)|(.*' would break out of its group and match every value
+        matches = [RegexMatch(var, key, pattern) for pattern in concrete]
+        if wants_null:
+            return Or(*matches, PropertyIsNull(var, key))
+        return matches[0] if len(matches) == 1 else Or(*matches)
+    if len(values) == 1:
+        cond: Condition = Equals(var, key, concrete[0])
     else:
         # several values given (maybe one plus None): IN, as in the docs
         cond = In(var, key, concrete)
@@ -229,22 +270,31 @@ class NeuronCriteria:
         (OR-ed, with the ``regex='guess'`` rule); a NeuronCriteria is copied
         (no other argument allowed then).
     bodyId : int or list of int, optional
-        Body IDs. If given, the default ``label`` becomes ``'Segment'``.
+        Body IDs (Python or numpy integers, within ``-2**63 .. 2**63 - 1``).
+        If given, the default ``label`` becomes ``'Segment'``.
     type, instance : str or list of str, optional
         Cell type / instance; exact strings, or regular expressions per ``regex``.
         Given together, a body matching either qualifies.
     regex : bool or 'guess', default 'guess'
         Whether ``type``, ``instance`` (and ``flywireType``, ``hemibrainType``,
-        ``mancType``) are Java regular expressions (``=~``, matching the whole
+        ``mancType``) are regular expressions (``=~``, matching the whole
         string). ``'guess'``: true if any of those strings contains one of
         ``\\ . ? [ ] + ^ $ *``. After construction ``self.regex`` holds the
-        resolved bool.
+        resolved bool. Each pattern of a list is matched on its own (one
+        ``=~`` per pattern, OR-ed), and each is checked at construction:
+        it must be a valid Python regular expression without the constructs
+        Neo4j's Java dialect reads otherwise (nested classes, ``{`` not
+        starting a repetition, backreferences, flags other than ``i`` and
+        ``s``...; see :mod:`connectograph.criteria.regex` for the full list
+        and its limits).
     status, statusLabel : str or list of str, optional
         Reconstruction status (e.g. ``'Traced'``) / finer status label.
     cropped : bool, optional
         True: only ``n.cropped = true``; False: cropped false or absent.
+        Python or numpy booleans; ``0``/``1`` and strings are refused.
     min_pre, min_post : int, default 0
-        Minimum total t-bars (``n.pre``) / PSDs (``n.post``); 0 means no condition.
+        Minimum total t-bars (``n.pre``) / PSDs (``n.post``); 0 means no
+        condition. Python or numpy integers (within 64 bits) or finite floats.
     rois : str or list of str, optional
         ROIs the body intersects at all (``n.`ROI` = true`` flags); always
         extended with ``inputRois`` and ``outputRois``; when given explicitly it
@@ -261,7 +311,8 @@ class NeuronCriteria:
         ``outputRois``.
     soma : bool, optional
         True: ``n.somaLocation IS NOT NULL``; False: ``IS NULL``. (Deprecated in
-        neuprint-python in favour of ``somaLocation``; kept.)
+        neuprint-python in favour of ``somaLocation``; kept.) Python or numpy
+        booleans; ``0``/``1`` and strings are refused.
     somaLocation : IsNull or NotNull, optional
         Whether the body has a soma location; exact points cannot be matched.
     label : {'Neuron', 'Segment'}, optional
@@ -271,8 +322,25 @@ class NeuronCriteria:
     **properties
         Any other neuron property, e.g. ``cellBodyFiber='ADL13'``,
         ``class_='CX'`` (trailing ``_`` after a Python keyword is dropped),
-        ``notes=IsNull``. Same value rules as ``status``. Names are escaped, and
+        ``notes=IsNull``. Same value rules as ``status``, except that values
+        may also be booleans, integers (within 64 bits) or floats (not NaN:
+        use None or IsNull for a missing value). Names are escaped, and
         checked against the dataset in :meth:`validate`.
+
+    Raises
+    ------
+    CriteriaError
+        For any argument that would be ignored, change meaning or fail in the
+        driver: a value of the wrong type, a boolean given as ``0``/``1`` or
+        text, an integer outside 64 bits, text with a lone surrogate, a
+        mapping where a list is expected, NaN. The message names the
+        argument and what to pass instead.
+    InvalidRegexError
+        (a CriteriaError) For a regular expression that is invalid or that
+        Neo4j would read differently; the message names the field and the
+        pattern and says how to match it literally.
+    InvalidIdentifierError
+        For an ROI or property name that cannot be a Cypher name.
 
     Notes
     -----
@@ -302,9 +370,10 @@ class NeuronCriteria:
                              statusLabel=statusLabel, cropped=cropped, rois=rois,
                              inputRois=inputRois, outputRois=outputRois, soma=soma,
                              somaLocation=somaLocation, label=label)
+                defaults = ((regex, "guess"), (min_pre, 0), (min_post, 0), (roi_req, "all"),
+                            (min_roi_inputs, 1), (min_roi_outputs, 1))
                 if any(v is not None for v in given.values()) or properties \
-                        or regex != "guess" or min_pre or min_post or roi_req != "all" \
-                        or min_roi_inputs != 1 or min_roi_outputs != 1:
+                        or any(_differs(v, d) for v, d in defaults):
                     raise CriteriaError(
                         "NeuronCriteria(other_criteria) copies it and takes no other argument")
                 self.__dict__.update(copy.deepcopy(criteria.__dict__))
@@ -321,13 +390,13 @@ class NeuronCriteria:
                         "or instance=")
                 type = instance = value
 
-        self.bodyId: list[int] = _check_values(_as_list(bodyId, "bodyId"), "bodyId", kind="int")
+        self.bodyId: list[int] = _check_values(as_list(bodyId, "bodyId"), "bodyId", kind="int")
         if any(v is None or isinstance(v, _NullSentinel) for v in self.bodyId):
             raise CriteriaError("bodyId cannot be None, IsNull or NotNull")
-        self.type: list = _check_values(_as_list(type, "type"), "type", kind="str")
-        self.instance: list = _check_values(_as_list(instance, "instance"), "instance", kind="str")
-        self.status: list = _check_values(_as_list(status, "status"), "status", kind="str")
-        self.statusLabel: list = _check_values(_as_list(statusLabel, "statusLabel"),
+        self.type: list = _check_values(as_list(type, "type"), "type", kind="str")
+        self.instance: list = _check_values(as_list(instance, "instance"), "instance", kind="str")
+        self.status: list = _check_values(as_list(status, "status"), "status", kind="str")
+        self.statusLabel: list = _check_values(as_list(statusLabel, "statusLabel"),
                                                "statusLabel", kind="str")
 
         self._properties: dict[str, list] = {}
@@ -336,33 +405,35 @@ class NeuronCriteria:
             escape_name(prop)  # InvalidIdentifierError for control characters etc.
             if prop in _RESERVED or prop in self._properties:
                 raise CriteriaError(f"property {prop!r} given twice")
-            values = _check_values(_as_list(value, prop), prop, kind="any")
+            values = _check_values(as_list(value, prop), prop, kind="any")
             if values:  # an empty list is no criterion, as for status=[]
                 self._properties[prop] = values
 
-        if regex not in (True, False, "guess"):
-            raise CriteriaError(f"regex must be True, False or 'guess', not {regex!r}")
-        if regex == "guess":
+        guessed = isinstance(regex, str) and regex == "guess"
+        if guessed:
             regex = _guess_regex(*(self._field(f) for f in REGEX_FIELDS))
+        if not isinstance(regex, (bool, np.bool_)):
+            raise CriteriaError(f"regex must be True, False or 'guess' (Python or numpy "
+                                f"booleans), not {regex!r} ({builtins.type(regex).__name__})")
         self.regex: bool = bool(regex)
         if self.regex:
             for f in REGEX_FIELDS:
                 for v in self._field(f):
                     if not (v is None or isinstance(v, (str, _NullSentinel))):
                         raise CriteriaError(f"{f}: regular expressions must be strings, got {v!r}")
+                    if isinstance(v, str):
+                        _check_pattern(f, v, guessed=guessed, fields=self._field)
 
-        if cropped not in (None, True, False):
-            raise CriteriaError(f"cropped must be True, False or None, not {cropped!r}")
-        self.cropped: bool | None = cropped
+        self.cropped: bool | None = check_bool(cropped, "cropped")
 
-        for name, v in (("min_pre", min_pre), ("min_post", min_post),
-                        ("min_roi_inputs", min_roi_inputs), ("min_roi_outputs", min_roi_outputs)):
-            if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)) or v < 0:
-                raise CriteriaError(f"{name} must be a non-negative number, not {v!r}")
-        self.min_pre = _plain_scalar(min_pre)
-        self.min_post = _plain_scalar(min_post)
+        counts = {name: check_number(v, name, minimum=0) for name, v in (
+            ("min_pre", min_pre), ("min_post", min_post), ("min_roi_inputs", min_roi_inputs),
+            ("min_roi_outputs", min_roi_outputs))}
+        min_roi_inputs, min_roi_outputs = counts["min_roi_inputs"], counts["min_roi_outputs"]
+        self.min_pre = counts["min_pre"]
+        self.min_post = counts["min_post"]
 
-        if roi_req not in _ROI_REQ:
+        if not isinstance(roi_req, str) or roi_req not in _ROI_REQ:
             raise CriteriaError(f"roi_req must be 'all' or 'any', not {roi_req!r}")
         self.roi_req: str = roi_req
         inputs = _check_rois(inputRois, "inputRois")
@@ -380,12 +451,11 @@ class NeuronCriteria:
         self.rois: frozenset[str] = intersecting | inputs | outputs
         self.inputRois: frozenset[str] = inputs
         self.outputRois: frozenset[str] = outputs
-        self.min_roi_inputs = _plain_scalar(min_roi_inputs)
-        self.min_roi_outputs = _plain_scalar(min_roi_outputs)
+        self.min_roi_inputs = min_roi_inputs
+        self.min_roi_outputs = min_roi_outputs
 
-        if soma not in (None, True, False):
-            raise CriteriaError(f"soma must be True, False or None, not {soma!r}")
-        if somaLocation not in (None, IsNull, NotNull):
+        soma = check_bool(soma, "soma")
+        if not (somaLocation is None or somaLocation is IsNull or somaLocation is NotNull):
             raise CriteriaError(
                 "somaLocation can only be IsNull or NotNull (a soma point cannot be matched "
                 f"exactly), not {somaLocation!r}")
@@ -397,7 +467,7 @@ class NeuronCriteria:
 
         if label is None:
             label = "Segment" if self.bodyId else "Neuron"
-        if label not in _LABELS:
+        if not isinstance(label, str) or label not in _LABELS:
             raise CriteriaError(f"label must be 'Neuron' or 'Segment', not {label!r}")
         self.label: str = label
 
@@ -705,7 +775,7 @@ def _positional(obj: Any) -> tuple[str, Any]:
         return "bodyId", obj["bodyId"].tolist()
     if isinstance(obj, str):
         return "typeinst", obj
-    if _is_scalar_int(obj):
+    if is_integer(obj):
         return "bodyId", obj
     if isinstance(obj, (np.ndarray, pd.Series, pd.Index)):
         if np.issubdtype(obj.dtype, np.integer):
@@ -714,7 +784,7 @@ def _positional(obj: Any) -> tuple[str, Any]:
     if isinstance(obj, Iterable) and not isinstance(obj, Mapping):
         items = list(obj)
         present = [x for x in items if x is not None]
-        if present and all(_is_scalar_int(x) for x in present):
+        if present and all(is_integer(x) for x in present):
             return "bodyId", items
         if present and all(isinstance(x, str) for x in present):
             return "typeinst", items

@@ -18,6 +18,7 @@ from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import DatasetName, escape_name
 from .conditions import (And, BoolProperty, Condition, Equals, Greater, Or, Parameters,
                          check_variable, render_conjunct)
+from .values import as_list, check_bool, plain_scalar
 
 __all__ = ["SynapseCriteria"]
 
@@ -36,8 +37,9 @@ class SynapseCriteria:
     ----------
     rois : str or list of str, optional
         Keep synapses inside ANY of these ROIs (``s.`ROI` = true`` flags, OR-ed).
+        A list, tuple, set, array or Series of names; a mapping is refused.
     type : {'pre', 'post'}, optional
-        Keep only t-bars (``'pre'``) or PSDs (``'post'``).
+        Keep only t-bars (``'pre'``) or PSDs (``'post'``); None or ``''``: both.
     confidence : float, optional
         Keep synapses with ``s.confidence > confidence`` (strictly greater, as
         neuPrint and neuprint-python do). None: the dataset's default,
@@ -48,25 +50,32 @@ class SynapseCriteria:
         Whether results associate each synapse with its primary ROI only. It
         does not filter (see ``rois``), but as in neuprint-python, listing a
         non-primary ROI in ``rois`` then is an error (see :meth:`validate`).
+        Python or numpy booleans; ``0``/``1`` and strings are refused.
+
+    Raises
+    ------
+    CriteriaError
+        For a mapping or non-string ROI names, a type other than 'pre',
+        'post' or None, a confidence outside 0..1, a non-boolean
+        ``primary_only``; the message says what to pass instead.
+    InvalidIdentifierError
+        For an ROI name that cannot be a Cypher name.
     """
 
     def __init__(self, rois: Any = None, type: str | None = None,
                  confidence: float | None = None, primary_only: bool = True) -> None:
-        if rois is None:
-            rois = []
-        elif isinstance(rois, str):
-            rois = [rois]
-        rois = list(rois)
+        rois = [plain_scalar(r) for r in as_list(rois, "rois")]
         for roi in rois:
             if not isinstance(roi, str):
                 raise CriteriaError(f"rois must be ROI names (strings), got {roi!r}")
             escape_name(roi)  # InvalidIdentifierError for empty/control characters
         self.rois: frozenset[str] = frozenset(rois)
 
-        type = type or None
-        if type not in ("pre", "post", None):
+        if isinstance(type, str) and not type:
+            type = None  # neuprint-python's ``type or None``
+        if not (type is None or (isinstance(type, str) and type in ("pre", "post"))):
             raise CriteriaError(f"synapse type must be 'pre', 'post' or None, not {type!r}")
-        self.type: str | None = type
+        self.type: str | None = None if type is None else str(type)
 
         if confidence is not None:
             if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) \
@@ -76,9 +85,7 @@ class SynapseCriteria:
             confidence = float(confidence)
         self.confidence: float | None = confidence
 
-        if primary_only not in (True, False):
-            raise CriteriaError(f"primary_only must be True or False, not {primary_only!r}")
-        self.primary_only: bool = bool(primary_only)
+        self.primary_only: bool = check_bool(primary_only, "primary_only", allow_none=False)
 
     def validate(self, known_rois: Iterable[str],
                  primary_rois: Iterable[str] | None = None) -> "SynapseCriteria":

@@ -8,16 +8,22 @@
   change the inside of backtick-quoted identifiers: with every identifier
   stripped, the text equals the one built with plain placeholder names.
 * Names with control characters are refused.
+* Regular expressions Neo4j would not read as Python does are refused at
+  construction (InvalidRegexError); every other value gives a query of the
+  same structure.
 """
 
 import re
 
-from hypothesis import given, settings
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from connectograph.criteria import NC, NeuronCriteria, SynapseCriteria
 from connectograph.criteria.neuron_criteria import _RESERVED, REGEX_FIELDS, _property_name
-from connectograph.errors import InvalidIdentifierError
+from connectograph.criteria.regex import regex_problem
+from connectograph.errors import CriteriaError, InvalidIdentifierError, InvalidRegexError
 from connectograph.identifiers import DatasetName
 
 from criteria_cypher_checks import check_cypher, identifiers, strip_identifiers
@@ -57,6 +63,20 @@ def _placeholder(values):
     return [None if v is None else "x" for v in values]
 
 
+def _nc_unless_regex_refused(regex, fields, **kw):
+    """``NC(regex=regex, **kw, **fields)``, or None when it refuses one of the
+    regular expressions: that may only happen with ``regex=True``, the error
+    names one of the patterns, and the same strings are fine as literals."""
+    try:
+        return NC(regex=regex, **kw, **fields)
+    except InvalidRegexError as err:
+        assert regex is True
+        patterns = [v for f in REGEX_FIELDS for v in fields.get(f, []) if v is not None]
+        assert any(repr(p) in str(err) for p in patterns), err
+        NC(regex=False, **kw, **fields)
+        return None
+
+
 @settings(max_examples=300, deadline=None)
 @given(fields=st.fixed_dictionaries({}, optional={f: value_list for f in VALUE_FIELDS}),
        regex=st.booleans(), in_rois=st.lists(hostile_roi_value, max_size=3, unique=True),
@@ -65,7 +85,9 @@ def test_hostile_values_only_in_parameters(fields, regex, in_rois, roi_req):
     # ROI names: hostile as values of the InROI subquery; to keep the boolean
     # flags (identifiers) out of this test, rois are not used here, and the
     # directed-ROI flags are compared after stripping identifiers.
-    nc = NC(regex=regex, roi_req=roi_req, inputRois=in_rois, **fields)
+    nc = _nc_unless_regex_refused(regex, fields, roi_req=roi_req, inputRois=in_rois)
+    if nc is None:
+        return
     text, params = nc.where(DS)
     check_cypher(text, params)
 
@@ -100,7 +122,10 @@ def test_hostile_values_only_in_parameters(fields, regex, in_rois, roi_req):
        regex=st.booleans())
 def test_hostile_values_text_identical_to_placeholder(values, regex):
     # With no ROI names involved, the text must be byte-for-byte identical.
-    text, params = NC(regex=regex, **values).where(DS)
+    nc = _nc_unless_regex_refused(regex, values)
+    if nc is None:
+        return
+    text, params = nc.where(DS)
     plain_text, _ = NC(regex=regex, **{k: _placeholder(v) for k, v in values.items()}).where(DS)
     assert text == plain_text
     check_cypher(text, params)
@@ -195,10 +220,155 @@ def test_names_with_control_characters_are_refused(name):
        cropped=st.sampled_from([None, True, False]), soma=st.sampled_from([None, True, False]),
        min_pre=st.integers(0, 5))
 def test_repr_round_trip_random(values, regex, body, cropped, soma, min_pre):
-    nc = NC(bodyId=body, regex=regex, cropped=cropped, soma=soma, min_pre=min_pre, **values)
+    nc = _nc_unless_regex_refused(regex, values, bodyId=body, cropped=cropped, soma=soma,
+                                  min_pre=min_pre)
+    if nc is None:
+        return
     again = eval(repr(nc), {"NeuronCriteria": NeuronCriteria})
     assert again == nc
     assert again.where(DS) == nc.where(DS)
     text, params = nc.where(DS)
     check_cypher(text, params)
     assert not re.search(r"\bexists\s*\(", text, re.IGNORECASE)
+
+
+# --- numpy scalars, integers beyond 64 bits, regex alternation --------------------------------
+
+INT64 = (-2**63, 2**63 - 1)
+INT_TYPES = (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
+
+
+@st.composite
+def maybe_numpy_int(draw, lo=-2**70, hi=2**70):
+    """An integer (beyond 64 bits too), as a Python int or a numpy type that holds it."""
+    v = draw(st.one_of(st.integers(0, 1000), st.integers(*INT64), st.integers(lo, hi),
+                       st.sampled_from([INT64[0], INT64[1], INT64[1] + 1, INT64[0] - 1,
+                                        2**64 - 1, 2**64])))
+    v = min(max(v, lo), hi)
+    kinds = [t for t in INT_TYPES if np.iinfo(t).min <= v <= np.iinfo(t).max]
+    kind = draw(st.sampled_from([int, *kinds]))
+    return kind(v)
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _in_int64(v) -> bool:
+    return INT64[0] <= int(v) <= INT64[1]
+
+
+numpy_property_value = st.one_of(
+    maybe_numpy_int(),
+    st.floats(allow_nan=False, width=32).map(np.float32),
+    st.floats(allow_nan=False).map(np.float64),
+    st.booleans().map(np.bool_),
+    hostile_value.map(np.str_),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.lists(maybe_numpy_int(), max_size=3), group=numpy_property_value,
+       cropped=st.sampled_from([None, True, False, np.True_, np.False_]),
+       soma=st.sampled_from([None, True, False, np.True_, np.False_]),
+       min_pre=maybe_numpy_int(0, 2**65), in_rois=st.lists(hostile_roi_value, max_size=2),
+       min_roi_inputs=maybe_numpy_int(0, 2**65))
+def test_numpy_scalars_and_big_integers(body, group, cropped, soma, min_pre, in_rois,
+                                        min_roi_inputs):
+    """numpy values mean their Python value; integers beyond 64 bits are refused
+    at construction; anything accepted gives the query of the plain values."""
+    kw = dict(bodyId=body, group=group, cropped=cropped, soma=soma, min_pre=min_pre)
+    if in_rois:
+        kw.update(inputRois=in_rois, min_roi_inputs=min_roi_inputs)
+    ints = [*body, min_pre, *([min_roi_inputs] if in_rois else [])]
+    if isinstance(group, (int, np.integer)):
+        ints.append(group)
+    event("refused" if not all(_in_int64(v) for v in ints) else "accepted")
+    if not all(_in_int64(v) for v in ints):
+        try:
+            NC(**kw)
+        except CriteriaError as err:
+            assert "64-bit" in str(err)
+            return
+        raise AssertionError(f"accepted an integer beyond 64 bits: {kw}")
+    nc = NC(**kw)
+    plain = NC(**{k: [_plain(v) for v in w] if isinstance(w, list) else _plain(w)
+                  for k, w in kw.items()})
+    assert nc == plain
+    text, params = nc.where(DS)
+    assert (text, params) == plain.where(DS)
+    check_cypher(text, params)
+    if cropped is not None:
+        assert "cropped" in identifiers(text)
+    if soma is not None:
+        assert "somaLocation" in identifiers(text)
+    flat = [x for p in params.values() for x in (p if isinstance(p, list) else [p])]
+    assert all(type(x) in (int, float, str, bool) for x in flat), params
+
+    # same structure as with placeholder values
+    holder = NC(bodyId=[5] * len(body), group="x", cropped=_plain(cropped), soma=_plain(soma),
+                min_pre=5 if min_pre else 0,
+                **(dict(inputRois=[f"r{i}" for i in range(len(set(in_rois)))],
+                        min_roi_inputs=5) if in_rois else {}))
+    assert strip_identifiers(text) == strip_identifiers(holder.where(DS)[0])
+
+
+REGEX_FRAGMENTS = ["a", "KC", "g-m", ")", "(", "|", ".*", "[", "]", "{", "}", "{2}", "{,2}",
+                   "\\", "\\d", "\\1", "\\b", "\\Z", "\\Q", "\\E", "(?", "(?i)", "(?m)",
+                   "(?P<x>", "(?<x>", "?", "*", "+", "^", "$", "&&", ":", "-", ",", "#", " ",
+                   "\n", "é", "'", "`"]
+regex_pattern = st.lists(st.sampled_from(REGEX_FRAGMENTS), min_size=1, max_size=6).map("".join)
+# the issue's example and its family: each would break out of a joined "(p1)|(p2)"
+escaping_pattern = st.builds(lambda a, b: f"{a})|({b}", st.text("abKC.*", max_size=4),
+                             st.text("abKC.*", max_size=4))
+
+
+@settings(max_examples=400, deadline=None)
+@given(patterns=st.lists(st.one_of(regex_pattern, escaping_pattern), min_size=1, max_size=3),
+       field=st.sampled_from(["type", "instance", "flywireType"]), with_null=st.booleans(),
+       other=st.sampled_from([None, "KCg-m"]))
+def test_regex_lists_refused_or_one_condition_per_pattern(patterns, field, with_null, other):
+    values = [*patterns, *([None] if with_null else [])]
+    kw = {field: values}
+    if other and field != "instance":
+        kw["instance"] = other
+    try:
+        nc = NC(**kw, regex=True)
+    except InvalidRegexError as err:
+        named = [p for p in patterns if str(err).startswith(f"{field}: regular expression "
+                                                            f"{p!r}")]
+        assert named and regex_problem(named[0]) is not None, err
+        event("refused")
+        return
+    event("accepted")
+    for p in patterns:
+        assert regex_problem(p) is None
+        re.compile(p)                          # a whole, valid pattern
+        assert not re.fullmatch(r"[^()]*\)\|\([^()]*", p)  # never the breakout family
+    text, params = nc.where(DS)
+    check_cypher(text, params)
+    holder = NC(**{**kw, field: ["x" if v is not None else None for v in values]}, regex=True)
+    plain_text, plain_params = holder.where(DS)
+    assert text == plain_text and params.keys() == plain_params.keys()
+    # each pattern is one parameter, unchanged, of its own =~
+    assert text.count("=~") == len(patterns) + (1 if "instance" in kw and field != "instance"
+                                                else 0)
+    field_params = [params[name] for name, holder_value in plain_params.items()
+                    if holder_value == "x"]
+    assert field_params == patterns
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=20))
+def test_escaped_text_is_an_accepted_pattern_matching_only_itself(text):
+    pattern = re.escape(text)
+    assert regex_problem(pattern) is None, pattern
+    assert re.fullmatch(pattern, text, re.ASCII)
+    assert NC(type=pattern, regex=True).where(DS)[1] == {"p0": pattern}
+
+
+@settings(max_examples=100, deadline=None)
+@given(before=st.text("abKC-", max_size=4), after=st.text("abKC.*", max_size=4))
+def test_unbalanced_alternation_is_always_refused(before, after):
+    with pytest.raises(InvalidRegexError, match="unbalanced parenthesis"):
+        NC(type=[f"{before})|({after}", "KCg-m"], regex=True)

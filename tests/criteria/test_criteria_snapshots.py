@@ -34,9 +34,14 @@ SNAPSHOTS = [
     pytest.param(NC(type="KC", instance="KCab", regex=False),
                  "(n.`type` = $p0 OR n.`instance` = $p1)", {"p0": "KC", "p1": "KCab"},
                  id="type-or-instance"),
+    # one =~ per pattern (joined as "(KCa.*)|(KCg.*)" until the patterns
+    # could break out of their groups: NC(type=["a)|(.*", "KCg-m"]))
     pytest.param(NC(type=["KCa.*", "KCg.*", None]),
-                 "(n.`type` =~ $p0 OR n.`type` IS NULL)", {"p0": "(KCa.*)|(KCg.*)"},
-                 id="regex-list-with-null"),
+                 "(n.`type` =~ $p0 OR n.`type` =~ $p1 OR n.`type` IS NULL)",
+                 {"p0": "KCa.*", "p1": "KCg.*"}, id="regex-list-with-null"),
+    pytest.param(NC(type=["KCa.*", "KCg.*"], instance="APL.*"),
+                 "((n.`type` =~ $p0 OR n.`type` =~ $p1) OR n.`instance` =~ $p2)",
+                 {"p0": "KCa.*", "p1": "KCg.*", "p2": "APL.*"}, id="regex-list-or-instance"),
     pytest.param(NC(type=["MBON01", "MBON02"], status="Traced", statusLabel=[None]),
                  "n.`type` IN $p0 AND n.`status` = $p1 AND n.`statusLabel` IS NULL",
                  {"p0": ["MBON01", "MBON02"], "p1": "Traced"}, id="in-equals-isnull"),
