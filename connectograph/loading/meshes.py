@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ValidationError
+from ..text_files import empty_file_message
 
 #: points per ``contains`` call (bounds memory of the ray tests)
 _CHUNK = 50_000
@@ -37,7 +38,8 @@ def load_meshes(folder: Path, roi_names: set[str] | None) -> tuple[dict, list[st
     Raises
     ------
     ValidationError
-        A mesh that cannot be read, or whose name is not an ROI of the recipe.
+        A mesh that cannot be read or is empty, or whose name is not an ROI
+        of the recipe.
     """
     import trimesh
 
@@ -47,6 +49,8 @@ def load_meshes(folder: Path, roi_names: set[str] | None) -> tuple[dict, list[st
         if roi_names is not None and name not in roi_names:
             raise ValidationError(f"mesh {name!r} is not in the recipe's ROI definitions; "
                                   "name mesh files <roi name>.obj", file=str(path))
+        if path.stat().st_size == 0:
+            raise ValidationError(empty_file_message("mesh"), file=str(path))
         try:
             mesh = trimesh.load(path, force="mesh")
         except Exception as err:  # trimesh raises many types for bad files
