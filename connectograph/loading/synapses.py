@@ -42,6 +42,7 @@ from pydantic import model_validator
 
 from ..errors import ValidationError
 from .csv_chunks import read_csv_text_chunks
+from .names import check_name, first_bad_name
 from .recipe import Recipe, SynapsePartnerSource, SynapseSource
 from .table_model import CanonicalTable, first_true
 from .source_files import read_parquet_chunks
@@ -339,6 +340,12 @@ def _rois(df: pd.DataFrame, col: str, file: str, label: str,
             raise ValidationError(
                 f"ROI {s.iloc[i]!r} is not in the recipe's ROI definitions", file=file,
                 row=first_row + i, column=label)
+    else:
+        # no definitions (checked when read): each name becomes a property key
+        i = first_bad_name(values)
+        if i is not None:
+            check_name(values[i], "ROI name", file=file, row=first_row + i, column=label,
+                       fix="rename the ROI")
     return values
 
 

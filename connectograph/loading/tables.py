@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 from ..errors import ValidationError
 from ..skeletons import Skeleton
 from .canonical_tables import COUNT_COLUMNS, NOT_PRIMARY, NeuronTable, RoiConnectionTable
+from .names import check_name
 from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
                            roi_info_cell, soma_cell)
 from .recipe import NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe, TableSource
@@ -446,7 +447,8 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
     ------
     ValidationError
         A file that cannot be read (empty, not UTF-8, cut short; see
-        :mod:`~.source_files`), a bodyId that is not an integer, is beyond int64 or
+        :mod:`~.source_files`), a column name that cannot be a property key
+        (:mod:`~.names`), a bodyId that is not an integer, is beyond int64 or
         is repeated, malformed somaLocation/roiInfo/cropped, non-numeric
         counts; the message names file, row and column. Cells are parsed
         here; :class:`~.canonical_tables.NeuronTable` checks the table (unique
@@ -463,6 +465,10 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
                 "from roiInfo (ROIs with post resp. pre > 0) and neuPrint does not store them; "
                 "the graph holds roiInfo and one flag per ROI instead (add them to 'drop' to "
                 "silence this note)")
+    for col in df.columns:
+        # every column is a Segment property, its name spliced into queries
+        check_name(col, "column name", file=file, column=str(col),
+                   fix="rename the column, or list it in 'drop'")
     df["bodyId"] = _int64_if_complete(_to_int(df, "bodyId", file))
     for col in _INT_COLUMNS:
         if col in df.columns:
@@ -544,7 +550,8 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
     ValidationError
         A file that cannot be read (empty, not UTF-8, cut short), body ids
         that are not integers or are beyond int64, non-positive weights, empty
-        or unknown ROI names (when ``roi_names`` is given), a connection listed twice in one file, naming
+        or unknown ROI names (when ``roi_names`` is given; else names that
+        cannot be Cypher names), a connection listed twice in one file, naming
         file, row and column (cells are parsed here, each file's table is
         checked by :class:`~.canonical_tables.RoiConnectionTable`).
     """
@@ -630,7 +637,8 @@ def read_rois(recipe: Recipe) -> tuple[dict[str, dict], dict | None]:
     ------
     ValidationError
         An empty file, one that is not UTF-8 (the byte offset and how to
-        convert it), invalid JSON, or JSON breaking the models' rules; naming the file and
+        convert it), invalid JSON, or JSON breaking the models' rules (an ROI
+        name that cannot be a Cypher name among them); naming the file and
         the ROI or the path of names in the tree.
     """
     if recipe.rois is None:
