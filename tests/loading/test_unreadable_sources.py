@@ -226,6 +226,21 @@ def test_point_table_cut_inside_a_quoted_cell(tmp_path, data_dir, partitioned):
     assert f"line {line}" in str(info.value)
 
 
+def test_command_line_names_recipe_file_row_and_column(tmp_path, data_dir):
+    """``connectograph load --check``: one line naming recipe, file, row, column and line."""
+    from click.testing import CliRunner
+
+    from connectograph.cli import main
+    path = data_dir / PPL
+    line = cut_in_quoted_cell(path, 12, "roiInfo")
+    recipe = data_dir.parent / "unreadable.toml"
+    recipe.write_text(recipe_text(data_dir))
+    result = CliRunner().invoke(main, ["load", str(recipe), "--check"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # no traceback
+    assert (f"Error: recipe {recipe}: file {path}, row 12, column 'roiInfo': the file ends "
+            f"inside a quoted cell: the quote opened on line {line}") in result.output
+
+
 def test_row_with_more_cells_than_the_header(tmp_path, data_dir):
     path = data_dir / PPL
     lines = path.read_text().splitlines(keepends=True)
