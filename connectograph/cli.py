@@ -22,6 +22,20 @@ def _friendly_errors(func):
     return wrapper
 
 
+def _recipe_named(func):
+    """``load``: a data error (ValidationError: file, row, column) is printed
+    with the recipe it comes from, as recipe errors are."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from .errors import ValidationError
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as err:
+            click.secho(f"Error: recipe {kwargs.get('recipe')}: {err}", fg="red", err=True)
+            sys.exit(1)
+    return wrapper
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="connectograph")
 def main() -> None:
@@ -143,6 +157,7 @@ def neo4j_admin(instance, args) -> None:
               help="With --partition-rows: folder for the spilled tables (default: the "
                    "system's temporary folder; about 40 MB per 1M synapse pairs).")
 @_friendly_errors
+@_recipe_named
 def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, instance,
                  overwrite, check_only, conflicts_csv, partition_rows, spill_dir) -> None:
     """Load a dataset from RECIPE (a .toml file or a bundled name such as hemibrain-mb).

@@ -83,7 +83,29 @@ class QueryResultError(ConnectographError, ValueError):
 
 
 class RecipeError(ConnectographError, ValueError):
-    """A loader recipe is malformed or points at missing files or columns."""
+    """A loader recipe is malformed or points at missing files or columns,
+    or a file it names cannot be read as a table (empty, not UTF-8, cut
+    short); nothing was written.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and how to fix it; it names the recipe and, where there
+        is one, the file.
+    file : str, optional
+        The input file at fault, when there is one.
+    row : int, optional
+        1-based data row in ``file`` (the header is row 0).
+    column : str, optional
+        The column at fault.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None,
+                 row: int | None = None, column: str | None = None):
+        self.file = file
+        self.row = row
+        self.column = column
+        super().__init__(message)
 
 
 class ValidationError(ConnectographError, ValueError):

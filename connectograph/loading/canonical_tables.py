@@ -30,6 +30,7 @@ import pandas as pd
 from pydantic import model_validator
 
 from ..errors import ValidationError
+from .names import check_name, first_bad_name
 from .table_model import CanonicalTable, first_true
 
 __all__ = ["NeuronTable", "RoiConnectionTable", "NOT_PRIMARY", "COUNT_COLUMNS"]
@@ -76,7 +77,10 @@ class NeuronTable(CanonicalTable):
         Empty or duplicate bodyId, non-integer or negative counts, a
         somaRadius that is not a finite number >= 0, a somaLocation that is not
         3 finite numbers, a cropped that is not a boolean, a roiInfo that is not
-        a JSON object or names an undefined ROI; naming file, row and column.
+        a JSON object or names an undefined ROI (without definitions: an ROI
+        name that cannot be a Cypher name, by
+        :func:`~connectograph.identifiers.escape_name`'s rule); naming file,
+        row and column.
     """
 
     file: str
@@ -128,6 +132,7 @@ class NeuronTable(CanonicalTable):
         return self
 
     def _check_roi_info(self, cells: pd.Series) -> None:
+        checked: set[str] = set()
         for i, text in enumerate(cells):
             if not isinstance(text, str) and pd.isna(text):
                 continue
@@ -144,6 +149,12 @@ class NeuronTable(CanonicalTable):
                     raise ValidationError(
                         f"roiInfo names ROIs missing from the recipe's ROI definitions: {unknown}",
                         file=self.file, row=i + 1, column="roiInfo")
+            else:
+                # no definitions (checked when read): each name becomes a property key
+                for roi in set(info) - checked:
+                    check_name(roi, "ROI name", file=self.file, row=i + 1, column="roiInfo",
+                               fix="rename the ROI")
+                    checked.add(roi)
 
 
 class RoiConnectionTable(CanonicalTable):
@@ -163,7 +174,8 @@ class RoiConnectionTable(CanonicalTable):
     Raises
     ------
     ValidationError
-        Empty body ids or weights, weights <= 0, empty or undefined ROIs, a
+        Empty body ids or weights, weights <= 0, empty or undefined ROIs
+        (without definitions: an ROI name that cannot be a Cypher name), a
         (bodyId_pre, bodyId_post, roi) listed twice; naming file, row and column.
     """
 
@@ -195,6 +207,12 @@ class RoiConnectionTable(CanonicalTable):
                 raise ValidationError(
                     f"ROI {roi.iloc[i]!r} is not in the recipe's ROI definitions",
                     file=file, row=i + 1, column="roi")
+        else:
+            # no definitions (checked when read): each name may become a property key
+            i = first_bad_name(roi)
+            if i is not None:
+                check_name(roi.iloc[i], "ROI name", file=file, row=i + 1, column="roi",
+                           fix="rename the ROI")
         key = ["bodyId_pre", "bodyId_post", "roi"]
         twice = df.duplicated(key, keep="first").to_numpy()
         if twice.any():

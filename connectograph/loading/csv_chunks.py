@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from .source_files import check_not_cut, csv_read_errors
 from .tables import CSV_TEXT_OPTIONS
 
 
@@ -84,18 +85,26 @@ def read_csv_text_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
 
     Raises
     ------
-    pandas.errors.ParserError
-        For a row pandas' parser rejects too (more cells than the header).
+    ValidationError
+        A file neither parser reads, possibly after some chunks were given
+        out (:func:`~.source_files.unreadable_csv`), or one cut short inside
+        a quoted cell (:func:`~.source_files.check_not_cut`): empty, not
+        UTF-8, cut short, naming the file, row and column; a row
+        with more cells than the header is a
+        :class:`~.source_files.CsvParseError`, which is also pandas'
+        ``ParserError``.
     """
     given = [0]
-    try:
-        yield from _arrow_chunks(path, rows, given)
-        return
-    except pa.ArrowException:
-        pass
-    # Continue with pandas' parser after the rows already given out (whole
-    # chunks, so chunk boundaries stay where they were).
-    skip = given[0] // rows
-    for k, df in enumerate(pd.read_csv(path, chunksize=rows, **CSV_TEXT_OPTIONS)):
-        if k >= skip:
-            yield df.reset_index(drop=True)
+    with csv_read_errors(path):
+        check_not_cut(path)
+        try:
+            yield from _arrow_chunks(path, rows, given)
+            return
+        except pa.ArrowException:
+            pass
+        # Continue with pandas' parser after the rows already given out (whole
+        # chunks, so chunk boundaries stay where they were).
+        skip = given[0] // rows
+        for k, df in enumerate(pd.read_csv(path, chunksize=rows, **CSV_TEXT_OPTIONS)):
+            if k >= skip:
+                yield df.reset_index(drop=True)

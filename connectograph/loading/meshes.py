@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ValidationError
+from ..text_files import empty_file_message
+from .names import check_name
 
 #: points per ``contains`` call (bounds memory of the ray tests)
 _CHUNK = 50_000
@@ -37,7 +39,8 @@ def load_meshes(folder: Path, roi_names: set[str] | None) -> tuple[dict, list[st
     Raises
     ------
     ValidationError
-        A mesh that cannot be read, or whose name is not an ROI of the recipe.
+        A mesh that cannot be read or is empty, or whose name is not an ROI
+        of the recipe or cannot be a Cypher name.
     """
     import trimesh
 
@@ -47,6 +50,10 @@ def load_meshes(folder: Path, roi_names: set[str] | None) -> tuple[dict, list[st
         if roi_names is not None and name not in roi_names:
             raise ValidationError(f"mesh {name!r} is not in the recipe's ROI definitions; "
                                   "name mesh files <roi name>.obj", file=str(path))
+        # the name becomes a property key of the synapses in the mesh
+        check_name(name, "the mesh's ROI name", file=str(path), fix="rename the file")
+        if path.stat().st_size == 0:
+            raise ValidationError(empty_file_message("mesh"), file=str(path))
         try:
             mesh = trimesh.load(path, force="mesh")
         except Exception as err:  # trimesh raises many types for bad files

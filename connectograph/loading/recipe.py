@@ -20,8 +20,11 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError
 
-from ..errors import InvalidIdentifierError, RecipeError
+from ..errors import InvalidIdentifierError, RecipeError, ValidationError
 from ..identifiers import DatasetName
+from ..text_files import find_not_utf8
+from .source_files import csv_read_errors, read_parquet_schema
+from .table_model import INT64_MAX, INT64_MIN
 
 #: Canonical neuron columns with a meaning in the neuPrint model; any other
 #: mapped column is kept as an extra neuron property (notes, class, ...).
@@ -109,7 +112,8 @@ class SkeletonSource(_Strict):
     folder: str | None = None
     file: str | None = None
     format: Literal["swc", "neuprint-csv"] = "swc"
-    bodyId: int | None = Field(None, description="body of a single file (default: file name)")
+    bodyId: int | None = Field(None, ge=INT64_MIN, le=INT64_MAX,
+                               description="body of a single file (default: file name)")
     version: str = ""
     description: str = ""
 
@@ -141,7 +145,7 @@ class SynapseSource(_Strict):
     folder: str | None = None
     format: Literal["csv", "parquet"] = "csv"
     columns: dict[str, str] = Field(default_factory=dict)
-    bodyId: int | None = None
+    bodyId: int | None = Field(None, ge=INT64_MIN, le=INT64_MAX)
     unknown_bodies: Literal["error", "add"] = Field(
         "error", description="bodies that no neuron or connection table lists: reject the "
         "load ('error') or add them as bare Segments and say so in the summary ('add')")
@@ -274,11 +278,34 @@ def load_recipe(recipe: str | os.PathLike, *, dataset: str | None = None,
 
 
 def read_header(path: Path, fmt: str) -> list[str]:
-    """Column names of a CSV or Parquet file without reading its rows."""
+    """Column names of a CSV or Parquet file without reading its rows.
+
+    Raises
+    ------
+    ValidationError
+        A file that cannot be read as ``fmt`` (empty, not UTF-8, a damaged
+        Parquet file; see :mod:`~.source_files`), naming the file.
+    """
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-        return list(pq.read_schema(path).names)
-    return list(pd.read_csv(path, nrows=0).columns)
+        return read_parquet_schema(path)
+    with csv_read_errors(path):
+        names = list(pd.read_csv(path, nrows=0).columns)
+    if any("\x00" in str(name) for name in names):
+        # UTF-16 text without a byte order mark reads as names with NULs
+        wide = find_not_utf8(path)
+        if wide is not None:
+            raise ValidationError(wide.describe(path), file=str(path))
+    return names
+
+
+def _header(recipe: Recipe, section: str, path: Path, fmt: str) -> list[str]:
+    """:func:`read_header`, its ValidationError raised as a RecipeError
+    naming the recipe and the section."""
+    try:
+        return read_header(path, fmt)
+    except ValidationError as err:
+        raise RecipeError(f"recipe {recipe.source}, [[{section}]]: {err}", file=err.file,
+                          row=err.row, column=err.column) from None
 
 
 def checked_recipe(recipe: str | os.PathLike | Recipe, *, dataset: str | None = None,
@@ -316,7 +343,7 @@ def check_recipe(recipe: Recipe) -> None:
             path = recipe.path(src.file)
             if not path.is_file():
                 raise RecipeError(f"recipe {recipe.source}, [[{section}]]: file {path} does not exist")
-            header = read_header(path, src.format)
+            header = _header(recipe, section, path, src.format)
             for canonical, column in src.columns.items():
                 if column not in header:
                     raise RecipeError(
@@ -347,7 +374,7 @@ def check_recipe(recipe: Recipe) -> None:
 
 def _check_columns(recipe: Recipe, section: str, path: Path, fmt: str,
                    columns: dict[str, str], required: tuple[str, ...]) -> None:
-    header = read_header(path, fmt)
+    header = _header(recipe, section, path, fmt)
     for canonical, column in columns.items():
         if column not in header:
             raise RecipeError(

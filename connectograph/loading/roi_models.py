@@ -27,6 +27,7 @@ from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, RootModel,
                       ValidationError as PydanticValidationError)
 
 from ..errors import ValidationError
+from .names import check_name
 from .table_model import raise_ours
 
 __all__ = ["RoiDefinition", "RoiHierarchyNode", "validate_roi_definitions",
@@ -132,14 +133,25 @@ def validate_roi_definitions(info: Any, file: str) -> dict[str, RoiDefinition]:
     Raises
     ------
     ValidationError
-        Not an object of objects, an empty ROI name, or a value of the wrong
-        type (e.g. ``isPrimary`` not true/false, ``pre`` negative); the message
-        names the ROI and key.
+        Not an object of objects, an empty ROI name, an ROI name or a key of
+        an ROI's entry that cannot be a Cypher name (a control character, over
+        256 characters; the rule of
+        :func:`~connectograph.identifiers.escape_name`), or a value of the
+        wrong type (e.g. ``isPrimary`` not true/false, ``pre`` negative); the
+        message names the ROI and key.
     """
     if not isinstance(info, dict):
         raise ValidationError("ROI info must be a JSON object {roi: {...}}", file=file)
     if "" in info:
         raise ValidationError('ROI info has an ROI named ""; give every ROI a name', file=file)
+    for roi, entry in info.items():
+        # an ROI name is a property key of bodies and synapses, and the keys of
+        # its entry are properties of its :ROI node
+        check_name(roi, "ROI name", file=file,
+                   fix="rename the ROI here, in the ROI hierarchy and in every table naming it")
+        if isinstance(entry, dict):
+            for key in entry:
+                check_name(key, f"key of ROI {roi!r}", file=file, fix="rename or remove the key")
     try:
         return dict(RoiDefinitions.model_validate(info).root)
     except PydanticValidationError as err:

@@ -10,6 +10,7 @@ loader only through it.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +23,8 @@ from ..skeletons import Skeleton, read_swc, validate_skeleton
 from ..skeletons._tree import SKELETON_COLUMNS, XYZ
 from .recipe import Recipe, SkeletonSource
 from .table_model import CanonicalTable, first_true
-from .tables import Conflict, _to_float, _to_int, read_csv_texts
+from .source_files import read_text
+from .tables import Conflict, _to_float, _to_int, body_of_file_name, read_csv_texts
 
 
 _SKELETON_FLOATS = (*XYZ, "radius")
@@ -59,11 +61,17 @@ def _read_skeleton_csv(path: Path, body: int | None) -> Skeleton:
     return Skeleton(nodes=nodes, header=[], body=body)
 
 
-def _swc_node_lines(path: Path) -> np.ndarray:
-    """Line number (1-based) of each node line of an SWC file, as read_swc
+def _swc_node_lines(text: str) -> np.ndarray:
+    """Line number (1-based) of each node line of an SWC text, as read_swc
     counts them (blank and ``#`` lines skipped)."""
-    return np.array([n for n, line in enumerate(path.read_text().splitlines(), start=1)
+    return np.array([n for n, line in enumerate(text.splitlines(), start=1)
                      if line.strip() and not line.strip().startswith("#")], dtype=np.int64)
+
+
+def _swc_line(text: str, position: int) -> int | None:
+    """The line of node ``position`` (0-based) of an SWC text, or None."""
+    lines = _swc_node_lines(text)
+    return int(lines[position]) if 0 <= position < len(lines) else None
 
 
 class SkeletonTable(CanonicalTable):
@@ -91,7 +99,7 @@ class SkeletonTable(CanonicalTable):
     Raises
     ------
     ValidationError
-        No body.
+        No body, or no nodes.
     SkeletonFileError
         What :func:`~connectograph.skeletons.validate_skeleton` rejects
         (duplicate node ids, non-finite coordinates or radius, links to missing
@@ -122,12 +130,16 @@ class SkeletonTable(CanonicalTable):
             suffix = ".swc" if self.format == "swc" else ".csv"
             raise ValidationError(f"cannot tell the skeleton's body: name the file "
                                   f"<bodyId>{suffix} or give bodyId in the recipe", file=self.file)
+        if not len(self.frame):
+            raise ValidationError("the file holds no skeleton nodes (only comments or a "
+                                  "header); give the skeleton's nodes, or remove the file",
+                                  file=self.file)
         try:
             validate_skeleton(self.frame, body=self.body)
         except SkeletonError as err:
             row = None
             if err.position is not None:
-                row = (int(_swc_node_lines(Path(self.file))[err.position])
+                row = (_swc_line(read_text(self.file, "SWC skeleton"), err.position)
                        if self.format == "swc" else err.position + 1)
             raise SkeletonFileError(f"{err}", file=self.file, row=row,
                                     column=err.field) from None
@@ -140,22 +152,27 @@ def _read_skeleton_file(path: Path, src: SkeletonSource, body: int | None) -> Sk
     Raises
     ------
     SkeletonFileError
-        Malformed SWC lines, duplicate node ids, non-finite coordinates, links
-        to missing parents or cycles, naming the file, the line (SWC) or data
-        row (CSV) and the field.
+        Malformed SWC lines (a field that is not a number, a node id beyond
+        int64), duplicate node ids, non-finite coordinates, links to missing
+        parents or cycles, naming the file, the line (SWC) or data row (CSV)
+        and the field.
     ValidationError
-        A skeleton CSV cell that is not a number, a missing column, or no body.
+        A skeleton CSV cell that is not a number or beyond int64, a missing
+        column, no body, no nodes; a file that is empty or not UTF-8 (the byte
+        offset and how to convert it) or, for CSV, cut short.
     """
     file = str(path)
+    # the body is the recipe's, else the file name's
+    if body is None and path.stem.isdigit():
+        body = body_of_file_name(path)
     if src.format == "swc":
+        text = read_text(path, "SWC skeleton")
         try:
-            skel = read_swc(path, body=body)
+            skel = read_swc(io.StringIO(text), body=body)
         except SkeletonError as err:
-            raise SkeletonFileError(f"{err}", file=file) from None
+            row = None if err.position is None else _swc_line(text, err.position)
+            raise SkeletonFileError(f"{err}", file=file, row=row, column=err.field) from None
     else:
-        # as for SWC files: the body is the recipe's, else the file name's
-        if body is None and path.stem.isdigit():
-            body = int(path.stem)
         skel = _read_skeleton_csv(path, body)
     return SkeletonTable.from_skeleton(skel, file, src.format).skeleton
 
@@ -170,7 +187,9 @@ def read_skeletons(recipe: Recipe, conflicts: list[Conflict]) -> dict[int, Skele
         Cycles, missing parents, duplicate node ids, non-finite coordinates or
         malformed SWC lines, naming the file, body, node, line or row and field.
     ValidationError
-        Non-numeric or empty cells of a skeleton CSV (file, row, column).
+        Non-numeric, empty or beyond-int64 cells of a skeleton CSV (file, row,
+        column); a file that is empty, not UTF-8 or cut short, or holds no
+        nodes (file).
     """
     out: dict[int, Skeleton] = {}
     origin: dict[int, str] = {}

@@ -42,9 +42,11 @@ from pydantic import model_validator
 
 from ..errors import ValidationError
 from .csv_chunks import read_csv_text_chunks
+from .names import check_name, first_bad_name
 from .recipe import Recipe, SynapsePartnerSource, SynapseSource
 from .table_model import CanonicalTable, first_true
-from .tables import Conflict, _to_int, read_csv_texts, release_arrow_memory
+from .source_files import read_parquet_chunks
+from .tables import Conflict, _to_int, body_of_file_name, read_table, release_arrow_memory
 
 SYNAPSE_TYPES = ("pre", "post")
 #: CATMAID's connector relation numbers (navis ``connectors.type`` for CATMAID
@@ -273,8 +275,7 @@ def empty_pairs() -> pd.DataFrame:
 # --- reading one source ---------------------------------------------------------------------
 
 def _read(path: Path, fmt: str, columns: dict[str, str]) -> pd.DataFrame:
-    return _canonical_names(pd.read_parquet(path) if fmt == "parquet" else read_csv_texts(path),
-                            columns)
+    return _canonical_names(read_table(path, fmt), columns)
 
 
 def _canonical_names(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -339,6 +340,12 @@ def _rois(df: pd.DataFrame, col: str, file: str, label: str,
             raise ValidationError(
                 f"ROI {s.iloc[i]!r} is not in the recipe's ROI definitions", file=file,
                 row=first_row + i, column=label)
+    else:
+        # no definitions (checked when read): each name becomes a property key
+        i = first_bad_name(values)
+        if i is not None:
+            check_name(values[i], "ROI name", file=file, row=first_row + i, column=label,
+                       fix="rename the ROI")
     return values
 
 
@@ -444,7 +451,7 @@ def _body_of_file(path: Path, src: SynapseSource, n: int, df: pd.DataFrame,
     if src.bodyId is not None:
         return np.full(n, src.bodyId, dtype="int64"), "bodyId (recipe)"
     if re.fullmatch(r"\d+", path.stem):
-        return np.full(n, int(path.stem), dtype="int64"), "bodyId (file name)"
+        return np.full(n, body_of_file_name(path), dtype="int64"), "bodyId (file name)"
     raise ValidationError("cannot tell the synapses' body: add a bodyId column, give bodyId in "
                           "the recipe, or name the file <bodyId>.csv", file=file)
 
@@ -566,8 +573,7 @@ def _file_chunks(path: Path, fmt: str, rows: int) -> Iterator[pd.DataFrame]:
     :func:`~.tables.read_csv_texts`, by :func:`~.csv_chunks.read_csv_text_chunks`),
     typed columns for Parquet (by record batch)."""
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-        return (b.to_pandas() for b in pq.ParquetFile(path).iter_batches(batch_size=rows))
+        return read_parquet_chunks(path, rows)
     return read_csv_text_chunks(path, rows)
 
 

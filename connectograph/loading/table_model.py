@@ -18,7 +18,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError as PydanticValidatio
 
 from ..errors import ValidationError
 
-__all__ = ["CanonicalTable", "first_true"]
+__all__ = ["CanonicalTable", "INT64_MAX", "INT64_MIN", "first_true"]
+
+#: The integers Neo4j stores (numpy's int64): every id and count is one.
+INT64_MIN, INT64_MAX = -2**63, 2**63 - 1
 
 
 def first_true(mask) -> int:

@@ -26,9 +26,11 @@ every disagreement is recorded as a :class:`Conflict` for the load summary.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +42,13 @@ import pyarrow.compute as pc
 from ..errors import ValidationError
 from ..skeletons import Skeleton
 from .canonical_tables import COUNT_COLUMNS, NOT_PRIMARY, NeuronTable, RoiConnectionTable
+from .names import check_name
 from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
                            roi_info_cell, soma_cell)
 from .recipe import NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe, TableSource
 from .roi_models import validate_roi_definitions, validate_roi_hierarchy
-from .table_model import first_true
+from .source_files import check_not_cut, csv_read_errors, read_parquet, read_text
+from .table_model import INT64_MAX, INT64_MIN, first_true
 
 __all__ = ["NOT_PRIMARY", "Conflict", "SourceTables", "read_sources"]
 _INT_COLUMNS = COUNT_COLUMNS
@@ -153,11 +157,46 @@ def read_csv_texts(path: Path) -> pd.DataFrame:
     Arrow buffers (about half the peak memory of pandas' C parser); files it
     rejects (rows with fewer cells than the header, which pandas pads with
     empty cells) are read by pandas' C parser, so every file reads as before.
+
+    Raises
+    ------
+    ValidationError
+        A file neither parser reads (:func:`~.source_files.unreadable_csv`):
+        empty, not UTF-8, a row with more cells than the header; or a file
+        cut short inside a quoted cell, which pyarrow would read
+        (:func:`~.source_files.check_not_cut`); naming the file and, where
+        there is one, the row and column.
     """
-    try:
-        return pd.read_csv(path, engine="pyarrow", **CSV_TEXT_OPTIONS)
-    except (ValueError, pa.ArrowException):
-        return pd.read_csv(path, **CSV_TEXT_OPTIONS)
+    with csv_read_errors(path):
+        check_not_cut(path)
+        try:
+            return pd.read_csv(path, engine="pyarrow", **CSV_TEXT_OPTIONS)
+        except (ValueError, pa.ArrowException):
+            return pd.read_csv(path, **CSV_TEXT_OPTIONS)
+
+
+def read_table(path: Path, fmt: str) -> pd.DataFrame:
+    """A table source file: a CSV file as text columns (:func:`read_csv_texts`)
+    or a Parquet file with its own column types.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    fmt : {"csv", "parquet"}
+        Its format, as the recipe gives it.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    ValidationError
+        A file that cannot be read as ``fmt`` (empty, not UTF-8, cut short,
+        not Parquet), naming the file and, for CSV, the row and column.
+    """
+    return read_parquet(path) if fmt == "parquet" else read_csv_texts(path)
 
 
 @contextmanager
@@ -195,11 +234,7 @@ def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...]) -> pd.Da
     ``keep_unmapped = false``, only the canonical columns (whether mapped or
     already so named) are kept. A file column that has the name of a mapped
     one (``type`` beside ``type = "cell_type"``) gives way to the mapping."""
-    path = recipe.path(src.file)
-    if src.format == "parquet":
-        df = pd.read_parquet(path)
-    else:
-        df = read_csv_texts(path)
+    df = read_table(recipe.path(src.file), src.format)
     # An unnamed first column is a saved pandas index ("Unnamed: 0").
     df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
     shadowed = [name for name, source in src.columns.items()
@@ -211,9 +246,14 @@ def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...]) -> pd.Da
     return df.drop(columns=[c for c in src.drop if c in df.columns])
 
 
+#: Integers smaller than this in magnitude are exact as float64.
+_EXACT_IN_FLOAT = 2**53
+
+
 def _strict_int64(raw: pd.Series) -> pd.Series | None:
     """``raw`` as nullable Int64 when every cell is an integer text or number
-    (pyarrow's strict cast, ~30x faster than ``pd.to_numeric`` on text), else None."""
+    within int64 (pyarrow's strict cast, ~30x faster than ``pd.to_numeric`` on
+    text), else None."""
     try:
         arr = pc.cast(pa.array(raw, from_pandas=True), pa.int64())
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
@@ -223,31 +263,145 @@ def _strict_int64(raw: pd.Series) -> pd.Series | None:
     return pd.Series(pd.arrays.IntegerArray(values, mask), index=raw.index)
 
 
+def exact_number(value) -> Decimal | None:
+    """The exact value of one non-empty cell: a text as written (``"395.0"``,
+    ``"99999999999999999999"``) or a number of a Parquet column; None if it
+    is not a finite number.
+
+    Parameters
+    ----------
+    value : str or number
+        The cell.
+
+    Returns
+    -------
+    decimal.Decimal or None
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return Decimal(int(value))
+    if isinstance(value, (float, np.floating)):
+        return Decimal(float(value)) if math.isfinite(value) else None
+    text = str(value).strip()
+    if "_" in text:             # Decimal reads "1_000"; pandas and pyarrow do not
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+# kinds of bad integer cells, in _exact_int64's codes
+_OK, _NOT_A_NUMBER, _FRACTION, _OUT_OF_RANGE = 0, 1, 2, 3
+
+
+def _exact_int64(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, kinds)``: the int64 value of each cell of ``raw`` (0 where
+    empty or bad) and what is wrong with it (``_OK`` for good and empty cells).
+
+    Cells that pandas' ``to_numeric`` reads exactly (integers below 2**53 in
+    magnitude, such as ``"395.0"``) are taken from it; the others are parsed
+    exactly, once per distinct text, so an id beyond int64 or past 2**53 is
+    never rounded through a float."""
+    nums = pd.to_numeric(raw, errors="coerce")
+    floats = nums.to_numpy(dtype="float64", na_value=np.nan)
+    n = len(raw)
+    values = np.zeros(n, dtype=np.int64)
+    kinds = np.zeros(n, dtype=np.int8)
+    missing = raw.isna().to_numpy()
+    if pd.api.types.is_signed_integer_dtype(nums.dtype):
+        ok = ~np.isnan(floats)
+        values[ok] = nums.to_numpy(dtype="int64", na_value=0)[ok]
+    else:
+        with np.errstate(invalid="ignore"):
+            ok = (np.isfinite(floats) & (floats == np.floor(floats))
+                  & (np.abs(floats) < _EXACT_IN_FLOAT))
+        values[ok] = floats[ok].astype(np.int64)
+    rest = np.flatnonzero(~ok & ~missing)
+    if len(rest):
+        codes, uniques = pd.factorize(raw.iloc[rest].astype(object), use_na_sentinel=False)
+        kind = np.zeros(len(uniques), dtype=np.int8)
+        exact = np.zeros(len(uniques), dtype=np.int64)
+        for k, cell in enumerate(uniques):
+            number = exact_number(cell)
+            if number is None:
+                kind[k] = _NOT_A_NUMBER
+            elif number != number.to_integral_value():
+                kind[k] = _FRACTION
+            elif not INT64_MIN <= number <= INT64_MAX:
+                kind[k] = _OUT_OF_RANGE
+            else:
+                exact[k] = int(number)
+        values[rest] = exact[codes]
+        kinds[rest] = kind[codes]
+    return values, kinds
+
+
 def _to_int(df: pd.DataFrame, column: str, file: str, *, positive: bool = False,
             first_row: int = 1) -> pd.Series:
     """Integers of a text column (``Int64``, NA for empty cells); ``first_row``
-    is the file row of ``df``'s first row (for errors)."""
+    is the file row of ``df``'s first row (for errors).
+
+    Integral decimals (``"395.0"``) are accepted; every value is exact (ids
+    are never rounded through a float).
+
+    Raises
+    ------
+    ValidationError
+        At the first bad cell, naming file, row and column: not a number, not
+        an integer, beyond the int64 range Neo4j stores (in either direction),
+        or (``positive``) not above 0.
+    """
     raw = df[column]
-    if not positive:
-        fast = _strict_int64(raw)
-        if fast is not None:
-            return fast
-    nums = pd.to_numeric(raw, errors="coerce")
-    bad = nums.isna() & raw.notna()
-    if not positive:
-        bad |= nums.notna() & (nums != np.floor(nums))
+    fast = _strict_int64(raw)
+    if fast is not None:
+        kinds = np.zeros(len(raw), dtype=np.int8)
+        values = fast
+    else:
+        exact, kinds = _exact_int64(raw)
+        values = pd.Series(pd.arrays.IntegerArray(exact, raw.isna().to_numpy()),
+                           index=raw.index)
+    bad = kinds != _OK
+    if positive:
+        bad |= (values <= 0).fillna(False).to_numpy(dtype=bool)
     if bad.any():
         i = first_true(bad)
-        raise ValidationError(f"{raw.iloc[i]!r} is not an integer", file=file,
-                              row=first_row + i, column=column)
-    if positive:
-        nonpos = nums.notna() & ((nums <= 0) | (nums != np.floor(nums)))
-        if nonpos.any():
-            i = first_true(nonpos)
-            raise ValidationError(f"{raw.iloc[i]!r} is not a positive integer", file=file,
-                                  row=first_row + i, column=column)
-    return nums.astype("Int64")
+        cell, kind = raw.iloc[i], kinds[i]
+        cell = cell.item() if isinstance(cell, np.generic) else cell
+        where = {"file": file, "row": first_row + i, "column": column}
+        if kind == _OUT_OF_RANGE:
+            raise ValidationError(
+                f"{cell!r} is beyond the range of the 64-bit integers Neo4j stores "
+                f"({INT64_MIN} to {INT64_MAX}); fix the cell (is it the right column?)",
+                **where)
+        if kind == _NOT_A_NUMBER or not positive:
+            raise ValidationError(f"{cell!r} is not an integer", **where)
+        raise ValidationError(f"{cell!r} is not a positive integer", **where)
+    return values
 
+
+def body_of_file_name(path: Path) -> int:
+    """The body id that names a file (``<bodyId>.csv``, ``<bodyId>.swc``).
+
+    Parameters
+    ----------
+    path : Path
+        A file whose name without its suffix is all digits.
+
+    Raises
+    ------
+    ValidationError
+        The number is beyond the int64 range Neo4j stores, naming the file.
+    """
+    body = int(path.stem)
+    if not INT64_MIN <= body <= INT64_MAX:
+        raise ValidationError(
+            f"the file name's body id {path.stem} is beyond the range of the 64-bit integers "
+            f"Neo4j stores ({INT64_MIN} to {INT64_MAX}); name the file <bodyId>{path.suffix} "
+            "or give bodyId in the recipe", file=str(path))
+    return body
 
 
 def _int64_if_complete(values: pd.Series) -> pd.Series:
@@ -292,10 +446,13 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
     Raises
     ------
     ValidationError
-        Non-integer or duplicate bodyId, malformed somaLocation/roiInfo/cropped,
-        non-numeric counts; the message names file, row and column. Cells are
-        parsed here; :class:`~.canonical_tables.NeuronTable` checks the table
-        (unique bodyIds, counts >= 0, somaRadius finite >= 0, known ROIs).
+        A file that cannot be read (empty, not UTF-8, cut short; see
+        :mod:`~.source_files`), a column name that cannot be a property key
+        (:mod:`~.names`), a bodyId that is not an integer, is beyond int64 or
+        is repeated, malformed somaLocation/roiInfo/cropped, non-numeric
+        counts; the message names file, row and column. Cells are parsed
+        here; :class:`~.canonical_tables.NeuronTable` checks the table (unique
+        bodyIds, counts >= 0, somaRadius finite >= 0, known ROIs).
     """
     file = str(recipe.path(src.file))
     df = _read(recipe, src, NEURON_COLUMNS)
@@ -308,6 +465,10 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
                 "from roiInfo (ROIs with post resp. pre > 0) and neuPrint does not store them; "
                 "the graph holds roiInfo and one flag per ROI instead (add them to 'drop' to "
                 "silence this note)")
+    for col in df.columns:
+        # every column is a Segment property, its name spliced into queries
+        check_name(col, "column name", file=file, column=str(col),
+                   fix="rename the column, or list it in 'drop'")
     df["bodyId"] = _int64_if_complete(_to_int(df, "bodyId", file))
     for col in _INT_COLUMNS:
         if col in df.columns:
@@ -387,10 +548,12 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
     Raises
     ------
     ValidationError
-        Non-integer body ids, non-positive weights, empty or unknown ROI names
-        (when ``roi_names`` is given), a connection listed twice in one file,
-        naming file, row and column (cells are parsed here, each file's table
-        is checked by :class:`~.canonical_tables.RoiConnectionTable`).
+        A file that cannot be read (empty, not UTF-8, cut short), body ids
+        that are not integers or are beyond int64, non-positive weights, empty
+        or unknown ROI names (when ``roi_names`` is given; else names that
+        cannot be Cypher names), a connection listed twice in one file, naming
+        file, row and column (cells are parsed here, each file's table is
+        checked by :class:`~.canonical_tables.RoiConnectionTable`).
     """
     frames, files = [], []
     for order, src in enumerate(recipe.roi_connections):
@@ -445,10 +608,13 @@ def _first_source_wins(allrows: pd.DataFrame, conflicts: list[Conflict]) -> pd.D
 
 
 def _read_json(path: Path):
+    text = read_text(path, "JSON")
     try:
-        return json.loads(path.read_text())
+        return json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValidationError(f"invalid JSON: {err}; fix the file's syntax",
+        cut = " (the file is probably cut short: copy or write it again)" if (
+            err.pos >= len(text.rstrip())) else ""
+        raise ValidationError(f"invalid JSON: {err}{cut}; fix the file's syntax",
                               file=str(path)) from None
 
 
@@ -470,7 +636,9 @@ def read_rois(recipe: Recipe) -> tuple[dict[str, dict], dict | None]:
     Raises
     ------
     ValidationError
-        Invalid JSON, or JSON breaking the models' rules; naming the file and
+        An empty file, one that is not UTF-8 (the byte offset and how to
+        convert it), invalid JSON, or JSON breaking the models' rules (an ROI
+        name that cannot be a Cypher name among them); naming the file and
         the ROI or the path of names in the tree.
     """
     if recipe.rois is None:

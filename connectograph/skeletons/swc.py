@@ -28,6 +28,7 @@ import pandas as pd
 
 from connectograph.errors import SkeletonError
 from connectograph.skeletons._tree import SKELETON_COLUMNS, check_columns
+from connectograph.text_files import read_utf8
 
 __all__ = [
     "Skeleton",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 _FLOAT_COLUMNS = ("x", "y", "z", "radius")
+_INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
 _NODE_COLUMNS = ("rowId", "type", "x", "y", "z", "radius", "link")
 
 
@@ -82,6 +84,15 @@ class Skeleton:
         return self.nodes[list(SKELETON_COLUMNS)].copy()
 
 
+def _file_text(path: Path) -> str:
+    """The UTF-8 text of an SWC file; SkeletonError naming the file, the byte
+    offset and the conversion command if it is not UTF-8."""
+    try:
+        return read_utf8(path)
+    except UnicodeError as err:
+        raise SkeletonError(f"SWC file {path}: {err}") from None
+
+
 def _read_text(source) -> tuple[str, int | None]:
     """Text of an SWC given as content, path or file object; plus body id guess."""
     if hasattr(source, "read"):
@@ -91,7 +102,7 @@ def _read_text(source) -> tuple[str, int | None]:
         return text, None
     if isinstance(source, (os.PathLike, Path)):
         path = Path(source)
-        return path.read_text(), _body_from_path(path)
+        return _file_text(path), _body_from_path(path)
     if isinstance(source, bytes):
         source = source.decode("utf-8")
     if not isinstance(source, str):
@@ -100,7 +111,7 @@ def _read_text(source) -> tuple[str, int | None]:
         )
     if "\n" not in source and (source.endswith(".swc") or Path(source).is_file()):
         path = Path(source)
-        return path.read_text(), _body_from_path(path)
+        return _file_text(path), _body_from_path(path)
     return source, None
 
 
@@ -132,8 +143,11 @@ def read_swc(swc, body=None) -> Skeleton:
     ------
     SkeletonError
         If a non-comment line does not have exactly 7 fields, or a field does
-        not parse (integers for rowId/type/link, numbers for the rest). The
-        message names the body, line number and node id when known.
+        not parse (int64 integers for rowId/type/link, numbers for the rest);
+        the message names the body, line number and node id when known, and
+        ``position`` (0-based node) and ``field`` say where. Also if the file
+        is not UTF-8 text (naming the byte offset and the ``iconv`` command
+        that converts it).
 
     Notes
     -----
@@ -157,7 +171,8 @@ def read_swc(swc, body=None) -> Skeleton:
         if len(fields) != 7:
             raise SkeletonError(
                 f"{name}: SWC line {number} has {len(fields)} fields, expected 7 "
-                f"(rowId type x y z radius link): {stripped[:80]!r}"
+                f"(rowId type x y z radius link): {stripped[:80]!r}",
+                position=len(rows),
             )
         rows.append(fields)
         line_numbers.append(number)
@@ -170,7 +185,7 @@ def read_swc(swc, body=None) -> Skeleton:
                 columns[col] = tokens[:, j].astype(np.float64)
             else:
                 columns[col] = tokens[:, j].astype(np.int64)
-        except ValueError:
+        except (ValueError, OverflowError):
             _raise_bad_field(tokens, j, col, line_numbers, name)
     nodes = pd.DataFrame(columns, columns=list(_NODE_COLUMNS))
     source_text = pd.DataFrame(
@@ -182,13 +197,20 @@ def read_swc(swc, body=None) -> Skeleton:
 def _raise_bad_field(tokens, j, col, line_numbers, name):
     kind = float if col in _FLOAT_COLUMNS else int
     for i, token in enumerate(tokens[:, j]):
+        where = f"{name}: SWC line {line_numbers[i]} (node {tokens[i, 0]}): {col} {str(token)!r}"
         try:
-            kind(token)
+            value = kind(token)
         except ValueError:
             raise SkeletonError(
-                f"{name}: SWC line {line_numbers[i]} (node {tokens[i, 0]}): "
-                f"{col} {str(token)!r} is not {'a number' if kind is float else 'an integer'}"
+                f"{where} is not {'a number' if kind is float else 'an integer'}",
+                position=i, field=col,
             ) from None
+        if kind is int and not _INT64_MIN <= value <= _INT64_MAX:
+            raise SkeletonError(
+                f"{where} is beyond the range of 64-bit integers ({_INT64_MIN} to "
+                f"{_INT64_MAX}); node ids are int64",
+                position=i, field=col,
+            )
     raise SkeletonError(f"{name}: could not parse the SWC column {col}")  # pragma: no cover
 
 
