@@ -15,7 +15,11 @@ whole bundle once its publish has passed its commit point (polled).
 
 Expected values: node and relationship counts per label of an uninterrupted
 load of the same recipe under another name, and ``fetch_neurons`` answers
-compared with pandas on the recipes' neuron tables.
+compared with pandas on the recipes' neuron tables. While a publish window is
+open (the new version current but still under its staging labels) the
+service's per-request resolution and a Client opened in the window are
+checked too: the Client moves to the published labels once the next load
+finishes the publish.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ from connectograph.errors import DatasetNotFoundError, InvalidIdentifierError, P
 from connectograph.loading import datasets, drop, load
 from connectograph.loading import writer as writer_module
 from connectograph.loading.writer import DatasetWriter
+from connectograph.service.backend import Backend
+from connectograph.service.cypher_rewrite import rewrite_query
 
 pytestmark = pytest.mark.neo4j
 
@@ -341,7 +347,26 @@ def test_failed_publish_leaves_old_or_new_version(neo4j_connection, bundle_dir, 
     rows = listed[(listed["dataset"] == "atomic") & (listed["tag"] == "v1")]
     assert rows["state"].tolist() == ["ready" if prefix == SMALL else "publishing"]
     assert rows["loadComplete"].tolist() == [True]
-    assert_next_load_leaves(after, neo4j_connection, bundle_dir, recipes, reference, client)
+
+    # The service resolves the version per request and scopes a query to it.
+    uri, auth = neo4j_connection
+    backend = Backend(uri, auth)
+    held = Client(uri, auth=auth, dataset=SMALL)      # opened now, kept across the next load
+    try:
+        resolved = backend.resolve_dataset(SMALL)
+        assert resolved.prefix == prefix == held.dataset.prefix
+        query = rewrite_query("MATCH (n:Segment) RETURN count(n) AS n", resolved).cypher
+        assert backend.run(query)[1] == [[reference[version][0]["Segment"]]]
+
+        assert_next_load_leaves(after, neo4j_connection, bundle_dir, recipes, reference, client)
+        # the client opened in the window moved to the published labels
+        assert held.dataset.prefix == SMALL
+        assert held.read(f"MATCH (n:{held.dataset.label('Segment')}) RETURN count(n) AS n"
+                         )[0]["n"] == reference[after][0]["Segment"]
+        assert backend.resolve_dataset(SMALL).prefix == SMALL
+    finally:
+        held.close()
+        backend.close()
 
 
 # -- kills ---------------------------------------------------------------------------------------
