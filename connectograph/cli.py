@@ -224,8 +224,12 @@ def datasets_command() -> None:
     if df.empty:
         click.echo("No datasets loaded. Try: connectograph load hemibrain-mb")
         return
+    states = {"ready": "ready",
+              "publishing": "publishing (readable; an interrupted publish is finished by the "
+                            "next load)",
+              "incomplete": "INCOMPLETE (load it again, or drop it)"}
     for row in df.itertuples():
-        state = "ready" if row.loadComplete else "INCOMPLETE (load it again, or drop it)"
+        state = states.get(row.state, row.state)
         click.echo(f"{row.dataset}:{row.tag}  {state}  last edit {row.lastDatabaseEdit}")
 
 

@@ -4,6 +4,13 @@
 Bolt to any Neo4j 5 (the local server that ``connectograph neo4j start`` runs,
 Docker, Aura, a cluster through ``neo4j://`` routing URIs) with the official
 driver, and is scoped to one dataset ``name:tag``.
+
+It reads the dataset's *current* version: the one whose ``:Meta`` has
+``loadComplete = true`` (at most one per dataset), under the label prefix that
+Meta carries: ``name:tag`` at rest, the staging prefix ``name:tag~staging``
+while a reload is being published (:mod:`connectograph.loading.writer`). The
+prefix travels in :attr:`Client.dataset` (:class:`~connectograph.identifiers.DatasetName`),
+which every fetch function builds its labels from.
 """
 
 from __future__ import annotations
@@ -19,6 +26,14 @@ import pandas as pd
 from .errors import (AuthenticationError, ConnectionFailedError, DatasetNotFoundError,
                      QueryTimeoutError)
 from .identifiers import DatasetName, escape_name
+
+#: Meta properties of a publish under way, left out of :meth:`Client.meta_properties`.
+PUBLISH_MARKS = ("publishing", "publishRoiFlags")
+
+# The dataset's current Meta (see the module docstring) and its labels.
+_CURRENT_META = ("MATCH (m:Meta) WHERE m.dataset = $name AND m.tag = $tag "
+                 "AND coalesce(m.loadComplete, false) "
+                 "RETURN properties(m) AS m, labels(m) AS labels")
 
 _default_client: "Client | None" = None
 
@@ -115,7 +130,7 @@ class Client:
 
     def __init__(self, uri: str | None = None, *, auth: tuple[str, str] | None = None,
                  dataset: str, database: str | None = None, check_dataset: bool = True):
-        self.dataset = DatasetName.parse(dataset)
+        self._dataset = DatasetName.parse(dataset)
         self.uri, auth = resolve_connection(uri, auth)
         self.database = database
         self._meta_properties: dict[str, Any] | None = None
@@ -143,7 +158,7 @@ class Client:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Client({self.uri!r}, dataset={str(self.dataset)!r})"
+        return f"Client({self.uri!r}, dataset={str(self._dataset)!r})"
 
     def _verify(self) -> None:
         try:
@@ -157,6 +172,58 @@ class Client:
                 f"no Neo4j server answers at {self.uri} ({err}); start the local one with "
                 "'connectograph neo4j start' (install it first with "
                 "'connectograph neo4j install')") from None
+
+    @property
+    def dataset(self) -> DatasetName:
+        """The dataset, with the label prefix of its current version
+        (:attr:`DatasetName.prefix <connectograph.identifiers.DatasetName.prefix>`),
+        learnt when the Meta is read (:meth:`meta_properties`).
+
+        While that prefix is the staging one (the client found the dataset
+        during a publish), each read of this attribute asks the database
+        again, so the client moves to the published labels as soon as the
+        publish switches its Meta back to them.
+
+        Two races remain, both known: a query built from the staging prefix
+        just before that switch can run just after it, while the staging
+        labels are being removed, and see part of the dataset (the window is
+        one query long; the next query is right). And a client that found the
+        dataset at rest, before a reload's publish began, keeps the published
+        prefix: between the publish's commit point and the end of its
+        labelling (steps 3-4 in :mod:`connectograph.loading.writer`) the
+        published labels hold part of the old version and part of the new
+        one. Open a new client after a reload (its Meta, read once, is the
+        old one's anyway).
+        """
+        if not self._dataset.published:
+            self._resolve_prefix()
+        return self._dataset
+
+    def _resolve_prefix(self) -> None:
+        """Read the current Meta's labels again and take its prefix (keep
+        the one held if there is no current Meta)."""
+        rows = self.read(_CURRENT_META, {"name": self._dataset.name, "tag": self._dataset.tag})
+        if rows:
+            self._dataset = self._dataset.with_label_prefix(self._meta_prefix(rows[0]["labels"]))
+
+    def use_label_prefix(self, prefix: str | None) -> None:
+        """Read the labels starting with ``prefix`` from now on (``None``:
+        ``name:tag``), as resolved elsewhere (the service resolves it per
+        request).
+
+        Raises
+        ------
+        InvalidIdentifierError
+            If ``prefix`` is not one of this dataset's.
+        """
+        self._dataset = self._dataset.with_label_prefix(prefix)
+
+    def _meta_prefix(self, labels: list[str]) -> str | None:
+        """The label prefix of a Meta from its labels (``None``: ``name:tag``)."""
+        ds = str(self._dataset)
+        scoped = [lb[:-len("_Meta")] for lb in labels
+                  if lb.startswith(ds) and lb.endswith("_Meta") and lb != "Meta"]
+        return scoped[0] if scoped else None
 
     def check_dataset(self) -> None:
         """Raise :class:`DatasetNotFoundError` unless this client's dataset is loaded
@@ -172,6 +239,11 @@ class Client:
         client's first fetch does not pay a second query for them. A dataset
         reloaded while the client is open is seen by a new client.
 
+        The Meta is found by ``dataset``, ``tag`` and ``loadComplete = true``
+        (the current version), not by label, and its labels tell the label
+        prefix that :attr:`dataset` carries from then on. The marks of a
+        publish under way (``publishing``, ``publishRoiFlags``) are left out.
+
         Raises
         ------
         DatasetNotFoundError
@@ -179,16 +251,18 @@ class Client:
             the datasets that are.
         """
         if self._meta_properties is None:
-            rows = self.read(f"MATCH (m:{self.dataset.label('Meta')}) "
-                             "WHERE coalesce(m.loadComplete, false) RETURN properties(m) AS m")
+            ds = self._dataset
+            rows = self.read(_CURRENT_META, {"name": ds.name, "tag": ds.tag})
             if not rows:
                 loaded = [r["ds"] for r in self.read(
                     "MATCH (m:Meta) WHERE coalesce(m.loadComplete, false) "
                     "RETURN m.dataset + ':' + m.tag AS ds ORDER BY ds")]
                 raise DatasetNotFoundError(
-                    f"dataset {self.dataset} is not loaded in {self.uri}; loaded: "
+                    f"dataset {ds} is not loaded in {self.uri}; loaded: "
                     f"{loaded or 'none'}. Load it with 'connectograph load RECIPE'")
-            self._meta_properties = rows[0]["m"]
+            self._dataset = ds.with_label_prefix(self._meta_prefix(rows[0]["labels"]))
+            self._meta_properties = {k: v for k, v in rows[0]["m"].items()
+                                     if k not in PUBLISH_MARKS}
         return self._meta_properties
 
     # -- running Cypher ----------------------------------------------------------------

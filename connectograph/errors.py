@@ -139,6 +139,13 @@ class ValidationError(ConnectographError, ValueError):
         super().__init__(prefix + message)
 
 
+class PublishError(ConnectographError):
+    """Publishing a loaded dataset failed; the message says which version is
+    current (the previous one, untouched, before the switch; the new one,
+    readable, after it) and that the next load of the dataset finishes or
+    cleans up."""
+
+
 class BulkImportError(ConnectographError):
     """A bulk import (``connectograph load --bulk``) cannot run or failed:
     the instance already holds data, a value cannot be written as

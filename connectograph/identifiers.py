@@ -19,12 +19,16 @@ It also owns dataset naming: a dataset is ``name:tag`` as neuPrint calls
 them (``hemibrain:v1.2.1``), and its nodes carry a dataset-scoped label
 ``<name:tag>_<Label>`` besides the generic one, so several datasets and
 versions share one database and every query is scoped to one of them.
+While a reload is being published, the current version of a dataset is
+briefly read under its staging labels ``<name:tag>~staging_<Label>``
+(:mod:`connectograph.loading.writer`); a :class:`DatasetName` then carries
+that *label prefix*, which every label it builds uses.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from .errors import InvalidIdentifierError
 
@@ -145,6 +149,10 @@ class DatasetName:
 
     name: str
     tag: str
+    #: The prefix of the labels to read, when it is not ``name:tag``: the
+    #: staging prefix ``name:tag~staging`` while a reload is being published
+    #: (see :meth:`with_label_prefix`). Not part of equality, hash or ``str``.
+    label_prefix: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str) -> "DatasetName":
@@ -171,9 +179,34 @@ class DatasetName:
     def __str__(self) -> str:
         return f"{self.name}:{self.tag}"
 
+    @property
+    def prefix(self) -> str:
+        """The prefix of this name's labels: ``label_prefix`` if set, else ``name:tag``."""
+        return self.label_prefix or str(self)
+
+    @property
+    def published(self) -> bool:
+        """True unless the labels are another prefix than ``name:tag`` (the
+        staging labels, while a reload is being published)."""
+        return self.prefix == str(self)
+
+    def with_label_prefix(self, prefix: str | None) -> "DatasetName":
+        """The same dataset whose labels start with ``prefix`` (``None``: ``name:tag``).
+
+        Raises
+        ------
+        InvalidIdentifierError
+            If ``prefix`` does not start with ``name:tag``.
+        """
+        if prefix is not None and not prefix.startswith(str(self)):
+            raise InvalidIdentifierError(
+                f"label prefix {prefix!r} is not one of dataset {self}'s")
+        return replace(self, label_prefix=None if prefix == str(self) else prefix)
+
     def label(self, generic: str) -> str:
-        """Escaped dataset-scoped label, e.g. ```hemibrain-mb:v1.2.1_Neuron```."""
-        return escape_name(f"{self}_{generic}")
+        """Escaped dataset-scoped label, e.g. ```hemibrain-mb:v1.2.1_Neuron```
+        (with :attr:`prefix` in front)."""
+        return escape_name(f"{self.prefix}_{generic}")
 
     def labels(self, generic: str) -> str:
         """Escaped label pair for patterns, e.g. ``:Neuron:`hemibrain-mb:v1.2.1_Neuron```."""

@@ -2,13 +2,18 @@
 // Each mirrors what neuPrintHTTP computes for the endpoint named.
 
 // @name: service_datasets
-// /api/dbmeta/datasets: every published dataset's Meta.
+// /api/dbmeta/datasets: every dataset's current Meta (loadComplete), and its
+// dataset-scoped label (metaLabel): `name:tag_Meta`, or the staging label
+// `name:tag~staging_Meta` while a reload is being published, when the current
+// version is read under the staging labels.
 MATCH (m:Meta)
 WHERE coalesce(m.loadComplete, false)
 RETURN m.dataset AS dataset, m.tag AS tag, m.uuid AS uuid, m.lastDatabaseEdit AS lastEdit,
        m.roiInfo AS roiInfo, m.info AS info, m.superLevelRois AS superLevelRois,
        coalesce(m.hideDataSet, false) AS hidden, m.logo AS logo, m.description AS description,
-       m.recipe AS recipe
+       m.recipe AS recipe,
+       head([l IN labels(m) WHERE l STARTS WITH m.dataset + ':' + m.tag AND l ENDS WITH '_Meta'])
+         AS metaLabel
 ORDER BY dataset, tag;
 
 // @name: roi_completeness

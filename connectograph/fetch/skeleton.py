@@ -26,7 +26,7 @@ class FragmentsLeftSeparateWarning(UserWarning):
 def _soma_location(client: Client, body: int):
     """The body's ``somaLocation`` as [x, y, z] voxels, or None."""
     cypher = dataset_statements("skeletons.cypher", "soma_location",
-                                LabelSet(str(client.dataset)))[0]
+                                LabelSet(client.dataset.prefix))[0]
     rows = client.read(cypher, {"body": int(body)})
     return rows[0]["soma"] if rows and rows[0]["soma"] is not None else None
 
@@ -95,7 +95,7 @@ def fetch_skeleton(body: int, heal: bool | float = False, export_path: str | Non
     """
     client = resolve_client(client)
     cypher = dataset_statements("skeletons.cypher", "fetch_skeleton",
-                                LabelSet(str(client.dataset)))[0]
+                                LabelSet(client.dataset.prefix))[0]
     rows = client.read(cypher, {"body": int(body)})
     if not rows:
         raise SkeletonNotFoundError(

@@ -140,7 +140,10 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
            f"{_roi_field('s', sc.primary_only)} AS rois")
     syn = f"(s:{ds.label('Synapse')})"
     if corners is not None:
-        parts = [f"MATCH {syn} USING POINT INDEX s:{ds.label('Synapse')}(location)",
+        # The point index exists on the published labels only: while a reload
+        # is being published (staging labels), the box is found by a scan.
+        hint = f" USING POINT INDEX s:{ds.label('Synapse')}(location)" if ds.published else ""
+        parts = [f"MATCH {syn}{hint}",
                  f"WHERE {_BBOX.format(v='s')} AND s.type IN $types AND ({syn_where})"]
         if nc is not None:
             nc_where, _ = nc.where(ds, "n", params)

@@ -1,8 +1,10 @@
 """Run a recipe: check, read, validate, derive, write, publish, summarise.
 
 Nothing is written until every source has been read and validated; the write
-itself goes through staging labels (:mod:`connectograph.loading.writer`), so a
-failed or killed load never leaves a half-loaded dataset visible to queries.
+itself goes through staging labels and the publish is a switch that happens or
+does not (:mod:`connectograph.loading.writer`), so a failed or killed load
+never leaves a half-loaded dataset visible to queries nor destroys the
+published version; the next load (or drop) finishes or removes what it left.
 A load whose recipe and input files are unchanged since the published version
 (same fingerprint) does nothing, so running it twice changes nothing.
 """
@@ -549,6 +551,10 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         Bad recipe, missing file or column (before anything is written).
     ValidationError
         Bad data, naming file, row and column (before anything is written).
+    PublishError
+        Publishing failed: before its switch the published version is
+        untouched, after it the new one is current; the next load finishes
+        or cleans up (:mod:`~connectograph.loading.writer`).
     """
     started = time.monotonic()
     recipe = checked_recipe(recipe, dataset=dataset, data_dir=data_dir)
@@ -563,8 +569,10 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
                     if d["dataset"] == ds.name and d["tag"] == ds.tag]
         if (not force and len(existing) == 1 and existing[0]["loadComplete"]
                 and existing[0]["fingerprint"] == fp):
-            # Nothing to load, but a killed forced reload may have left staging nodes.
-            DatasetWriter(client, ds, batch_size=batch_size).clear_staging()
+            # Nothing to load, but a killed forced reload may have left a
+            # publish to finish (its version is the current one, with this
+            # fingerprint) or staging nodes to remove.
+            _recover(DatasetWriter(client, ds, batch_size=batch_size, writers=writers), echo)
             return LoadSummary(dataset=str(ds), skipped=True,
                                seconds=time.monotonic() - started)
 
@@ -575,8 +583,7 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         try:
             writer = DatasetWriter(client, ds, batch_size=batch_size, progress=progress,
                                    writers=writers)
-            echo("Removing what an interrupted load left behind ...")
-            writer.clear_staging()
+            _recover(writer, echo)
             echo("Writing ROIs, bodies and connections ...")
             with arrow_system_memory():     # partitions are derived again
                 write_prepared(writer, prepared)
@@ -588,6 +595,16 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         if own_client:
             client.close()
     return prepared.summary(seconds=time.monotonic() - started)
+
+
+def _recover(writer: DatasetWriter, echo: Callable[[str], None]) -> None:
+    """Finish a publish an interrupted load left past its commit point, or
+    remove its staging leftovers (:meth:`DatasetWriter.recover`)."""
+    echo("Finishing or removing what an interrupted load left behind ...")
+    done = writer.recover()
+    if done == "finished":
+        echo(f"Finished publishing the version of {writer.dataset} that an interrupted "
+             "load had made current")
 
 
 def check(recipe: str | Recipe, *, dataset: str | None = None, data_dir: str | None = None,
@@ -623,7 +640,8 @@ def check(recipe: str | Recipe, *, dataset: str | None = None, data_dir: str | N
 
 
 def drop(dataset: str, *, client: Client | None = None) -> int:
-    """Delete a dataset (all its nodes and relationships); return nodes deleted."""
+    """Delete a dataset (all its nodes and relationships, published and
+    staged); return nodes deleted."""
     from ..identifiers import DatasetName
     ds = DatasetName.parse(dataset)
     own = client is None
@@ -636,15 +654,16 @@ def drop(dataset: str, *, client: Client | None = None) -> int:
 
 
 def datasets(*, client: Client | None = None) -> pd.DataFrame:
-    """The datasets in the database: ``dataset, tag, loadComplete, fingerprint,
-    lastDatabaseEdit``."""
+    """The datasets in the database, one row each: ``dataset, tag,
+    loadComplete, fingerprint, lastDatabaseEdit, state`` (see
+    :func:`~connectograph.loading.writer.list_datasets`)."""
     own = client is None
     if own:
         client = Client(dataset="none:none", check_dataset=False)
     try:
         return pd.DataFrame(list_datasets(client),
                             columns=["dataset", "tag", "loadComplete", "fingerprint",
-                                     "lastDatabaseEdit"])
+                                     "lastDatabaseEdit", "state"])
     finally:
         if own:
             client.close()

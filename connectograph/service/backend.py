@@ -165,8 +165,21 @@ class Backend:
     def dataset_names(self) -> list[str]:
         return [f"{d['dataset']}:{d['tag']}" for d in self.datasets()]
 
+    def current_datasets(self) -> dict[str, DatasetName]:
+        """``name:tag`` → the dataset with the label prefix of its current
+        version (the staging one while a reload is being published; see
+        :mod:`connectograph.loading.writer`), read now."""
+        out = {}
+        for d in self.datasets():
+            ds = DatasetName.parse(f"{d['dataset']}:{d['tag']}")
+            label = d.get("metaLabel")
+            out[str(ds)] = ds.with_label_prefix(label[:-len("_Meta")] if label else None)
+        return out
+
     def resolve_dataset(self, dataset: str | None) -> DatasetName:
-        """The dataset a request is for.
+        """The dataset a request is for, with the label prefix of its current
+        version, resolved per request (so the query rewriter scopes labels to
+        the version that is current when the request comes).
 
         An empty name means the only loaded dataset (neuPrintHTTP's default).
 
@@ -175,23 +188,28 @@ class Backend:
         DatasetNotFoundError
             Unknown dataset, or none given while several are loaded.
         """
-        names = self.dataset_names()
+        current = self.current_datasets()
+        names = list(current)
         if not dataset:
             if len(names) == 1:
-                return DatasetName.parse(names[0])
+                return current[names[0]]
             raise DatasetNotFoundError(
                 f"say which dataset the request is for (one of {names or 'none loaded'}); "
                 "neuprint-python: Client(..., dataset='name:tag')")
         if dataset not in names:
             raise DatasetNotFoundError(
                 f"dataset {dataset!r} is not loaded; loaded: {names or 'none'}")
-        return DatasetName.parse(dataset)
+        return current[dataset]
 
     def client(self, dataset: DatasetName) -> Client:
-        """A connectograph Client on ``dataset`` (made once, shared)."""
+        """A connectograph Client on ``dataset`` (made once, shared), reading
+        the labels of the version ``dataset`` was resolved to
+        (:meth:`resolve_dataset`, per request)."""
         key = str(dataset)
         with self._lock:
             if key not in self._clients:
                 self._clients[key] = Client(self.uri, auth=self._auth, dataset=key,
                                             database=self.database)
-            return self._clients[key]
+            client = self._clients[key]
+            client.use_label_prefix(dataset.label_prefix)
+            return client

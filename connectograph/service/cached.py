@@ -30,7 +30,7 @@ DAILY_TYPE_STATUSES = ["Traced", "Anchor"]
 
 
 def _query(backend: Backend, dataset: DatasetName, name: str, params: dict | None = None):
-    cypher = dataset_statements("service.cypher", name, LabelSet(str(dataset)))[0]
+    cypher = dataset_statements("service.cypher", name, LabelSet(dataset.prefix))[0]
     return backend.run(cypher, params or {}, max_rows=10_000_000)
 
 

@@ -101,6 +101,6 @@ def store_skeleton_nodes(body: int, *, client, max_nodes: int = MAX_BROWSER_NODE
         raise ValueError(f"skeleton of body {body} has {n:,} nodes, more than max_nodes="
                          f"{max_nodes:,}; use fetch_skeleton for large skeletons")
     for stmt in dataset_statements("skeletons.cypher", "skeleton_nodes",
-                                   LabelSet(str(client.dataset))):
+                                   LabelSet(client.dataset.prefix)):
         client.write(stmt, {"body": int(body)})
     return n
