@@ -243,7 +243,7 @@ def create_app(config: ServiceConfig | None = None, backend: Backend | None = No
         app.state.query_log.append((str(ds), cypher, rewritten.cypher))
         # what the tokens said, confirmed on Neo4j's own plan of each query it will run
         for text in (rewritten.cypher, *rewritten.inner_queries):
-            check_plan(backend.explain(text), str(ds))
+            check_plan(backend.explain(text), ds.prefix)
         return backend.run(rewritten.cypher)
 
     @app.api_route("/api/custom/custom", methods=["GET", "POST"], tags=["custom"])

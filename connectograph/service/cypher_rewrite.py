@@ -164,7 +164,7 @@ class _Rewriter:
     def scoped_name(self, generic: str) -> str:
         """The dataset's label for ``generic``, quoted as Neo4j reads it (the
         whole text is protected once, when it is sent)."""
-        return quote_name(f"{self.dataset}_{generic}")
+        return quote_name(f"{self.dataset.prefix}_{generic}")
 
     def scoped_label(self, token: Token) -> str:
         name = token.name
