@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 from connectograph import cypher_files
-from connectograph.loading.roi_counts import roi_info_dicts
+from connectograph.loading.derive.body_roi_counts import roi_info_dicts
 from connectograph.cypher_files import LabelSet, dataset_statements, statement, statements
 from connectograph.errors import InvalidIdentifierError, RecipeError
 from connectograph.identifiers import MAX_NAME_LENGTH, DatasetName, escape_name, property_access
-from connectograph.loading import model
+from connectograph.loading.derive import bodies as model
 from connectograph.loading.recipe import load_recipe
 
 from cypher_reading import neo4j_reads
@@ -258,7 +258,7 @@ def test_schema_statements_fill_escaped_labels():
 
 
 def test_roi_flag_indexes_on_segment_and_neuron_once_per_roi():
-    from connectograph.loading.writer import roi_flag_index_statements
+    from connectograph.loading.write.dataset_writer import roi_flag_index_statements
     ls = LabelSet("hemibrain-mb:v1.2.1")
     got = roi_flag_index_statements(ls, ["b'L(R)", "we`ird", "a'L(R)", "b'L(R)"])
     expected = []

@@ -2,7 +2,7 @@
 
 :func:`bulk_load` reads, validates and derives the dataset exactly as the Bolt
 loader does (:func:`~connectograph.loading.engine.prepare`), writes it as
-import CSV files (:mod:`~connectograph.loading.bulk_csv`), imports them into a
+import CSV files (:mod:`~connectograph.loading.write.bulk_csv`), imports them into a
 fresh ``neo4j`` database with the local server stopped (a running server is
 checked and stopped in the background while the data is prepared; a stopped
 one without a database is not started at all), starts the server, renames the
@@ -30,12 +30,12 @@ from ..client import Client
 from ..cypher_files import LabelSet, dataset_statements, statement
 from ..errors import BulkImportError, Neo4jServerError
 from ..neo4j_server.settings import instance_name
-from .bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
+from .write.bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
 from .engine import LoadSummary, fingerprint, prepare
 from .recipe import Recipe, checked_recipe
-from .tables import arrow_system_memory
-from .writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
-                     run_schema_statements)
+from .read.tables import arrow_system_memory
+from .write.dataset_writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
+                                   run_schema_statements)
 
 #: Nodes per transaction when renaming placeholder properties after the import.
 RENAME_BATCH = 50_000

@@ -2,7 +2,7 @@
 
 Nothing is written until every source has been read and validated; the write
 itself goes through staging labels and the publish is a switch that happens or
-does not (:mod:`connectograph.loading.writer`), so a failed or killed load
+does not (:mod:`connectograph.loading.write.dataset_writer`), so a failed or killed load
 never leaves a half-loaded dataset visible to queries nor destroys the
 published version; the next load (or drop) finishes or removes what it left.
 A load whose recipe and input files are unchanged since the published version
@@ -28,21 +28,21 @@ from ..errors import ValidationError
 from ..grouped import frame_slices
 from ..identifiers import DatasetName
 from ..skeletons.storage import skeleton_properties
-from .connection_stage import (ConnectionStage, PartitionedConnections,
-                               SpilledConnections, connection_frames, merge_all)
-from .model import (body_property_slices, complete_bodies_from,
-                    hierarchy_children, is_neuron, membership_rows, neuron_property_types,
-                    roi_memberships,
-                    roi_totals, with_empty_roi_info)
+from .derive.connections import (ConnectionStage, PartitionedConnections,
+                                 SpilledConnections, connection_frames, merge_all)
+from .derive.bodies import (body_property_slices, complete_bodies_from,
+                            hierarchy_children, is_neuron, membership_rows, neuron_property_types,
+                            roi_memberships,
+                            roi_totals, with_empty_roi_info)
 from .recipe import Recipe, checked_recipe
-from .roi_counts import empty_roi_counts
-from .synapse_model import fill_bodies
-from .synapse_partitions import PartitionedSynapseData, prepare_synapses_partitioned
-from .synapse_stage import SynapseData, prepare_synapses, write_synapse_graph
-from .synapses import check_synapse_bodies
-from .tables import (Conflict, SourceTables, arrow_system_memory, read_sources,
-                     release_arrow_memory)
-from .writer import DatasetWriter, _noop_progress, list_datasets
+from .derive.body_roi_counts import empty_roi_counts
+from .derive.synapse_counts import fill_bodies
+from .derive.synapse_partitions import PartitionedSynapseData, prepare_synapses_partitioned
+from .derive.synapse_data import SynapseData, prepare_synapses, write_synapse_graph
+from .read.synapse_sources import check_synapse_bodies
+from .read.tables import (Conflict, SourceTables, arrow_system_memory, read_sources,
+                          release_arrow_memory)
+from .write.dataset_writer import DatasetWriter, _noop_progress, list_datasets
 
 
 @dataclass
@@ -218,7 +218,7 @@ class PreparedDataset:
     """Everything a load writes, read, validated and derived; nothing written yet.
 
     Built by :func:`prepare`; written over Bolt by :func:`write_prepared` or as
-    ``neo4j-admin`` import files by :mod:`connectograph.loading.bulk_csv`.
+    ``neo4j-admin`` import files by :mod:`connectograph.loading.write.bulk_csv`.
 
     Attributes
     ----------
@@ -529,7 +529,7 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
         Hold no whole synapse table in memory: spill the synapse sources to a
         DuckDB database on disk and derive and write them in partitions of
         about this many rows (points plus pairs) of whole upstream bodies
-        (:mod:`~connectograph.loading.synapse_partitions`). The same graph;
+        (:mod:`~connectograph.loading.derive.synapse_partitions`). The same graph;
         the loader's memory then follows this number, the largest synapse
         file and the number of bodies and connections, not the number of
         synapses. Default: everything in memory.
@@ -554,7 +554,7 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
     PublishError
         Publishing failed: before its switch the published version is
         untouched, after it the new one is current; the next load finishes
-        or cleans up (:mod:`~connectograph.loading.writer`).
+        or cleans up (:mod:`~connectograph.loading.write.dataset_writer`).
     """
     started = time.monotonic()
     recipe = checked_recipe(recipe, dataset=dataset, data_dir=data_dir)
@@ -656,7 +656,7 @@ def drop(dataset: str, *, client: Client | None = None) -> int:
 def datasets(*, client: Client | None = None) -> pd.DataFrame:
     """The datasets in the database, one row each: ``dataset, tag,
     loadComplete, fingerprint, lastDatabaseEdit, state`` (see
-    :func:`~connectograph.loading.writer.list_datasets`)."""
+    :func:`~connectograph.loading.write.dataset_writer.list_datasets`)."""
     own = client is None
     if own:
         client = Client(dataset="none:none", check_dataset=False)

@@ -2,7 +2,7 @@
 equals the whole-table stage, on the real bundle and on synthetic data.
 
 The partitions here are cut with plain pandas from the whole tables (the rule
-of :mod:`connectograph.loading.synapse_partitions`: a point belongs to the
+of :mod:`connectograph.loading.derive.synapse_partitions`: a point belongs to the
 upstream body of its pair, or to its own body when it is a T-bar or in no
 pair), independently of the DuckDB spill that cuts them in a load.
 """
@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from connectograph.loading.connection_stage import PartitionedConnections, merge_all
+from connectograph.loading.derive.connections import PartitionedConnections, merge_all
 from connectograph.loading.recipe import checked_recipe
-from connectograph.loading.synapse_partitions import prepare_synapses_partitioned
-from connectograph.loading.synapse_stage import _write_batches, prepare_synapses
-from connectograph.loading.tables import read_sources
+from connectograph.loading.derive.synapse_partitions import prepare_synapses_partitioned
+from connectograph.loading.derive.synapse_data import _write_batches, prepare_synapses
+from connectograph.loading.read.tables import read_sources
 
 BUNDLE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
           / "hemibrain-mb").resolve()

@@ -3,7 +3,7 @@
 :func:`prepare_synapses` runs before anything is written and only computes;
 :func:`write_synapse_graph` writes ``:Synapse``, ``SynapsesTo``, ``:SynapseSet``
 and their ``Contains``/``ConnectsTo`` links in batched ``UNWIND`` transactions
-through :class:`~connectograph.loading.writer.DatasetWriter`: one pass over
+through :class:`~connectograph.loading.write.dataset_writer.DatasetWriter`: one pass over
 whole connections, each batch creating its synapses and linking them in the
 same statement (see ``create_synapse_graph`` in ``cypher/load_synapses.cypher``).
 """
@@ -16,19 +16,19 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from ..grouped import group_lists, run_starts
-from .synapse_model import (body_counts, connection_roi_counts, connections_from_synapses,
-                            pair_rows, primary_rois, roi_combinations, synapse_rois)
+from ...grouped import group_lists, run_starts
+from .synapse_counts import (body_counts, connection_roi_counts, connections_from_synapses,
+                             pair_rows, primary_rois, roi_combinations, synapse_rois)
 from .synapse_sets import SynapseSets, synapse_sets
-from .tables import SourceTables
-from .writer import DatasetWriter
+from ..read.tables import SourceTables
+from ..write.dataset_writer import DatasetWriter
 
 
 @dataclass
 class SynapseData:
     """Everything the write needs, derived from the canonical synapse tables
     (of a whole dataset, or of one partition of it:
-    :mod:`~connectograph.loading.synapse_partitions`)."""
+    :mod:`~connectograph.loading.derive.synapse_partitions`)."""
 
     points: pd.DataFrame
     pairs: pd.DataFrame
@@ -164,7 +164,7 @@ def _batch_starts(sets: SynapseSets, size: int) -> np.ndarray:
     cut between its connections (a single connection may exceed ``size``).
     Since one T-bar's pairs all belong to one upstream body, a batch then
     rarely looks up synapses of the batch just before it, so that
-    :meth:`~connectograph.loading.writer.DatasetWriter.write_synapse_graph`
+    :meth:`~connectograph.loading.write.dataset_writer.DatasetWriter.write_synapse_graph`
     can run neighbouring batches at the same time."""
     bounds = sets.bounds
     n = len(bounds) - 1
@@ -269,7 +269,7 @@ def write_synapse_graph(writer: DatasetWriter, data: SynapseData,
 
     Whole connections go in one pass (:func:`_graph_batches`), one part of
     ``data`` after another (one part, or the partitions of
-    :mod:`~connectograph.loading.synapse_partitions`); a synapse that an
+    :mod:`~connectograph.loading.derive.synapse_partitions`); a synapse that an
     earlier batch created is found through an index on the staging label's
     synapseId. Each part's points in no pair follow its connections. Memory
     is bounded by the batch and the part, not by the number of synapses."""

@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import ValidationError
-from .recipe import Recipe
-from .synapses import (_texts_index, empty_pairs, partner_files, synapse_files)
+from ...errors import ValidationError
+from ..recipe import Recipe
+from .synapse_sources import (_texts_index, empty_pairs, partner_files, synapse_files)
 from .tables import Conflict
 
 _DB_FILE = "synapses.duckdb"

@@ -39,16 +39,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import ValidationError
-from ..skeletons import Skeleton
-from .canonical_tables import COUNT_COLUMNS, NOT_PRIMARY, NeuronTable, RoiConnectionTable
+from ...errors import ValidationError
+from ...skeletons import Skeleton
+from .table_schemas import COUNT_COLUMNS, NOT_PRIMARY, NeuronTable, RoiConnectionTable
 from .names import check_name
 from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
                            roi_info_cell, soma_cell)
-from .recipe import NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe, TableSource
-from .roi_models import validate_roi_definitions, validate_roi_hierarchy
+from ..recipe import NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe, TableSource
+from .roi_schemas import validate_roi_definitions, validate_roi_hierarchy
 from .source_files import check_not_cut, csv_read_errors, read_parquet, read_text
-from .table_model import INT64_MAX, INT64_MIN, first_true
+from .canonical_table import INT64_MAX, INT64_MIN, first_true
 
 __all__ = ["NOT_PRIMARY", "Conflict", "SourceTables", "read_sources"]
 _INT_COLUMNS = COUNT_COLUMNS
@@ -135,13 +135,13 @@ class SourceTables:
     skeletons: dict[int, Skeleton] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    #: canonical synapse tables (:mod:`connectograph.loading.synapses`)
+    #: canonical synapse tables (:mod:`connectograph.loading.read.synapse_sources`)
     synapse_points: pd.DataFrame | None = None
     synapse_pairs: pd.DataFrame | None = None
     #: ROI name -> trimesh mesh, read when some synapse has no ROI
     meshes: dict | None = None
     #: instead of the two synapse tables, the same rows spilled to disk by
-    #: partition (:class:`~connectograph.loading.synapse_spill.SpilledSynapses`)
+    #: partition (:class:`~connectograph.loading.read.synapse_spill.SpilledSynapses`)
     synapse_spill: Any = None
 
 
@@ -659,7 +659,7 @@ def read_sources(recipe: Recipe, *, partition_rows: int | None = None,
     With ``partition_rows``, the synapse tables are not held in memory but
     spilled to a DuckDB database in ``spill_dir`` and split into partitions of
     about that many rows (``SourceTables.synapse_spill``; see
-    :mod:`~connectograph.loading.synapse_spill`); the caller closes it."""
+    :mod:`~connectograph.loading.read.synapse_spill`); the caller closes it."""
     conflicts: list[Conflict] = []
     warnings: list[str] = []
     roi_info, hierarchy = read_rois(recipe)
@@ -680,7 +680,7 @@ def read_sources(recipe: Recipe, *, partition_rows: int | None = None,
                                       partition_rows=partition_rows)
         without_roi = spill.has_points_without_roi()
     else:
-        from .synapses import read_synapse_sources
+        from .synapse_sources import read_synapse_sources
         points, pairs = read_synapse_sources(recipe, roi_names, conflicts)
         without_roi = points["roi"].isna().any()
     meshes = None

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..grouped import run_starts
-from .synapse_model import pair_rows
+from ...grouped import run_starts
+from .synapse_counts import pair_rows
 
 
 @dataclass

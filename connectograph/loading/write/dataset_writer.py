@@ -44,10 +44,10 @@ from typing import Callable, Iterable, Sequence
 
 import neo4j.exceptions as neo4j_errors
 
-from ..client import Client, chunks
-from ..cypher_files import LabelSet, dataset_statements, statement, statements
-from ..errors import ConnectographError, PublishError
-from ..identifiers import DatasetName, escape_name
+from ...client import Client, chunks
+from ...cypher_files import LabelSet, dataset_statements, statement, statements
+from ...errors import ConnectographError, PublishError
+from ...identifiers import DatasetName, escape_name
 from .batch_runner import run_batches
 
 STAGING_SUFFIX = "~staging"
@@ -303,7 +303,7 @@ class DatasetWriter:
         synapses (-1 if none). Up to ``writers`` batches run in concurrent
         transactions, but a batch starts only once batch ``after`` has
         committed, so its lookups find every synapse they need
-        (:func:`~connectograph.loading.batch_runner.run_batches`). Concurrent
+        (:func:`~connectograph.loading.write.batch_runner.run_batches`). Concurrent
         batches may wait on each other's locks; a deadlock is a transient
         error and the driver retries the batch."""
         cypher = dataset_statements("load_synapses.cypher", "create_synapse_graph",

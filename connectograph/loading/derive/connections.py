@@ -20,12 +20,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..grouped import frame_slices
+from ...grouped import frame_slices
 from .accumulator import Accumulator
-from .model import connected_bodies, connections_from_roi_weights, roi_info_from_connections
-from .roi_counts import empty_roi_counts, sum_roi_counts
-from .synapse_model import connection_roi_entries, merge_connections
-from .tables import Conflict
+from .bodies import connected_bodies, connections_from_roi_weights, roi_info_from_connections
+from .body_roi_counts import empty_roi_counts, sum_roi_counts
+from .synapse_counts import connection_roi_entries, merge_connections
+from ..read.tables import Conflict
 
 _SCHEMA = pa.schema([("bodyId_pre", pa.int64()), ("bodyId_post", pa.int64()),
                      ("weight", pa.int64()), ("roiInfo", pa.string())])

@@ -40,11 +40,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import model_validator
 
-from ..errors import ValidationError
+from ...errors import ValidationError
 from .csv_chunks import read_csv_text_chunks
 from .names import check_name, first_bad_name
-from .recipe import Recipe, SynapsePartnerSource, SynapseSource
-from .table_model import CanonicalTable, first_true
+from ..recipe import Recipe, SynapsePartnerSource, SynapseSource
+from .canonical_table import CanonicalTable, first_true
 from .source_files import read_parquet_chunks
 from .tables import Conflict, _to_int, body_of_file_name, read_table, release_arrow_memory
 

@@ -2,7 +2,7 @@
 partition size instead of the number of synapses.
 
 A partition holds every synapse point and pair of a group of *upstream* bodies
-(:mod:`~connectograph.loading.synapse_spill` builds them): the T-bars of those
+(:mod:`~connectograph.loading.read.synapse_spill` builds them): the T-bars of those
 bodies, every PSD their T-bars contact, their pairs, and the other points of
 those bodies that are in no pair. Every point is in exactly one partition and
 every pair's two sites are in the pair's partition. That is what lets the
@@ -29,16 +29,16 @@ from typing import Callable, Iterator, Protocol
 import pandas as pd
 
 from .accumulator import Accumulator
-from .roi_counts import empty_roi_counts, sum_roi_counts
-from .synapse_stage import SynapseData, derive_synapses, synapse_warnings
-from .synapses import empty_points, empty_pairs
-from .tables import SourceTables, release_arrow_memory
-from .writer import _noop_progress
+from .body_roi_counts import empty_roi_counts, sum_roi_counts
+from .synapse_data import SynapseData, derive_synapses, synapse_warnings
+from ..read.synapse_sources import empty_points, empty_pairs
+from ..read.tables import SourceTables, release_arrow_memory
+from ..write.dataset_writer import _noop_progress
 
 
 class SynapsePartitions(Protocol):
     """Canonical synapse tables split by upstream body (see module docstring),
-    e.g. :class:`~connectograph.loading.synapse_spill.SpilledSynapses`."""
+    e.g. :class:`~connectograph.loading.read.synapse_spill.SpilledSynapses`."""
 
     n_points: int
     n_pairs: int

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ValidationError
-from ..text_files import empty_file_message
+from ...errors import ValidationError
+from ...text_files import empty_file_message
 from .names import check_name
 
 #: points per ``contains`` call (bounds memory of the ray tests)

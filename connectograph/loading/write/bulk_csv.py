@@ -48,13 +48,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from neo4j.spatial import CartesianPoint
 
-from ..cypher_files import LabelSet
-from ..errors import BulkImportError
-from ..skeletons.storage import skeleton_properties
-from .connection_stage import connection_frames
-from .model import body_property_slices
-from .roi_counts import COUNT_KEYS
-from .tables import release_arrow_memory
+from ...cypher_files import LabelSet
+from ...errors import BulkImportError
+from ...skeletons.storage import skeleton_properties
+from ..derive.connections import connection_frames
+from ..derive.bodies import body_property_slices
+from ..derive.body_roi_counts import COUNT_KEYS
+from ..read.tables import release_arrow_memory
 
 #: Separator of labels and array elements (neo4j-admin ``--array-delimiter``):
 #: the ASCII unit separator, which no label or text value should hold (checked).

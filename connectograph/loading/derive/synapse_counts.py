@@ -20,13 +20,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ValidationError
-from ..grouped import run_starts
-from .meshes import points_in_meshes, roi_ancestors
-from .model import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
-from .roi_counts import COUNT_KEYS, max_roi_counts, roi_counts_frame, roi_info_texts
-from .synapses import SYNAPSE_TYPES, id_rows
-from .tables import NOT_PRIMARY, Conflict, connection_keys
+from ...errors import ValidationError
+from ...grouped import run_starts
+from ..read.meshes import points_in_meshes, roi_ancestors
+from .bodies import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
+from .body_roi_counts import COUNT_KEYS, max_roi_counts, roi_counts_frame, roi_info_texts
+from ..read.synapse_sources import SYNAPSE_TYPES, id_rows
+from ..read.tables import NOT_PRIMARY, Conflict, connection_keys
 
 ROI_INFO_FROM_SYNAPSES = "synapses"
 ROI_INFO_FROM_BOTH = "synapses and loaded connections"

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
-from ..errors import SkeletonError, SkeletonFileError, ValidationError
-from ..skeletons import Skeleton, read_swc, validate_skeleton
-from ..skeletons._tree import SKELETON_COLUMNS, XYZ
-from .recipe import Recipe, SkeletonSource
-from .table_model import CanonicalTable, first_true
+from ...errors import SkeletonError, SkeletonFileError, ValidationError
+from ...skeletons import Skeleton, read_swc, validate_skeleton
+from ...skeletons._tree import SKELETON_COLUMNS, XYZ
+from ..recipe import Recipe, SkeletonSource
+from .canonical_table import CanonicalTable, first_true
 from .source_files import read_text
 from .tables import Conflict, _to_float, _to_int, body_of_file_name, read_csv_texts
 

@@ -35,8 +35,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import ValidationError
-from ..text_files import empty_file_message, find_not_utf8, read_utf8
+from ...errors import ValidationError
+from ...text_files import empty_file_message, find_not_utf8, read_utf8
 
 __all__ = ["CsvParseError", "check_not_cut", "csv_read_errors", "read_parquet",
            "read_parquet_chunks", "read_parquet_schema", "read_text", "unreadable_csv"]
