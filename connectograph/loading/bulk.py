@@ -30,10 +30,10 @@ from ..client import Client
 from ..cypher_files import LabelSet, dataset_statements, statement
 from ..errors import BulkImportError, Neo4jServerError
 from ..neo4j_server.settings import instance_name
-from .write.bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
+from .arrow_memory import arrow_system_memory
 from .engine import LoadSummary, fingerprint, prepare
 from .recipe import Recipe, checked_recipe
-from .read.tables import arrow_system_memory
+from .write.bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
 from .write.dataset_writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
                                    run_schema_statements)
 

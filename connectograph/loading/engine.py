@@ -39,10 +39,12 @@ from .derive.body_roi_counts import empty_roi_counts
 from .derive.synapse_counts import fill_bodies
 from .derive.synapse_partitions import PartitionedSynapseData, prepare_synapses_partitioned
 from .derive.synapse_data import SynapseData, prepare_synapses, write_synapse_graph
+from .arrow_memory import arrow_system_memory, release_arrow_memory
+from .conflicts import Conflict
+from .progress import noop_progress, tqdm_progress
+from .read.recipe_sources import SourceTables, read_sources
 from .read.synapse_sources import check_synapse_bodies
-from .read.tables import (Conflict, SourceTables, arrow_system_memory, read_sources,
-                          release_arrow_memory)
-from .write.dataset_writer import DatasetWriter, _noop_progress, list_datasets
+from .write.dataset_writer import DatasetWriter, list_datasets
 
 
 @dataclass
@@ -149,13 +151,6 @@ def fingerprint(recipe: Recipe) -> str:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
     return h.hexdigest()
-
-
-def _tqdm_progress(total: int, desc: str):
-    from tqdm.auto import tqdm
-    # bars over steps ("prepare (steps)", "publish (steps)") count steps, the others rows
-    unit = "step" if desc.endswith("(steps)") else "row"
-    return tqdm(total=total, desc=f"{desc:<16}", unit=unit, leave=False, dynamic_ncols=True)
 
 
 def _warnings(neurons: pd.DataFrame, n_added: int) -> list[str]:
@@ -346,7 +341,7 @@ def prepare(recipe: Recipe, fp: str | None = None, progress: Callable | None = N
     ValidationError
         Bad data, naming file, row and column.
     """
-    bar = (progress or _noop_progress)(3, "prepare (steps)")
+    bar = (progress or noop_progress)(3, "prepare (steps)")
     try:
         with arrow_system_memory():
             return _prepare(recipe, fingerprint(recipe) if fp is None else fp, bar,
@@ -502,7 +497,7 @@ def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> None:
 def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | None = None,
          data_dir: str | None = None, force: bool = False, batch_size: int = 5000,
          writers: int = 2, partition_rows: int | None = None, spill_dir: str | None = None,
-         progress: Callable | None = _tqdm_progress,
+         progress: Callable | None = tqdm_progress,
          echo: Callable[[str], None] = lambda s: None) -> LoadSummary:
     """Load a recipe into Neo4j.
 
@@ -609,7 +604,7 @@ def _recover(writer: DatasetWriter, echo: Callable[[str], None]) -> None:
 
 def check(recipe: str | Recipe, *, dataset: str | None = None, data_dir: str | None = None,
           partition_rows: int | None = None, spill_dir: str | None = None,
-          progress: Callable | None = _tqdm_progress) -> LoadSummary:
+          progress: Callable | None = tqdm_progress) -> LoadSummary:
     """Read and validate a recipe's sources and derive everything a load
     would write, without a server (a dry run of :func:`load`).
 

@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticVa
 from ..errors import InvalidIdentifierError, RecipeError, ValidationError
 from ..identifiers import DatasetName
 from ..text_files import find_not_utf8
-from .read.source_files import csv_read_errors, read_parquet_schema
 from .read.canonical_table import INT64_MAX, INT64_MIN
+from .read.source_files import read_parquet_schema
+from .read.unreadable_files import csv_read_errors
 
 #: Canonical neuron columns with a meaning in the neuPrint model; any other
 #: mapped column is kept as an extra neuron property (notes, class, ...).

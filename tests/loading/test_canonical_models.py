@@ -17,7 +17,7 @@ from connectograph.loading.read.table_schemas import NeuronTable, RoiConnectionT
 from connectograph.loading.read.roi_schemas import (RoiDefinition, validate_roi_definitions,
                                                     validate_roi_hierarchy)
 from connectograph.loading.read.skeleton_files import SkeletonTable
-from connectograph.loading.read.synapse_sources import SynapsePairs
+from connectograph.loading.read.synapse_tables import SynapsePairs
 from connectograph.loading.read.canonical_table import CanonicalTable
 from connectograph.skeletons import Skeleton, read_swc
 

@@ -19,7 +19,7 @@ from connectograph.loading.derive.connections import PartitionedConnections, mer
 from connectograph.loading.recipe import checked_recipe
 from connectograph.loading.derive.synapse_partitions import prepare_synapses_partitioned
 from connectograph.loading.derive.synapse_data import _write_batches, prepare_synapses
-from connectograph.loading.read.tables import read_sources
+from connectograph.loading.read.recipe_sources import read_sources
 
 BUNDLE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
           / "hemibrain-mb").resolve()

@@ -18,7 +18,7 @@ from connectograph.errors import ValidationError
 from connectograph.loading.recipe import Recipe, load_recipe
 from connectograph.loading.read.synapse_spill import spill_synapse_sources
 from connectograph.loading.read.synapse_sources import check_synapse_bodies, read_synapse_sources
-from connectograph.loading.read.tables import read_rois
+from connectograph.loading.read.recipe_sources import read_rois
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -18,9 +18,9 @@ from connectograph.loading.derive.bodies import connections_from_roi_weights
 from connectograph.loading.derive.synapse_counts import (
     body_counts, connection_roi_counts, connection_roi_entries, connections_from_synapses,
     fill_bodies, merge_connections, primary_rois)
-from connectograph.loading.read.synapse_sources import (SynapsePoints, mint_synapse_ids,
-                                                        read_connectors, read_synapse_connections)
-from connectograph.loading.read.tables import Conflict
+from connectograph.loading.read.synapse_sources import read_connectors, read_synapse_connections
+from connectograph.loading.read.synapse_tables import SynapsePoints, mint_synapse_ids
+from connectograph.loading.conflicts import Conflict
 
 BUNDLE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
           / "hemibrain-mb").resolve()

@@ -31,7 +31,7 @@ from neo4j.spatial import CartesianPoint
 from ...grouped import frame_slices, run_starts
 from ..recipe import NeuronRule
 from .body_roi_counts import COUNT_KEYS, roi_counts_frame, roi_info_texts
-from ..read.tables import NOT_PRIMARY
+from ..read.table_schemas import NOT_PRIMARY
 
 ROI_INFO_FROM_CONNECTIONS = "loaded connections"
 ROI_INFO_FROM_SOURCE = "source"

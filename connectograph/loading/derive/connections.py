@@ -25,7 +25,7 @@ from .accumulator import Accumulator
 from .bodies import connected_bodies, connections_from_roi_weights, roi_info_from_connections
 from .body_roi_counts import empty_roi_counts, sum_roi_counts
 from .synapse_counts import connection_roi_entries, merge_connections
-from ..read.tables import Conflict
+from ..conflicts import Conflict
 
 _SCHEMA = pa.schema([("bodyId_pre", pa.int64()), ("bodyId_post", pa.int64()),
                      ("weight", pa.int64()), ("roiInfo", pa.string())])

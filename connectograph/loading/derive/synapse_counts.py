@@ -25,8 +25,9 @@ from ...grouped import run_starts
 from ..read.meshes import points_in_meshes, roi_ancestors
 from .bodies import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
 from .body_roi_counts import COUNT_KEYS, max_roi_counts, roi_counts_frame, roi_info_texts
-from ..read.synapse_sources import SYNAPSE_TYPES, id_rows
-from ..read.tables import NOT_PRIMARY, Conflict, connection_keys
+from ..conflicts import Conflict, connection_keys
+from ..read.synapse_tables import SYNAPSE_TYPES, id_rows
+from ..read.table_schemas import NOT_PRIMARY
 
 ROI_INFO_FROM_SYNAPSES = "synapses"
 ROI_INFO_FROM_BOTH = "synapses and loaded connections"
@@ -114,7 +115,7 @@ def _group_sizes(columns: dict[str, np.ndarray | tuple[np.ndarray, np.ndarray]],
 
 def pair_rows(points: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Rows in ``points`` of each pair's T-bar and PSD (every id must be there,
-    as :func:`~.synapses.read_synapse_sources` checks)."""
+    as :func:`~.synapse_sources.read_synapse_sources` checks)."""
     ids = points["id"].to_numpy()
     pre = id_rows(ids, pairs["pre_id"].to_numpy())
     post = id_rows(ids, pairs["post_id"].to_numpy())

@@ -20,7 +20,7 @@ from ...grouped import group_lists, run_starts
 from .synapse_counts import (body_counts, connection_roi_counts, connections_from_synapses,
                              pair_rows, primary_rois, roi_combinations, synapse_rois)
 from .synapse_sets import SynapseSets, synapse_sets
-from ..read.tables import SourceTables
+from ..read.recipe_sources import SourceTables
 from ..write.dataset_writer import DatasetWriter
 
 

@@ -31,9 +31,10 @@ import pandas as pd
 from .accumulator import Accumulator
 from .body_roi_counts import empty_roi_counts, sum_roi_counts
 from .synapse_data import SynapseData, derive_synapses, synapse_warnings
-from ..read.synapse_sources import empty_points, empty_pairs
-from ..read.tables import SourceTables, release_arrow_memory
-from ..write.dataset_writer import _noop_progress
+from ..arrow_memory import release_arrow_memory
+from ..progress import noop_progress
+from ..read.recipe_sources import SourceTables
+from ..read.synapse_tables import empty_pairs, empty_points
 
 
 class SynapsePartitions(Protocol):
@@ -150,7 +151,7 @@ def prepare_synapses_partitioned(source: SynapsePartitions, tables: SourceTables
         (each connection in one partition), ``stats`` summed, and the warnings
         the whole-table stage gives.
     """
-    progress = progress or _noop_progress
+    progress = progress or noop_progress
     connection_rows, connection_counts = [], []
     totals = Accumulator(_sum_totals, _EMPTY_TOTALS)
     body_roi_counts = Accumulator(sum_roi_counts, empty_roi_counts())

@@ -2,7 +2,7 @@
 validators check each table's invariants, one source file at a time (so every
 error names the file and the 1-based data row; the header is row 0).
 
-The readers in :mod:`~connectograph.loading.read.tables` parse the text cells
+The readers in :mod:`~connectograph.loading.read.neuron_tables` parse the text cells
 (integers, somaLocation, roiInfo, cropped) and build these models; a frame
 they return has passed its model.
 

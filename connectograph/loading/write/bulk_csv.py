@@ -51,10 +51,10 @@ from neo4j.spatial import CartesianPoint
 from ...cypher_files import LabelSet
 from ...errors import BulkImportError
 from ...skeletons.storage import skeleton_properties
+from ..arrow_memory import release_arrow_memory
 from ..derive.connections import connection_frames
 from ..derive.bodies import body_property_slices
 from ..derive.body_roi_counts import COUNT_KEYS
-from ..read.tables import release_arrow_memory
 
 #: Separator of labels and array elements (neo4j-admin ``--array-delimiter``):
 #: the ASCII unit separator, which no label or text value should hold (checked).
