@@ -1,7 +1,7 @@
 """First loads of large datasets with ``neo4j-admin database import full``.
 
 :func:`bulk_load` reads, validates and derives the dataset exactly as the Bolt
-loader does (:func:`~connectograph.loading.engine.prepare`), writes it as
+loader does (:func:`~connectograph.loading.preparation.prepare`), writes it as
 import CSV files (:mod:`~connectograph.loading.write.bulk_csv`), imports them into a
 fresh ``neo4j`` database with the local server stopped (a running server is
 checked and stopped in the background while the data is prepared; a stopped
@@ -31,8 +31,10 @@ from ..cypher_files import LabelSet, dataset_statements, statement
 from ..errors import BulkImportError, Neo4jServerError
 from ..neo4j_server.settings import instance_name
 from .arrow_memory import arrow_system_memory
-from .engine import LoadSummary, fingerprint, prepare
+from .fingerprint import fingerprint
+from .preparation import prepare
 from .recipe import Recipe, checked_recipe
+from .summary import LoadSummary
 from .write.bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
 from .write.dataset_writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
                                    run_schema_statements)

@@ -1,128 +1,45 @@
-"""Derive the neuPrint data model from canonical tables (pure pandas, no database).
+"""The bodies of a load: one row per Segment, with its counts, ``roiInfo``
+and ``:Neuron`` flag derived from the canonical tables (pure pandas, no
+database).
 
 Definitions (neuPrint's, as documented in docs/data-model.md):
 
-- ``ConnectsTo.weight`` = number of PSDs of the downstream body contacted by the
-  upstream body's T-bars. From per-ROI tables it is the sum of the pair's
-  per-ROI weights, ``NotPrimary`` included (neuprint-python's ``roi_conn_df``
-  partitions a connection's weight over primary ROIs plus ``NotPrimary``).
-- ``ConnectsTo.roiInfo`` = ``{roi: {"post": n}}``: per ROI, the PSDs of the
-  connection lying in it (neuPrint counts a connection where its post site lies).
-  ``NotPrimary`` is not an ROI and is not stored; ``weight - sum(post)`` restores it.
 - A body's ``roiInfo`` comes from its source when given. Otherwise it is derived
   from the loaded connections: ``upstream`` (= ``post``, as in neuPrint) in an
-  ROI = sum of incoming weights there, ``downstream`` = sum of outgoing weights. Such bodies get
-  ``roiInfoSource = "loaded connections"``; the counts are lower bounds when
-  only part of the body's connections are loaded.
-- ``:Neuron``: neuPrint's rule, parameterised by the recipe's ``[neuron_rule]``.
+  ROI = sum of incoming weights there, ``downstream`` = sum of outgoing weights.
+  Such bodies get ``roiInfoSource = "loaded connections"``; the counts are lower
+  bounds when only part of the body's connections are loaded
+  (:func:`complete_bodies`).
+- Source neuron properties win over synapse-derived body counts, which fill
+  what is missing (:func:`fill_bodies`); a body's roiInfo derived from its
+  synapses says so in ``roiInfoSource``.
+- ``:Neuron``: neuPrint's rule, parameterised by the recipe's ``[neuron_rule]``
+  (:func:`is_neuron`).
+- ``InROI``: one relationship per ROI of a body's roiInfo
+  (:func:`roi_memberships`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
 from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
 from neo4j.spatial import CartesianPoint
 
-from ...grouped import frame_slices, run_starts
+from ...grouped import frame_slices
+from ..conflicts import Conflict
 from ..recipe import NeuronRule
-from .body_roi_counts import COUNT_KEYS, roi_counts_frame, roi_info_texts
-from ..read.table_schemas import NOT_PRIMARY
+from .body_roi_counts import COUNT_KEYS, max_roi_counts, roi_info_texts
+from .connections import connected_bodies, roi_info_from_connections
 
-ROI_INFO_FROM_CONNECTIONS = "loaded connections"
+#: ``roiInfoSource`` of a body: where its roiInfo came from.
 ROI_INFO_FROM_SOURCE = "source"
-
-
-def connections_from_roi_weights(roi_conns: pd.DataFrame,
-                                 roi_entries: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Neuron-to-neuron ``ConnectsTo`` rows from per-ROI weights.
-
-    Parameters
-    ----------
-    roi_conns : DataFrame
-        ``bodyId_pre, bodyId_post, roi, weight`` (one row per pair and primary
-        ROI or ``NotPrimary``): the weights.
-    roi_entries : DataFrame, optional
-        ``bodyId_pre, bodyId_post, roi, post`` and optionally ``pre`` (Int64,
-        NA where unknown): the roiInfo entries
-        (:func:`~.synapse_model.connection_roi_entries`). Default: the
-        primary-ROI rows of ``roi_conns``, ``post`` = weight.
-
-    Returns
-    -------
-    DataFrame
-        ``bodyId_pre, bodyId_post`` (int64), ``weight`` (int64, all ROIs and
-        NotPrimary), ``roiInfo`` (JSON string ``{roi: {"post": n, "pre": m}}``,
-        ``pre`` only where known), one row per pair.
-    """
-    if roi_conns.empty:
-        return pd.DataFrame({"bodyId_pre": pd.Series(dtype="int64"),
-                             "bodyId_post": pd.Series(dtype="int64"),
-                             "weight": pd.Series(dtype="int64"),
-                             "roiInfo": pd.Series(dtype=object)})
-    key = ["bodyId_pre", "bodyId_post"]
-    total = roi_conns.groupby(key, sort=True)["weight"].sum()
-    out = total.reset_index()
-    del total
-    if roi_entries is None:
-        roi_entries = roi_conns.loc[roi_conns["roi"] != NOT_PRIMARY, key + ["roi", "weight"]] \
-            .rename(columns={"weight": "post"})
-    # The JSON text of {roi: {"post": w, "pre": t}, ...} (keys sorted, as
-    # json.dumps(..., sort_keys=True) writes it) built from each pair's run of
-    # rows sorted by (pair, ROI name), with no dict per pair: one JSON-quoted
-    # name per distinct ROI, one piece per row.
-    codes, names = pd.factorize(roi_entries["roi"].to_numpy(dtype=object), sort=True)
-    a = roi_entries["bodyId_pre"].to_numpy(dtype="int64")
-    b = roi_entries["bodyId_post"].to_numpy(dtype="int64")
-    order = np.lexsort((codes, b, a))
-    a, b, codes = a[order], b[order], codes[order]
-    quoted = [json.dumps(str(n)) for n in names]
-    post = roi_entries["post"].to_numpy()[order].tolist()
-    if "pre" in roi_entries.columns:
-        pre = roi_entries["pre"].astype("Int64").to_numpy(dtype=object, na_value=None)
-        pre = pre[order].tolist()
-    else:
-        pre = [None] * len(post)
-    pieces = [f'{quoted[c]}: {{"post": {w}}}' if t is None else
-              f'{quoted[c]}: {{"post": {w}, "pre": {t}}}'
-              for c, w, t in zip(codes.tolist(), post, pre)]
-    del post, pre, codes, order
-    starts = run_starts(a, b)
-    ends = np.r_[starts[1:], len(a)].tolist()
-    texts = ["{" + ", ".join(pieces[i:j]) + "}" for i, j in zip(starts.tolist(), ends)]
-    del pieces
-    roi_info = np.full(len(out), "{}", dtype=object)
-    at = pd.MultiIndex.from_arrays([out["bodyId_pre"], out["bodyId_post"]]).get_indexer(
-        pd.MultiIndex.from_arrays([a[starts], b[starts]]))
-    if (at < 0).any():
-        raise ValueError("roiInfo entries name a connection that has no weight row")
-    roi_info[at] = texts
-    out["roiInfo"] = roi_info
-    return out.astype({"weight": "int64"})
-
-
-def roi_info_from_connections(roi_conns: pd.DataFrame) -> pd.DataFrame:
-    """Per body and ROI, ``upstream`` and ``post`` (incoming weight; neuPrint
-    defines upstream = post) and ``downstream`` (outgoing weight), summed over
-    the loaded per-ROI connections, as a ROI-count frame (:mod:`.roi_counts`;
-    ``pre``, T-bars, cannot be derived and is NA)."""
-    real = roi_conns[roi_conns["roi"] != NOT_PRIMARY]
-    sums = {}
-    for column, side in (("bodyId_post", "upstream"), ("bodyId_pre", "downstream")):
-        sums[side] = real.groupby([column, "roi"], sort=True, observed=True)["weight"].sum()
-        sums[side].index = sums[side].index.set_names(["bodyId", "roi"])
-    sums["post"] = sums["upstream"]
-    return roi_counts_frame(sums)
-
-
-def connected_bodies(roi_conns: pd.DataFrame) -> pd.Index:
-    """Every body at either end of the per-ROI connections (int64, unique)."""
-    return pd.Index(pd.unique(np.concatenate([roi_conns["bodyId_pre"].to_numpy(),
-                                              roi_conns["bodyId_post"].to_numpy()])))
+ROI_INFO_FROM_CONNECTIONS = "loaded connections"
+ROI_INFO_FROM_SYNAPSES = "synapses"
+ROI_INFO_FROM_BOTH = "synapses and loaded connections"
 
 
 def complete_bodies(neurons: pd.DataFrame, roi_conns: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -267,50 +184,84 @@ def roi_memberships(neurons: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def membership_rows(memberships: pd.DataFrame, body_ids: dict[int, str],
-                    roi_ids: dict[str, str]) -> list[dict[str, Any]]:
-    """``link_bodies_to_rois`` rows (``{body, roi, props}``, element ids and
-    the counts present) of :func:`roi_memberships` rows."""
-    counts = [memberships[k].to_numpy(dtype=object, na_value=None).tolist()
-              for k in COUNT_KEYS]
-    return [{"body": body_ids[b], "roi": roi_ids[r],
-             "props": {k: int(v) for k, v in zip(COUNT_KEYS, values) if v is not None}}
-            for b, r, *values in zip(memberships["bodyId"].tolist(),
-                                     memberships["roi"].tolist(), *counts)]
+def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame, roi_counts: pd.DataFrame,
+                conflicts: list[Conflict], *, connection_counts: pd.DataFrame
+                ) -> pd.DataFrame:
+    """Fill bodies' missing counts and roiInfo from their loaded synapses.
 
+    - ``pre, post, upstream, downstream``: the source's value when given, else
+      the synapse count. A synapse count *above* the source's value (which
+      should count every synapse) is a conflict; the source's value is kept.
+    - ``upstream`` a source does not state is ``post`` (neuPrint's definition,
+      as in every row of hemibrain v1.2.1's neuron tables), not a separate
+      synapse count: a body whose table gives ``post`` but no ``upstream``
+      (e.g. the Scheffer et al. supplemental table) gets ``upstream = post``.
+    - ``roiInfo`` of bodies without a source roiInfo: per ROI and count, the
+      larger of the synapse-derived and the connection-derived count (both are
+      lower bounds when only part of a body's synapses is loaded);
+      ``roiInfoSource`` says which were used.
 
-def neuron_property_types(neurons: pd.DataFrame) -> dict[str, str]:
-    """neuPrint's ``Meta.neuronProperties``: property name → type name."""
-    types = {}
-    for col in neurons.columns:
-        s = neurons[col].dropna()
-        if col == "somaLocation":
-            types[col] = "point"
-        elif s.empty:
-            continue
-        elif pd.api.types.is_bool_dtype(s) or all(isinstance(v, (bool, np.bool_)) for v in s.head(50)):
-            types[col] = "boolean"
-        elif pd.api.types.is_integer_dtype(s):
-            types[col] = "integer"
-        elif pd.api.types.is_float_dtype(s):
-            types[col] = "float"
-        else:
-            types[col] = "string"
-    return types
+    Parameters
+    ----------
+    neurons : DataFrame
+        Indexed by bodyId, with ``roiInfo``/``roiInfoSource`` as
+        :func:`complete_bodies_from` leaves them.
+    totals : DataFrame
+        :func:`~.synapse_counts.body_counts`' per-body totals.
+    roi_counts : DataFrame
+        :func:`~.synapse_counts.body_counts`' ROI-count frame (:mod:`.body_roi_counts`).
+    conflicts : list of Conflict
+        Receives the count conflicts.
+    connection_counts : DataFrame
+        The connection-derived ROI-count frame that
+        :func:`complete_bodies_from` wrote into the roiInfo of the
+        bodies whose ``roiInfoSource`` is ``"loaded connections"``.
 
-
-def roi_totals(neurons: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Per ROI, the sum over loaded bodies of their roiInfo ``pre`` and ``post``."""
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"pre": 0, "post": 0})
-    for text in neurons["roiInfo"].dropna():
-        for roi, counts in json.loads(text).items():
-            for k in ("pre", "post"):
-                totals[roi][k] += int(counts.get(k, 0))
-    return dict(totals)
-
-
-def hierarchy_children(hierarchy: dict | None) -> list[str]:
-    """Names of the root's children (neuPrint's ``superLevelRois``)."""
-    if not hierarchy:
-        return []
-    return [c["name"] for c in hierarchy.get("children", [])]
+    Returns
+    -------
+    DataFrame
+        A copy of ``neurons`` with the counts, ``roiInfo`` (JSON text) and
+        ``roiInfoSource`` filled.
+    """
+    neurons = neurons.copy()
+    ids = totals.index.intersection(neurons.index)
+    for col in COUNT_KEYS:
+        if col not in neurons.columns:
+            neurons[col] = pd.Series(pd.NA, index=neurons.index, dtype="Int64")
+        if col == "upstream":
+            # post is filled by now (source, else synapses)
+            neurons[col] = neurons[col].astype("Int64").fillna(neurons["post"].astype("Int64"))
+        current = neurons.loc[ids, col]
+        syn = totals.loc[ids, col]
+        over = current.notna() & (syn > current.fillna(0).astype("int64"))
+        if over.any():
+            bad = over[over].index
+            conflicts.append(Conflict.of(
+                "neurons", col, "neuron tables",
+                "synapse tables (more synapses than the stated total)",
+                [int(b) for b in bad], current[bad].astype(int), syn[bad].astype(int)))
+        fill = current.isna()
+        neurons[col] = neurons[col].astype("Int64")
+        neurons.loc[fill[fill].index, col] = syn[fill].astype("int64")
+    if "roiInfo" not in neurons.columns:
+        neurons["roiInfo"] = None
+    if "roiInfoSource" not in neurons.columns:
+        neurons["roiInfoSource"] = None
+    neurons["roiInfo"] = neurons["roiInfo"].astype(object)
+    neurons["roiInfoSource"] = neurons["roiInfoSource"].astype(object)
+    # bodies with synapse-derived counts whose roiInfo is not the source's
+    bodies = pd.Index(pd.unique(roi_counts["bodyId"].to_numpy(dtype="int64")))
+    source = neurons["roiInfoSource"].reindex(bodies.intersection(neurons.index))
+    source = source[source != ROI_INFO_FROM_SOURCE]
+    both = source.index[source == ROI_INFO_FROM_CONNECTIONS]
+    only = source.index.difference(both)
+    derived = roi_counts[roi_counts["bodyId"].isin(source.index)]
+    merged = max_roi_counts([derived[derived["bodyId"].isin(both)],
+                             connection_counts[connection_counts["bodyId"].isin(both)]])
+    # two disjoint sets of bodies: their rows side by side (roi_info_texts sorts)
+    texts = roi_info_texts(pd.concat([merged, derived[derived["bodyId"].isin(only)]],
+                                     ignore_index=True))
+    neurons.loc[texts.index, "roiInfo"] = texts
+    neurons.loc[both, "roiInfoSource"] = ROI_INFO_FROM_BOTH
+    neurons.loc[only, "roiInfoSource"] = ROI_INFO_FROM_SYNAPSES
+    return neurons

@@ -1,5 +1,6 @@
-"""Derive the neuPrint model's synapse-level parts from canonical synapse tables
-(pure pandas, no database). Definitions are in docs/data-model.md:
+"""Synapse-level counts derived from the canonical synapse tables: each
+synapse's ROIs, per body and per connection counts (pure pandas, no
+database). Definitions are in docs/data-model.md:
 
 - A synapse lies in the ROI its source names plus that ROI's ancestors; one
   without an ROI lies in every ROI mesh containing it, plus their ancestors.
@@ -9,13 +10,12 @@
 - Per body: ``pre`` = its T-bars, ``post`` = its PSDs, ``upstream`` = ``post``,
   ``downstream`` = PSDs its T-bars contact (``SynapsesTo`` edges leaving them);
   per ROI the same counts over the sites in that ROI (``downstream`` at the T-bar).
-- Precedence: neuron-level per-ROI tables win for ``ConnectsTo`` per (pair, ROI);
-  synapse-derived counts fill the (pair, ROI) cells the tables lack. Source neuron
-  properties win over synapse-derived body counts, which fill what is missing.
+
+How these counts meet the per-ROI tables and the neuron tables (the tables
+win) is decided in :mod:`.connections` and :mod:`.bodies`.
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 import pandas as pd
@@ -23,14 +23,9 @@ import pandas as pd
 from ...errors import ValidationError
 from ...grouped import run_starts
 from ..read.meshes import points_in_meshes, roi_ancestors
-from .bodies import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
-from .body_roi_counts import COUNT_KEYS, max_roi_counts, roi_counts_frame, roi_info_texts
-from ..conflicts import Conflict, connection_keys
 from ..read.synapse_tables import SYNAPSE_TYPES, id_rows
 from ..read.table_schemas import NOT_PRIMARY
-
-ROI_INFO_FROM_SYNAPSES = "synapses"
-ROI_INFO_FROM_BOTH = "synapses and loaded connections"
+from .body_roi_counts import roi_counts_frame
 
 
 def roi_combinations(rois: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
@@ -341,70 +336,6 @@ def connection_roi_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.nd
     return out.sort_index().reset_index()
 
 
-def merge_connections(tables: pd.DataFrame, synapse_rows: pd.DataFrame,
-                      conflicts: list[Conflict]) -> tuple[pd.DataFrame, int]:
-    """Per-ROI tables win per (pre, post, roi); synapse rows fill the cells they lack.
-
-    Every (pair, ROI) on which both have a weight and differ is recorded in
-    ``conflicts`` (kept: the table's weight).
-
-    Returns
-    -------
-    merged : DataFrame
-        ``bodyId_pre, bodyId_post, roi, weight`` (+ ``_file``).
-    filled_in_table_pairs : int
-        Synapse-derived (pair, ROI) cells added to pairs the tables also list
-        (e.g. ROIs a table was not fetched for).
-    """
-    key = ["bodyId_pre", "bodyId_post", "roi"]
-    if synapse_rows.empty:
-        return tables, 0
-    both = tables.merge(synapse_rows, on=key, suffixes=("", "_syn"))
-    differ = both[both["weight"] != both["weight_syn"]]
-    for (kept_file, file), grp in differ.groupby(["_file", "_file_syn"], sort=True):
-        conflicts.append(Conflict.of(
-            "roi_connections", "weight", kept_file, file, connection_keys(grp),
-            grp["weight"].astype(int), grp["weight_syn"].astype(int)))
-    have = pd.MultiIndex.from_frame(tables[key])
-    new = synapse_rows[~pd.MultiIndex.from_frame(synapse_rows[key]).isin(have)]
-    table_pairs = pd.MultiIndex.from_frame(tables[["bodyId_pre", "bodyId_post"]])
-    filled = int(pd.MultiIndex.from_frame(new[["bodyId_pre", "bodyId_post"]])
-                 .isin(table_pairs).sum())
-    merged = pd.concat([tables, new[tables.columns.intersection(new.columns)]],
-                       ignore_index=True)
-    return merged.astype({"bodyId_pre": "int64", "bodyId_post": "int64",
-                          "weight": "int64"}), filled
-
-
-def connection_roi_entries(tables: pd.DataFrame, synapse_counts: pd.DataFrame) -> pd.DataFrame:
-    """The (connection, ROI) entries of ``ConnectsTo.roiInfo``, by the precedence
-    of :func:`merge_connections`.
-
-    A per-ROI table's cell gives ``post`` only (its weight: the tables hold no
-    T-bar counts) and replaces the synapse-derived entry of the same
-    (connection, ROI); synapse-derived entries (:func:`connection_roi_counts`,
-    ``pre`` and ``post``) fill every other ROI of the connection, non-primary
-    ROIs included. ``NotPrimary`` is not a ROI and gives no entry.
-
-    Returns
-    -------
-    DataFrame
-        ``bodyId_pre, bodyId_post`` (int64), ``roi`` (str), ``pre`` (Int64,
-        NA for table cells), ``post`` (int64).
-    """
-    key = ["bodyId_pre", "bodyId_post", "roi"]
-    cells = tables.loc[tables["roi"] != NOT_PRIMARY, key + ["weight"]] \
-        .rename(columns={"weight": "post"})
-    cells.insert(3, "pre", pd.array([pd.NA] * len(cells), dtype="Int64"))
-    if synapse_counts.empty:
-        return cells.reset_index(drop=True)
-    taken = pd.MultiIndex.from_frame(synapse_counts[key]).isin(
-        pd.MultiIndex.from_frame(cells[key]))
-    rest = synapse_counts.loc[~taken, key + ["pre", "post"]].astype({"pre": "Int64"})
-    return pd.concat([cells, rest], ignore_index=True).astype(
-        {"bodyId_pre": "int64", "bodyId_post": "int64", "post": "int64"})
-
-
 def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
                 rows: tuple[np.ndarray, np.ndarray] | None = None,
                 combinations: tuple[np.ndarray, list[tuple]] | None = None
@@ -420,7 +351,7 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
         Index ``bodyId``; columns ``pre, post, upstream, downstream`` (int64).
     roi_counts : DataFrame
         Per (body, ROI) ``pre, post, upstream, downstream`` (Int64, NA where
-        nothing was counted): a ROI-count frame (:mod:`.roi_counts`).
+        nothing was counted): a ROI-count frame (:mod:`.body_roi_counts`).
     """
     is_pre = (points["type"] == "pre").to_numpy()
     is_post = (points["type"] == "post").to_numpy()
@@ -456,86 +387,3 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
         by_tbar = _group_sizes({"bodyId": (body, pre_rows), "combo": (codes, pre_rows)})
         counts["downstream"] = _spread_over_rois(by_tbar, combos)
     return totals, roi_counts_frame(counts)
-
-
-def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame, roi_counts: pd.DataFrame,
-                conflicts: list[Conflict], *, connection_counts: pd.DataFrame
-                ) -> pd.DataFrame:
-    """Fill bodies' missing counts and roiInfo from their loaded synapses.
-
-    - ``pre, post, upstream, downstream``: the source's value when given, else
-      the synapse count. A synapse count *above* the source's value (which
-      should count every synapse) is a conflict; the source's value is kept.
-    - ``upstream`` a source does not state is ``post`` (neuPrint's definition,
-      as in every row of hemibrain v1.2.1's neuron tables), not a separate
-      synapse count: a body whose table gives ``post`` but no ``upstream``
-      (e.g. the Scheffer et al. supplemental table) gets ``upstream = post``.
-    - ``roiInfo`` of bodies without a source roiInfo: per ROI and count, the
-      larger of the synapse-derived and the connection-derived count (both are
-      lower bounds when only part of a body's synapses is loaded);
-      ``roiInfoSource`` says which were used.
-
-    Parameters
-    ----------
-    neurons : DataFrame
-        Indexed by bodyId, with ``roiInfo``/``roiInfoSource`` as
-        :func:`~.model.complete_bodies_from` leaves them.
-    totals : DataFrame
-        :func:`body_counts`' per-body totals.
-    roi_counts : DataFrame
-        :func:`body_counts`' ROI-count frame (:mod:`.roi_counts`).
-    conflicts : list of Conflict
-        Receives the count conflicts.
-    connection_counts : DataFrame
-        The connection-derived ROI-count frame that
-        :func:`~.model.complete_bodies_from` wrote into the roiInfo of the
-        bodies whose ``roiInfoSource`` is ``"loaded connections"``.
-
-    Returns
-    -------
-    DataFrame
-        A copy of ``neurons`` with the counts, ``roiInfo`` (JSON text) and
-        ``roiInfoSource`` filled.
-    """
-    neurons = neurons.copy()
-    ids = totals.index.intersection(neurons.index)
-    for col in COUNT_KEYS:
-        if col not in neurons.columns:
-            neurons[col] = pd.Series(pd.NA, index=neurons.index, dtype="Int64")
-        if col == "upstream":
-            # post is filled by now (source, else synapses)
-            neurons[col] = neurons[col].astype("Int64").fillna(neurons["post"].astype("Int64"))
-        current = neurons.loc[ids, col]
-        syn = totals.loc[ids, col]
-        over = current.notna() & (syn > current.fillna(0).astype("int64"))
-        if over.any():
-            bad = over[over].index
-            conflicts.append(Conflict.of(
-                "neurons", col, "neuron tables",
-                "synapse tables (more synapses than the stated total)",
-                [int(b) for b in bad], current[bad].astype(int), syn[bad].astype(int)))
-        fill = current.isna()
-        neurons[col] = neurons[col].astype("Int64")
-        neurons.loc[fill[fill].index, col] = syn[fill].astype("int64")
-    if "roiInfo" not in neurons.columns:
-        neurons["roiInfo"] = None
-    if "roiInfoSource" not in neurons.columns:
-        neurons["roiInfoSource"] = None
-    neurons["roiInfo"] = neurons["roiInfo"].astype(object)
-    neurons["roiInfoSource"] = neurons["roiInfoSource"].astype(object)
-    # bodies with synapse-derived counts whose roiInfo is not the source's
-    bodies = pd.Index(pd.unique(roi_counts["bodyId"].to_numpy(dtype="int64")))
-    source = neurons["roiInfoSource"].reindex(bodies.intersection(neurons.index))
-    source = source[source != ROI_INFO_FROM_SOURCE]
-    both = source.index[source == ROI_INFO_FROM_CONNECTIONS]
-    only = source.index.difference(both)
-    derived = roi_counts[roi_counts["bodyId"].isin(source.index)]
-    merged = max_roi_counts([derived[derived["bodyId"].isin(both)],
-                             connection_counts[connection_counts["bodyId"].isin(both)]])
-    # two disjoint sets of bodies: their rows side by side (roi_info_texts sorts)
-    texts = roi_info_texts(pd.concat([merged, derived[derived["bodyId"].isin(only)]],
-                                     ignore_index=True))
-    neurons.loc[texts.index, "roiInfo"] = texts
-    neurons.loc[both, "roiInfoSource"] = ROI_INFO_FROM_BOTH
-    neurons.loc[only, "roiInfoSource"] = ROI_INFO_FROM_SYNAPSES
-    return neurons

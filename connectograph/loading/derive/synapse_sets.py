@@ -92,7 +92,7 @@ def synapse_sets(points: pd.DataFrame, pairs: pd.DataFrame, *,
         Canonical synapse points (``id, bodyId, ...``) and partner pairs
         (``pre_id, post_id``), every id present in ``points``.
     rows : (ndarray, ndarray), optional
-        :func:`~.synapse_model.pair_rows` of the tables, when known.
+        :func:`~.synapse_counts.pair_rows` of the tables, when known.
     """
     pre_rows, post_rows = pair_rows(points, pairs) if rows is None else rows
     body = points["bodyId"].to_numpy(dtype="int64")
