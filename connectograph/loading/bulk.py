@@ -35,9 +35,10 @@ from .fingerprint import fingerprint
 from .preparation import prepare
 from .recipe import Recipe, checked_recipe
 from .summary import LoadSummary
-from .write.bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
+from .write.bulk_csv import write_import_files
 from .write.dataset_writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
                                    run_schema_statements)
+from .write.import_csv import PLACEHOLDER_PREFIX, ImportFiles
 
 #: Nodes per transaction when renaming placeholder properties after the import.
 RENAME_BATCH = 50_000
