@@ -18,8 +18,8 @@ from connectograph.loading.derive.connections import (connection_roi_entries,
                                                       connections_from_roi_weights,
                                                       merge_connections)
 from connectograph.loading.derive.synapse_counts import (body_counts, connection_roi_counts,
-                                                         connections_from_synapses, primary_rois)
-from connectograph.loading.read.meshes import roi_ancestors
+                                                         connections_from_synapses)
+from connectograph.loading.derive.synapse_rois import primary_rois, roi_ancestors
 from connectograph.loading.read.synapse_sources import read_connectors, read_synapse_connections
 from connectograph.loading.read.synapse_tables import SynapsePoints, mint_synapse_ids
 from connectograph.loading.recipe import SynapseSource

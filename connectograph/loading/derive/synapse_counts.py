@@ -1,9 +1,7 @@
-"""Synapse-level counts derived from the canonical synapse tables: each
-synapse's ROIs, per body and per connection counts (pure pandas, no
-database). Definitions are in docs/data-model.md:
+"""Synapse-level counts derived from the canonical synapse tables and each
+synapse's ROIs (:mod:`.synapse_rois`): per body and per connection (pure
+pandas, no database). Definitions are in docs/data-model.md:
 
-- A synapse lies in the ROI its source names plus that ROI's ancestors; one
-  without an ROI lies in every ROI mesh containing it, plus their ancestors.
 - A synapse-level connection counts in the *post* site's ROI (neuPrint's
   convention): per (pre body, post body), the primary ROI of each PSD, or
   ``NotPrimary`` when the PSD is in no primary ROI.
@@ -22,18 +20,9 @@ import pandas as pd
 
 from ...errors import ValidationError
 from ...grouped import run_starts
-from ..read.meshes import points_in_meshes, roi_ancestors
 from ..read.synapse_tables import SYNAPSE_TYPES, id_rows
-from ..read.table_schemas import NOT_PRIMARY
 from .body_roi_counts import roi_counts_frame
-
-
-def roi_combinations(rois: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
-    """Per point an index into the distinct ROI tuples of ``rois`` (from
-    :func:`synapse_rois`), and those tuples: per-ROI work then runs once per
-    distinct tuple, not once per point."""
-    codes, combos = pd.factorize(pd.Series(rois, dtype=object), use_na_sentinel=False)
-    return codes, list(combos)
+from .synapse_rois import roi_combinations
 
 
 def _count_by(codes: list[np.ndarray], sizes: list[int]
@@ -110,7 +99,7 @@ def _group_sizes(columns: dict[str, np.ndarray | tuple[np.ndarray, np.ndarray]],
 
 def pair_rows(points: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Rows in ``points`` of each pair's T-bar and PSD (every id must be there,
-    as :func:`~.synapse_sources.read_synapse_sources` checks)."""
+    as :func:`~..read.synapse_sources.read_synapse_sources` checks)."""
     ids = points["id"].to_numpy()
     pre = id_rows(ids, pairs["pre_id"].to_numpy())
     post = id_rows(ids, pairs["post_id"].to_numpy())
@@ -118,81 +107,6 @@ def pair_rows(points: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndarray, np
         raise ValidationError("a synapse pair names a synapse id that is in no synapse table "
                               "(the pairs were not checked against the points)")
     return pre, post
-
-
-def synapse_rois(points: pd.DataFrame, roi_info: dict[str, dict], hierarchy: dict | None,
-                 meshes: dict | None) -> tuple[np.ndarray, dict[str, int]]:
-    """The ROIs each synapse lies in.
-
-    Parameters
-    ----------
-    points : DataFrame
-        Canonical synapse points (``roi`` may be None).
-    roi_info, hierarchy : dict
-        ROI definitions and hierarchy (for ancestors).
-    meshes : dict or None
-        ROI name → trimesh mesh, for points without an ROI.
-
-    Returns
-    -------
-    rois : ndarray of tuple of str
-        Per point, the sorted ROI names (source or mesh ROIs plus ancestors).
-    stats : dict
-        ``without_roi`` (points whose source names no ROI), ``from_meshes``
-        (of those, inside at least one mesh), ``outside_meshes`` (inside none).
-    """
-    ancestors = roi_ancestors(roi_info, hierarchy) if roi_info else {}
-    cache: dict[frozenset, tuple] = {}
-
-    def closure(names) -> tuple:
-        key = frozenset(names)
-        if key not in cache:
-            full = set(key)
-            for n in key:
-                full.update(ancestors.get(n, []))
-            cache[key] = tuple(sorted(full))
-        return cache[key]
-
-    # Per point an index into `tuples` (the distinct ROI sets), so the Python
-    # work is per distinct ROI, not per point.
-    codes, names_given = pd.factorize(points["roi"], use_na_sentinel=True)
-    tuples = [closure((name,)) for name in names_given] + [()]
-    index = np.where(codes >= 0, codes, len(tuples) - 1)
-    missing = np.flatnonzero(codes < 0)
-    stats = {"without_roi": int(len(missing)), "from_meshes": 0, "outside_meshes": 0}
-    if len(missing) and meshes:
-        xyz = points[["x", "y", "z"]].to_numpy(dtype="float64")[missing]
-        names = sorted(meshes)
-        masks = points_in_meshes(xyz, {n: meshes[n] for n in names})
-        matrix = np.column_stack([masks[n] for n in names])
-        combos, inverse = np.unique(matrix, axis=0, return_inverse=True)
-        index[missing] = len(tuples) + inverse.ravel()
-        tuples += [closure(n for n, hit in zip(names, combo) if hit) for combo in combos]
-        inside = matrix.any(axis=1)
-        stats["from_meshes"] = int(inside.sum())
-        stats["outside_meshes"] = int((~inside).sum())
-    else:
-        stats["outside_meshes"] = int(len(missing)) if meshes is not None else 0
-    table = np.empty(len(tuples), dtype=object)
-    for k, t in enumerate(tuples):
-        table[k] = t
-    return table[index], stats
-
-
-def primary_rois(rois: np.ndarray, primary: set[str], *,
-                 combinations: tuple[np.ndarray, list[tuple]] | None = None
-                 ) -> tuple[np.ndarray, int]:
-    """Per point, its primary ROI or ``NotPrimary``; and how many points lie in
-    more than one primary ROI (overlapping meshes; the first by name is kept).
-    ``combinations`` (optional) is :func:`roi_combinations` of ``rois``, when known."""
-    codes, combos = roi_combinations(rois) if combinations is None else combinations
-    names = np.empty(len(combos), dtype=object)
-    multiple = np.zeros(len(combos), dtype=bool)
-    for k, t in enumerate(combos):
-        hits = [r for r in t if r in primary]
-        names[k] = hits[0] if hits else NOT_PRIMARY
-        multiple[k] = len(hits) > 1
-    return names[codes], int(multiple[codes].sum())
 
 
 def connections_from_synapses(points: pd.DataFrame, pairs: pd.DataFrame,
@@ -253,7 +167,7 @@ def connections_from_synapses(points: pd.DataFrame, pairs: pd.DataFrame,
 
 def _spread_over_rois(sizes: pd.Series, combos: list[tuple]) -> pd.Series:
     """Counts per (keys..., ``combo``) → counts per (keys..., ``roi``): each
-    count is added to every ROI of its combination (:func:`roi_combinations`);
+    count is added to every ROI of its combination (:func:`~.synapse_rois.roi_combinations`);
     combinations without ROIs drop out. Vectorised (``explode``), no Python
     call per group."""
     frame = sizes.reset_index(name="n")
@@ -295,7 +209,7 @@ def connection_roi_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.nd
     upstream body that contact the downstream body, lying in the ROI (a T-bar
     with several PSDs on that body counts once); ``post`` = PSDs of the
     downstream body contacted by the upstream body, lying in the ROI. ROIs are
-    those of :func:`synapse_rois` (source ROI or meshes, plus ancestors), so
+    those of :func:`~.synapse_rois.synapse_rois` (source ROI or meshes, plus ancestors), so
     non-primary ROIs such as ``MB(R)`` appear beside the primary ones; a ROI
     holding only the T-bars has ``post = 0``.
 
@@ -304,11 +218,11 @@ def connection_roi_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.nd
     points, pairs : DataFrame
         Canonical synapse tables.
     rois : ndarray of tuple of str
-        Per point, its ROIs (:func:`synapse_rois`).
+        Per point, its ROIs (:func:`~.synapse_rois.synapse_rois`).
     rows : tuple of ndarray, optional
         :func:`pair_rows` of the tables, when known.
     combinations : tuple, optional
-        :func:`roi_combinations` of ``rois``, when known.
+        :func:`~.synapse_rois.roi_combinations` of ``rois``, when known.
 
     Returns
     -------
@@ -343,7 +257,7 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
     """Per body, counts over its loaded synapses (see module docstring).
 
     ``rows`` (optional) is :func:`pair_rows` of the tables, and
-    ``combinations`` :func:`roi_combinations` of ``rois``, when known.
+    ``combinations`` :func:`~.synapse_rois.roi_combinations` of ``rois``, when known.
 
     Returns
     -------

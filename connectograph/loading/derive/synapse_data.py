@@ -15,7 +15,8 @@ import pandas as pd
 
 from ..read.recipe_sources import SourceTables
 from .synapse_counts import (body_counts, connection_roi_counts, connections_from_synapses,
-                             pair_rows, primary_rois, roi_combinations, synapse_rois)
+                             pair_rows)
+from .synapse_rois import primary_rois, roi_combinations, synapse_rois
 from .synapse_sets import SynapseSets, synapse_sets
 
 
@@ -34,8 +35,9 @@ class SynapseData:
     sets: SynapseSets                  # per connected body pair, its synapse pairs
     #: per connection and ROI, neuPrint's roiInfo counts (pre, post); None once used
     connection_roi_counts: pd.DataFrame | None = None
-    #: without_roi, from_meshes, outside_meshes (see synapse_rois), and
-    #: several_primary (points in more than one primary ROI mesh)
+    #: without_roi, from_meshes, outside_meshes (see
+    #: :func:`~.synapse_rois.synapse_rois`), and several_primary (points in
+    #: more than one primary ROI mesh)
     stats: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 

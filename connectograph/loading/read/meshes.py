@@ -1,28 +1,19 @@
-"""ROI surface meshes: which ROIs a synapse lies in, when its source does not say.
+"""ROI surface meshes read from their OBJ files (:func:`load_meshes`), to place
+the synapses whose source gives no ROI
+(:func:`~connectograph.loading.derive.synapse_rois.points_in_meshes`).
 
 Meshes are OBJ files named ``<roi name>.obj`` in the dataset's voxel space
 (the hemibrain meshes are in 8 nm voxels, like the synapse coordinates; the
-tests check this against synapses whose source gives an ROI). Point-in-mesh is
-``trimesh.Trimesh.contains`` (ray casting, with Embree through ``embreex`` when
-installed), after a bounding-box test.
-
-A point in an ROI is also in that ROI's ancestors per the ROI hierarchy
-(:func:`roi_ancestors`); the hierarchy's root (the whole dataset, e.g.
-``hemibrain``) is not an ROI property.
+tests check this against synapses whose source gives an ROI).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from ...errors import ValidationError
 from ...text_files import empty_file_message
 from .names import check_name
-
-#: points per ``contains`` call (bounds memory of the ray tests)
-_CHUNK = 50_000
 
 
 def load_meshes(folder: Path, roi_names: set[str] | None) -> tuple[dict, list[str]]:
@@ -67,58 +58,3 @@ def load_meshes(folder: Path, roi_names: set[str] | None) -> tuple[dict, list[st
                                 "holes may be assigned wrongly")
         meshes[name] = mesh
     return meshes, warnings
-
-
-def points_in_meshes(xyz: np.ndarray, meshes: dict) -> dict[str, np.ndarray]:
-    """Per ROI mesh, a boolean mask of the points inside it.
-
-    Parameters
-    ----------
-    xyz : ndarray, shape (n, 3)
-        Points in the meshes' coordinates (voxels).
-    meshes : dict
-        ROI name → ``trimesh.Trimesh`` (:func:`load_meshes`).
-    """
-    xyz = np.asarray(xyz, dtype="float64").reshape(-1, 3)
-    out = {}
-    for name, mesh in meshes.items():
-        lo, hi = mesh.bounds
-        cand = np.flatnonzero(np.all((xyz >= lo) & (xyz <= hi), axis=1))
-        mask = np.zeros(len(xyz), dtype=bool)
-        for start in range(0, len(cand), _CHUNK):
-            part = cand[start:start + _CHUNK]
-            mask[part] = mesh.contains(xyz[part])
-        out[name] = mask
-    return out
-
-
-def roi_ancestors(roi_info: dict[str, dict], hierarchy: dict | None) -> dict[str, list[str]]:
-    """ROI → its ancestors, nearest first, without the hierarchy's root.
-
-    Uses the hierarchy JSON (``{"name":..., "children":[...]}``) when given,
-    else each ROI's ``parent`` in the ROI definitions.
-    """
-    parent: dict[str, str] = {}
-    root = None
-    if hierarchy:
-        root = hierarchy.get("name")
-        stack = [hierarchy]
-        while stack:
-            node = stack.pop()
-            for child in node.get("children", []) or []:
-                parent[child["name"]] = node["name"]
-                stack.append(child)
-    else:
-        parent = {k: v["parent"] for k, v in roi_info.items()
-                  if isinstance(v, dict) and v.get("parent")}
-        roots = {p for p in parent.values() if p not in parent}
-        root = next(iter(roots)) if len(roots) == 1 else None
-    out = {}
-    for name in set(roi_info) | set(parent):
-        chain, seen, cur = [], {name}, parent.get(name)
-        while cur is not None and cur != root and cur not in seen:
-            chain.append(cur)
-            seen.add(cur)
-            cur = parent.get(cur)
-        out[name] = chain
-    return out
