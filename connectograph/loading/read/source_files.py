@@ -26,12 +26,12 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from ...errors import ValidationError
-from ...text_files import empty_file_message, read_utf8
+from ...text_files import empty_file_message, find_not_utf8, read_utf8
 from .unreadable_files import check_not_cut, csv_read_errors, parquet_read_errors
 
-__all__ = ["CSV_TEXT_OPTIONS", "read_csv_text_chunks", "read_csv_texts", "read_parquet",
-           "read_parquet_chunks", "read_parquet_schema", "read_table", "read_table_chunks",
-           "read_text"]
+__all__ = ["CSV_TEXT_OPTIONS", "read_csv_text_chunks", "read_csv_texts", "read_header",
+           "read_parquet", "read_parquet_chunks", "read_parquet_schema", "read_table",
+           "read_table_chunks", "read_text"]
 
 
 #: ``pandas.read_csv`` options that read every cell as text (NaN for empty cells).
@@ -171,6 +171,27 @@ def read_csv_text_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
         for k, df in enumerate(pd.read_csv(path, chunksize=rows, **CSV_TEXT_OPTIONS)):
             if k >= skip:
                 yield df.reset_index(drop=True)
+
+
+def read_header(path: Path, fmt: str) -> list[str]:
+    """Column names of a CSV or Parquet file without reading its rows.
+
+    Raises
+    ------
+    ValidationError
+        A file that cannot be read as ``fmt`` (empty, not UTF-8, a damaged
+        Parquet file; see :mod:`.unreadable_files`), naming the file.
+    """
+    if fmt == "parquet":
+        return read_parquet_schema(path)
+    with csv_read_errors(path):
+        names = list(pd.read_csv(path, nrows=0).columns)
+    if any("\x00" in str(name) for name in names):
+        # UTF-16 text without a byte order mark reads as names with NULs
+        wide = find_not_utf8(path)
+        if wide is not None:
+            raise ValidationError(wide.describe(path), file=str(path))
+    return names
 
 
 def read_table_chunks(path: Path, fmt: str, rows: int) -> Iterator[pd.DataFrame]:

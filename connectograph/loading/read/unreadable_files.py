@@ -14,9 +14,8 @@ and says how to fix it:
 - a Parquet file that is cut short, empty or not Parquet.
 
 Every reader of source files goes through it: the readers of
-:mod:`.source_files` (CSV tables whole or in chunks, Parquet tables, the text
-of SWC and JSON files) and the recipe's header check
-(:func:`~..recipe.read_header`). The place of a CSV problem is found by a
+:mod:`.source_files` (CSV tables whole or in chunks and their headers, Parquet
+tables, the text of SWC and JSON files). The place of a CSV problem is found by a
 second pass over the file with Python's ``csv`` module, only once a read has
 failed.
 """
