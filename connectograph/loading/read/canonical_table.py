@@ -4,7 +4,7 @@ A canonical table is a pandas DataFrame held by a frozen pydantic model whose
 validators check the table's invariants (vectorised, on whole columns), so a
 table that exists is a valid one. Readers parse the text cells of a source
 file, then build the model; the models in
-:mod:`~connectograph.loading.read.synapse_sources` (synapse points and pairs),
+:mod:`~connectograph.loading.read.synapse_tables` (synapse points and pairs),
 :mod:`~connectograph.loading.read.table_schemas` (neurons, per-ROI connections)
 and :mod:`~connectograph.loading.read.skeleton_files` (skeletons) derive from
 :class:`CanonicalTable`.

@@ -72,11 +72,12 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
 
     Reads neuprint-python's ``fetch_neurons`` ``neuron_df`` as a lab saves it:
     with ``to_csv`` (list and dict cells written as Python literals) or with
-    ``to_parquet`` (list and struct cells); see :func:`parse_soma_location` and
-    :func:`parse_roi_info`. Its ``inputRois``/``outputRois`` columns, which
-    neuprint-python derives from roiInfo and neuPrint does not store, are
-    dropped with a note in ``warnings``. Other list or dict cells of extra
-    columns become JSON text.
+    ``to_parquet`` (list and struct cells); see
+    :func:`~.neuron_cells.parse_soma_location` and
+    :func:`~.neuron_cells.parse_roi_info`. Its ``inputRois``/``outputRois``
+    columns, which neuprint-python derives from roiInfo and neuPrint does not
+    store, are dropped with a note in ``warnings``. Other list or dict cells of
+    extra columns become JSON text.
 
     Parameters
     ----------

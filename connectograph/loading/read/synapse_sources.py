@@ -343,9 +343,10 @@ def _partner_table(df: pd.DataFrame, path: Path, src: SynapsePartnerSource, sour
 
 def _converted_chunks(path: Path, src: SynapseSource | SynapsePartnerSource, rows: int,
                       convert) -> Iterator[pd.DataFrame]:
-    """``convert(df, first_row)`` of each chunk of :func:`_file_chunks` with
-    canonical column names, ``first_row`` the file row of its first row (a
-    file without rows: of the whole, empty file)."""
+    """``convert(df, first_row)`` of each chunk of
+    :func:`~.source_files.read_table_chunks` with canonical column names,
+    ``first_row`` the file row of its first row (a file without rows: of the
+    whole, empty file)."""
     first = 1
     with_rows = False
     # Each converted chunk is handed on without a reference kept here (a

@@ -25,7 +25,7 @@ __all__ = ["membership_rows", "write_prepared"]
 def membership_rows(memberships: pd.DataFrame, body_ids: dict[int, str],
                     roi_ids: dict[str, str]) -> list[dict[str, Any]]:
     """``link_bodies_to_rois`` rows (``{body, roi, props}``, element ids and
-    the counts present) of :func:`roi_memberships` rows."""
+    the counts present) of :func:`~..derive.bodies.roi_memberships` rows."""
     counts = [memberships[k].to_numpy(dtype=object, na_value=None).tolist()
               for k in COUNT_KEYS]
     return [{"body": body_ids[b], "roi": roi_ids[r],
