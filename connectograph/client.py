@@ -8,7 +8,7 @@ driver, and is scoped to one dataset ``name:tag``.
 It reads the dataset's *current* version: the one whose ``:Meta`` has
 ``loadComplete = true`` (at most one per dataset), under the label prefix that
 Meta carries: ``name:tag`` at rest, the staging prefix ``name:tag~staging``
-while a reload is being published (:mod:`connectograph.loading.writer`). The
+while a reload is being published (:mod:`connectograph.loading.write.dataset_writer`). The
 prefix travels in :attr:`Client.dataset` (:class:`~connectograph.identifiers.DatasetName`),
 which every fetch function builds its labels from.
 """
@@ -190,7 +190,7 @@ class Client:
         one query long; the next query is right). And a client that found the
         dataset at rest, before a reload's publish began, keeps the published
         prefix: between the publish's commit point and the end of its
-        labelling (steps 3-4 in :mod:`connectograph.loading.writer`) the
+        labelling (steps 3-4 in :mod:`connectograph.loading.write.dataset_writer`) the
         published labels hold part of the old version and part of the new
         one. Open a new client after a reload (its Meta, read once, is the
         old one's anyway).

@@ -21,7 +21,7 @@ them (``hemibrain:v1.2.1``), and its nodes carry a dataset-scoped label
 versions share one database and every query is scoped to one of them.
 While a reload is being published, the current version of a dataset is
 briefly read under its staging labels ``<name:tag>~staging_<Label>``
-(:mod:`connectograph.loading.writer`); a :class:`DatasetName` then carries
+(:mod:`connectograph.loading.write.dataset_writer`); a :class:`DatasetName` then carries
 that *label prefix*, which every label it builds uses.
 """
 

@@ -18,7 +18,7 @@ from connectograph.errors import (AuthenticationError, ConnectionFailedError,
                                   DatasetNotFoundError, RecipeError, ValidationError)
 from connectograph.loading import load
 from connectograph.loading.recipe import check_recipe, load_recipe
-from connectograph.loading.tables import read_sources
+from connectograph.loading.read.recipe_sources import read_sources
 
 pytestmark = pytest.mark.neo4j
 

@@ -15,11 +15,14 @@ import pandas as pd
 import pytest
 
 from connectograph import cypher_files
-from connectograph.loading.roi_counts import roi_info_dicts
 from connectograph.cypher_files import LabelSet, dataset_statements, statement, statements
 from connectograph.errors import InvalidIdentifierError, RecipeError
 from connectograph.identifiers import MAX_NAME_LENGTH, DatasetName, escape_name, property_access
-from connectograph.loading import model
+from connectograph.loading.derive.bodies import (ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE,
+                                                 complete_bodies, is_neuron)
+from connectograph.loading.derive.body_roi_counts import roi_info_dicts
+from connectograph.loading.derive.connections import (connections_from_roi_weights,
+                                                      roi_info_from_connections)
 from connectograph.loading.recipe import load_recipe
 
 from cypher_reading import neo4j_reads
@@ -258,7 +261,7 @@ def test_schema_statements_fill_escaped_labels():
 
 
 def test_roi_flag_indexes_on_segment_and_neuron_once_per_roi():
-    from connectograph.loading.writer import roi_flag_index_statements
+    from connectograph.loading.write.dataset_writer import roi_flag_index_statements
     ls = LabelSet("hemibrain-mb:v1.2.1")
     got = roi_flag_index_statements(ls, ["b'L(R)", "we`ird", "a'L(R)", "b'L(R)"])
     expected = []
@@ -338,7 +341,7 @@ def _tiny_roi_conns() -> pd.DataFrame:
 
 
 def test_connections_from_roi_weights_by_hand():
-    out = model.connections_from_roi_weights(_tiny_roi_conns())
+    out = connections_from_roi_weights(_tiny_roi_conns())
     assert list(out.columns) == ["bodyId_pre", "bodyId_post", "weight", "roiInfo"]
     # pairs sorted by (pre, post): (1,2), (1,3), (2,1), (3,1)
     assert list(zip(out.bodyId_pre, out.bodyId_post)) == [(1, 2), (1, 3), (2, 1), (3, 1)]
@@ -357,7 +360,7 @@ def test_connections_from_roi_weights_by_hand():
 
 def test_connections_from_roi_weights_empty():
     empty = _tiny_roi_conns().iloc[0:0]
-    out = model.connections_from_roi_weights(empty)
+    out = connections_from_roi_weights(empty)
     assert out.empty
     assert list(out.columns) == ["bodyId_pre", "bodyId_post", "weight", "roiInfo"]
 
@@ -365,7 +368,7 @@ def test_connections_from_roi_weights_empty():
 def test_connections_from_roi_weights_only_not_primary():
     """Connections whose weight lies outside every primary ROI: empty roiInfo."""
     conns = _tiny_roi_conns()
-    out = model.connections_from_roi_weights(conns[conns.roi == "NotPrimary"])
+    out = connections_from_roi_weights(conns[conns.roi == "NotPrimary"])
     assert list(zip(out.bodyId_pre, out.bodyId_post)) == [(1, 2), (3, 1)]
     assert out.weight.tolist() == [2, 1]
     assert out.roiInfo.tolist() == ["{}", "{}"]
@@ -392,7 +395,7 @@ def test_frame_slices_cover_every_row_once():
 
 
 def test_roi_info_from_connections_by_hand():
-    out = roi_info_dicts(model.roi_info_from_connections(_tiny_roi_conns()))
+    out = roi_info_dicts(roi_info_from_connections(_tiny_roi_conns()))
     # body 1: in from 2 (aL 5); out to 2 (aL 3, bL 4) and to 3 (CA 7)
     # body 2: in from 1 (aL 3, bL 4); out to 1 (aL 5)
     # body 3: in from 1 (CA 7); out only NotPrimary (not an ROI)
@@ -410,12 +413,12 @@ def test_complete_bodies_adds_bare_rows_and_derives_roi_info():
     neurons = pd.DataFrame({"bodyId": [1], "type": ["X"],
                             "roiInfo": ['{"aL(R)": {"pre": 1, "post": 2}}']}).set_index(
         "bodyId", drop=False)
-    out, added = model.complete_bodies(neurons, _tiny_roi_conns())
+    out, added = complete_bodies(neurons, _tiny_roi_conns())
     assert added == 2                                   # bodies 2 and 3
     assert sorted(out.index) == [1, 2, 3]
-    assert out.loc[1, "roiInfoSource"] == model.ROI_INFO_FROM_SOURCE
+    assert out.loc[1, "roiInfoSource"] == ROI_INFO_FROM_SOURCE
     assert json.loads(out.loc[1, "roiInfo"]) == {"aL(R)": {"pre": 1, "post": 2}}
-    assert out.loc[3, "roiInfoSource"] == model.ROI_INFO_FROM_CONNECTIONS
+    assert out.loc[3, "roiInfoSource"] == ROI_INFO_FROM_CONNECTIONS
     assert json.loads(out.loc[3, "roiInfo"]) == {"CA(R)": {"upstream": 7, "post": 7}}
 
 
@@ -426,17 +429,17 @@ def test_is_neuron_rule():
                        "post": [0, 9, 10, None, 0, 0],
                        "type": [None, None, None, "T", None, None],
                        "status": [None, None, None, None, "Traced", None]})
-    flags = model.is_neuron(df, NeuronRule()).tolist()
+    flags = is_neuron(df, NeuronRule()).tolist()
     # pre>=2 | post>=10 | named | status
     assert flags == [True, False, True, True, True, False]
-    flags = model.is_neuron(df, NeuronRule(named=False, with_status=False)).tolist()
+    flags = is_neuron(df, NeuronRule(named=False, with_status=False)).tolist()
     assert flags == [True, False, True, False, False, False]
 
 
 def test_fingerprint_takes_synapse_files_outside_the_data_folder(tmp_path):
     """A synapse folder given as an absolute path outside the data folder is
     fingerprinted too (it used to raise ValueError from Path.relative_to)."""
-    from connectograph.loading.engine import fingerprint
+    from connectograph.loading.fingerprint import fingerprint
     data, elsewhere = tmp_path / "data", tmp_path / "elsewhere"
     data.mkdir()
     elsewhere.mkdir()

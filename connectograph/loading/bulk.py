@@ -1,8 +1,8 @@
 """First loads of large datasets with ``neo4j-admin database import full``.
 
 :func:`bulk_load` reads, validates and derives the dataset exactly as the Bolt
-loader does (:func:`~connectograph.loading.engine.prepare`), writes it as
-import CSV files (:mod:`~connectograph.loading.bulk_csv`), imports them into a
+loader does (:func:`~connectograph.loading.preparation.prepare`), writes it as
+import CSV files (:mod:`~connectograph.loading.write.bulk_csv`), imports them into a
 fresh ``neo4j`` database with the local server stopped (a running server is
 checked and stopped in the background while the data is prepared; a stopped
 one without a database is not started at all), starts the server, renames the
@@ -29,13 +29,19 @@ from typing import Callable, Sequence
 from ..client import Client
 from ..cypher_files import LabelSet, dataset_statements, statement
 from ..errors import BulkImportError, Neo4jServerError
-from ..neo4j_server.settings import instance_name
-from .bulk_csv import PLACEHOLDER_PREFIX, ImportFiles, write_import_files
-from .engine import LoadSummary, fingerprint, prepare
+from .. import neo4j_server
+from ..neo4j_server import load_settings, run_admin
+from ..neo4j_server.process import check_ports
+from ..neo4j_server.settings import instance_name, local_connection
+from .arrow_memory import arrow_system_memory
+from .fingerprint import fingerprint
+from .preparation import prepare
 from .recipe import Recipe, checked_recipe
-from .tables import arrow_system_memory
-from .writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
-                     run_schema_statements)
+from .summary import LoadSummary
+from .write.bulk_csv import write_import_files
+from .write.dataset_writer import (INDEX_WAIT_SECONDS, list_datasets, roi_flag_index_statements,
+                                   run_schema_statements)
+from .write.import_csv import PLACEHOLDER_PREFIX, ImportFiles
 
 #: Nodes per transaction when renaming placeholder properties after the import.
 RENAME_BATCH = 50_000
@@ -55,7 +61,6 @@ def _timed(stages: dict[str, float], name: str, echo: Callable[[str], None], mes
 
 
 def _client(instance: str) -> Client:
-    from ..neo4j_server.settings import local_connection
     uri, auth = local_connection(instance)
     return Client(uri, auth=auth, dataset="none:none", check_dataset=False)
 
@@ -110,9 +115,6 @@ def _ready_for_import(instance: str, overwrite: bool, echo) -> Future | None:
         The instance is stopped and another process holds one of its ports
         (checked now rather than when the server restarts after the import).
     """
-    from .. import neo4j_server
-    from ..neo4j_server import load_settings
-    from ..neo4j_server.process import check_ports
 
     settings = load_settings(instance)
     was_running = neo4j_server.status(instance).running
@@ -150,7 +152,6 @@ def import_args(files: ImportFiles, instance: str, threads: int | None = None) -
     """The neo4j-admin arguments of importing ``files`` into ``instance``: all
     processors (or ``threads``), off-heap memory capped at the instance's page
     cache size (the machine may be shared)."""
-    from ..neo4j_server import load_settings
     return files.admin_args(threads=threads or os.cpu_count(),
                             max_off_heap=load_settings(instance).pagecache)
 
@@ -168,7 +169,6 @@ def run_import(files: ImportFiles, instance: str, *, threads: int | None = None,
     BulkImportError
         neo4j-admin failed (its output's tail is in the message).
     """
-    from ..neo4j_server import load_settings, run_admin
     settings = load_settings(instance)
     args = import_args(files, instance, threads)
     t0 = time.monotonic()
@@ -295,8 +295,6 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
     Neo4jServerError
         The server could not be started or stopped.
     """
-    from .. import neo4j_server
-    from ..neo4j_server import load_settings
 
     started = time.monotonic()
     stages: dict[str, float] = {}

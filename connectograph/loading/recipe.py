@@ -17,14 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError
 
 from ..errors import InvalidIdentifierError, RecipeError, ValidationError
 from ..identifiers import DatasetName
-from ..text_files import find_not_utf8
-from .source_files import csv_read_errors, read_parquet_schema
-from .table_model import INT64_MAX, INT64_MIN
+from .read.canonical_table import INT64_MAX, INT64_MIN
+from .read.source_files import read_header
 
 #: Canonical neuron columns with a meaning in the neuPrint model; any other
 #: mapped column is kept as an extra neuron property (notes, class, ...).
@@ -277,30 +275,9 @@ def load_recipe(recipe: str | os.PathLike, *, dataset: str | None = None,
     return parsed
 
 
-def read_header(path: Path, fmt: str) -> list[str]:
-    """Column names of a CSV or Parquet file without reading its rows.
-
-    Raises
-    ------
-    ValidationError
-        A file that cannot be read as ``fmt`` (empty, not UTF-8, a damaged
-        Parquet file; see :mod:`~.source_files`), naming the file.
-    """
-    if fmt == "parquet":
-        return read_parquet_schema(path)
-    with csv_read_errors(path):
-        names = list(pd.read_csv(path, nrows=0).columns)
-    if any("\x00" in str(name) for name in names):
-        # UTF-16 text without a byte order mark reads as names with NULs
-        wide = find_not_utf8(path)
-        if wide is not None:
-            raise ValidationError(wide.describe(path), file=str(path))
-    return names
-
-
 def _header(recipe: Recipe, section: str, path: Path, fmt: str) -> list[str]:
-    """:func:`read_header`, its ValidationError raised as a RecipeError
-    naming the recipe and the section."""
+    """:func:`~.read.source_files.read_header`, its ValidationError raised as
+    a RecipeError naming the recipe and the section."""
     try:
         return read_header(path, fmt)
     except ValidationError as err:

@@ -168,7 +168,7 @@ class Backend:
     def current_datasets(self) -> dict[str, DatasetName]:
         """``name:tag`` → the dataset with the label prefix of its current
         version (the staging one while a reload is being published; see
-        :mod:`connectograph.loading.writer`), read now."""
+        :mod:`connectograph.loading.write.dataset_writer`), read now."""
         out = {}
         for d in self.datasets():
             ds = DatasetName.parse(f"{d['dataset']}:{d['tag']}")

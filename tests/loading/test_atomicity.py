@@ -42,8 +42,8 @@ import connectograph
 from connectograph import NC, Client
 from connectograph.errors import DatasetNotFoundError, InvalidIdentifierError, PublishError
 from connectograph.loading import datasets, drop, load
-from connectograph.loading import writer as writer_module
-from connectograph.loading.writer import DatasetWriter
+from connectograph.loading.write import dataset_writer as writer_module
+from connectograph.loading.write.dataset_writer import DatasetWriter
 from connectograph.service.backend import Backend
 from connectograph.service.cypher_rewrite import rewrite_query
 

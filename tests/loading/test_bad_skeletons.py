@@ -14,7 +14,7 @@ import pytest
 from connectograph.errors import SkeletonError, SkeletonFileError, ValidationError
 from connectograph.loading import load
 from connectograph.loading.recipe import load_recipe
-from connectograph.loading.tables import read_sources
+from connectograph.loading.read.recipe_sources import read_sources
 
 BAD_DATASET = "badskel:v1"
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from connectograph.loading.batch_runner import run_batches
+from connectograph.loading.write.batch_runner import run_batches
 
 
 class _Recorder:

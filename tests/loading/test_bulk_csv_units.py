@@ -13,10 +13,11 @@ import pytest
 from neo4j.spatial import CartesianPoint
 
 from connectograph.errors import BulkImportError
-from connectograph.loading.bulk_csv import (ARRAY_DELIMITER, PLACEHOLDER_PREFIX, Column,
-                                            CsvWriter, header_line, needs_placeholder,
-                                            point_column, point_text, roi_flag_columns,
-                                            row_columns, typed_groups, value_type, write_rows)
+from connectograph.loading.write.bulk_csv import roi_flag_columns
+from connectograph.loading.write.import_csv import (ARRAY_DELIMITER, PLACEHOLDER_PREFIX, Column,
+                                                    CsvWriter, header_line, needs_placeholder,
+                                                    point_column, point_text, row_columns,
+                                                    typed_groups, value_type, write_rows)
 
 
 def _read_csv(path) -> list[list[str]]:

@@ -52,7 +52,7 @@ def bulk_instance(request, bundle_dir, tmp_path_factory, fresh_instance):
     try:
         with pytest.MonkeyPatch.context() as mp:
             if request.param:       # the bodies in several files too
-                mp.setattr("connectograph.loading.bulk_csv.BODY_ROWS_PER_FILE", 1000)
+                mp.setattr("connectograph.loading.write.bulk_csv.BODY_ROWS_PER_FILE", 1000)
             summary = bulk_load("hemibrain-mb", instance=name, data_dir=str(bundle_dir),
                                 keep_files=files, partition_rows=request.param,
                                 echo=messages.append)

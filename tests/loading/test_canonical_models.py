@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from connectograph.errors import SkeletonError, SkeletonFileError, ValidationError
-from connectograph.loading.canonical_tables import NeuronTable, RoiConnectionTable
-from connectograph.loading.roi_models import (RoiDefinition, validate_roi_definitions,
-                                              validate_roi_hierarchy)
-from connectograph.loading.skeleton_files import SkeletonTable
-from connectograph.loading.synapses import SynapsePairs
-from connectograph.loading.table_model import CanonicalTable
+from connectograph.loading.read.table_schemas import NeuronTable, RoiConnectionTable
+from connectograph.loading.read.roi_schemas import (RoiDefinition, validate_roi_definitions,
+                                                    validate_roi_hierarchy)
+from connectograph.loading.read.skeleton_files import SkeletonTable
+from connectograph.loading.read.synapse_tables import SynapsePairs
+from connectograph.loading.read.canonical_table import CanonicalTable
 from connectograph.skeletons import Skeleton, read_swc
 
 FILE = "/data/neurons.csv"

@@ -1,6 +1,6 @@
 """CSV files read as text a fixed number of rows at a time
-(connectograph.loading.csv_chunks) give the frames of the whole-file reader,
-cut at the same rows, whichever parser reads them."""
+(connectograph.loading.read.source_files.read_csv_text_chunks) give the frames
+of the whole-file reader, cut at the same rows, whichever parser reads them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from connectograph.loading.csv_chunks import read_csv_text_chunks
-from connectograph.loading.tables import read_csv_texts
+from connectograph.loading.read.source_files import read_csv_text_chunks, read_csv_texts
 
 HEADER = "id,bodyId,type,x,y,z,confidence,roi\n"
 

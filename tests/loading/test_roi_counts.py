@@ -1,5 +1,5 @@
-"""Per-body ROI counts as a long frame (connectograph.loading.roi_counts), and
-the bodies' roiInfo filled from synapse- and connection-derived counts."""
+"""Per-body ROI counts as a long frame (connectograph.loading.derive.body_roi_counts),
+and the bodies' roiInfo filled from synapse- and connection-derived counts."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import json
 import numpy as np
 import pandas as pd
 
-from connectograph.loading.model import (ROI_INFO_FROM_CONNECTIONS, complete_bodies_from,
-                                         roi_info_from_connections)
-from connectograph.loading.accumulator import Accumulator
-from connectograph.loading.roi_counts import (ROI_COUNT_KEYS, empty_roi_counts,
-                                              max_roi_counts, roi_counts_frame,
-                                              roi_info_dicts, roi_info_texts, sum_roi_counts)
-from connectograph.loading.synapse_model import (ROI_INFO_FROM_BOTH, ROI_INFO_FROM_SYNAPSES,
+from connectograph.loading.derive.accumulator import Accumulator
+from connectograph.loading.derive.bodies import (ROI_INFO_FROM_BOTH, ROI_INFO_FROM_CONNECTIONS,
+                                                 ROI_INFO_FROM_SYNAPSES, complete_bodies_from,
                                                  fill_bodies)
+from connectograph.loading.derive.body_roi_counts import (
+    ROI_COUNT_KEYS, empty_roi_counts, max_roi_counts, roi_counts_frame, roi_info_dicts,
+    roi_info_texts, sum_roi_counts)
+from connectograph.loading.derive.connections import roi_info_from_connections
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from connectograph.loading.roi_counts import empty_roi_counts
-from connectograph.loading.synapse_sets import SynapseSets, synapse_sets
-from connectograph.loading.synapse_stage import (SynapseData, _batch_starts, _graph_batches,
-                                                 _synapse_batches)
+from connectograph.loading.derive.body_roi_counts import empty_roi_counts
+from connectograph.loading.derive.synapse_data import SynapseData
+from connectograph.loading.derive.synapse_sets import SynapseSets, synapse_sets
+from connectograph.loading.write.synapse_graph import (_batch_starts, _graph_batches,
+                                                       _synapse_batches)
 
 
 def _data(n: int) -> SynapseData:

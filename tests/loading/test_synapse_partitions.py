@@ -2,7 +2,7 @@
 equals the whole-table stage, on the real bundle and on synthetic data.
 
 The partitions here are cut with plain pandas from the whole tables (the rule
-of :mod:`connectograph.loading.synapse_partitions`: a point belongs to the
+of :mod:`connectograph.loading.derive.synapse_partitions`: a point belongs to the
 upstream body of its pair, or to its own body when it is a T-bar or in no
 pair), independently of the DuckDB spill that cuts them in a load.
 """
@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from connectograph.loading.connection_stage import PartitionedConnections, merge_all
+from connectograph.loading.derive.connections import PartitionedConnections, merge_all
+from connectograph.loading.derive.synapse_data import prepare_synapses
+from connectograph.loading.derive.synapse_partitions import prepare_synapses_partitioned
+from connectograph.loading.read.recipe_sources import read_sources
 from connectograph.loading.recipe import checked_recipe
-from connectograph.loading.synapse_partitions import prepare_synapses_partitioned
-from connectograph.loading.synapse_stage import _write_batches, prepare_synapses
-from connectograph.loading.tables import read_sources
+from connectograph.loading.write.synapse_graph import _write_batches
 
 BUNDLE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
           / "hemibrain-mb").resolve()
@@ -152,7 +153,7 @@ def test_prepared_bundle_counts_the_per_roi_rows_without_holding_them(partition_
     """Once the connection stage has merged the per-ROI tables, the prepared
     dataset keeps their row count (the summary's per-ROI rows from synapses
     are the merged rows beyond it), not the rows."""
-    from connectograph.loading.engine import prepare
+    from connectograph.loading.preparation import prepare
     recipe = checked_recipe("hemibrain-mb", data_dir=str(BUNDLE))
     tables = read_sources(recipe)
     whole = prepare_synapses(tables)

@@ -16,9 +16,9 @@ import pytest
 
 from connectograph.errors import ValidationError
 from connectograph.loading.recipe import Recipe, load_recipe
-from connectograph.loading.synapse_spill import spill_synapse_sources
-from connectograph.loading.synapses import check_synapse_bodies, read_synapse_sources
-from connectograph.loading.tables import read_rois
+from connectograph.loading.read.synapse_spill import spill_synapse_sources
+from connectograph.loading.read.synapse_sources import check_synapse_bodies, read_synapse_sources
+from connectograph.loading.read.recipe_sources import read_rois
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -152,7 +152,7 @@ def test_one_partition_when_rows_allow(synthetic_recipe, tmp_path):
 
 
 def test_partitions_are_read_under_the_smaller_memory_limit(synthetic_recipe, tmp_path):
-    from connectograph.loading.synapse_spill import read_memory_limit_mb
+    from connectograph.loading.read.synapse_spill import read_memory_limit_mb
     assert read_memory_limit_mb(3000) == 64                 # the floor
     assert read_memory_limit_mb(1_000_000) == 256           # 256 bytes per row
     assert read_memory_limit_mb(1_000_001) == 257           # rounded up

@@ -11,16 +11,18 @@ import pandas as pd
 import pytest
 
 from connectograph.errors import ValidationError
-from connectograph.loading.meshes import roi_ancestors
+from connectograph.loading.conflicts import Conflict
+from connectograph.loading.derive.bodies import fill_bodies
+from connectograph.loading.derive.body_roi_counts import empty_roi_counts, roi_info_dicts
+from connectograph.loading.derive.connections import (connection_roi_entries,
+                                                      connections_from_roi_weights,
+                                                      merge_connections)
+from connectograph.loading.derive.synapse_counts import (body_counts, connection_roi_counts,
+                                                         connections_from_synapses)
+from connectograph.loading.derive.synapse_rois import primary_rois, roi_ancestors
+from connectograph.loading.read.synapse_sources import read_connectors, read_synapse_connections
+from connectograph.loading.read.synapse_tables import SynapsePoints, mint_synapse_ids
 from connectograph.loading.recipe import SynapseSource
-from connectograph.loading.roi_counts import empty_roi_counts, roi_info_dicts
-from connectograph.loading.model import connections_from_roi_weights
-from connectograph.loading.synapse_model import (body_counts, connection_roi_counts,
-                                                 connection_roi_entries, connections_from_synapses,
-                                                 fill_bodies, merge_connections, primary_rois)
-from connectograph.loading.synapses import (SynapsePoints, mint_synapse_ids,
-                                            read_connectors, read_synapse_connections)
-from connectograph.loading.tables import Conflict
 
 BUNDLE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
           / "hemibrain-mb").resolve()

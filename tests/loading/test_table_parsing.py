@@ -13,8 +13,8 @@ import pytest
 
 from connectograph.errors import SkeletonError, SkeletonFileError, ValidationError
 from connectograph.loading.recipe import load_recipe
-from connectograph.loading.neuron_cells import parse_roi_info, parse_soma_location
-from connectograph.loading.tables import read_sources
+from connectograph.loading.read.neuron_cells import parse_roi_info, parse_soma_location
+from connectograph.loading.read.recipe_sources import read_sources
 from connectograph.skeletons import validate_skeleton
 
 # --- somaLocation -------------------------------------------------------------------------
@@ -358,7 +358,7 @@ def test_mapped_column_wins_over_a_file_column_of_that_name(tmp_path):
 
 def test_arrow_system_memory_is_scoped_to_its_block():
     import pyarrow as pa
-    from connectograph.loading.tables import arrow_system_memory
+    from connectograph.loading.arrow_memory import arrow_system_memory
     before = pa.default_memory_pool().backend_name
     with arrow_system_memory():
         assert pa.default_memory_pool().backend_name == "system"
@@ -376,7 +376,7 @@ def test_arrow_system_memory_is_scoped_to_its_block():
 # --- per-ROI connection tables across files ------------------------------------------------
 
 def test_roi_connections_first_file_wins_and_repeats_are_reported(tmp_path):
-    from connectograph.loading.tables import read_roi_connections
+    from connectograph.loading.read.neuron_tables import read_roi_connections
     header = "bodyId_pre,bodyId_post,roi,weight\n"
     # a.csv is listed first: its rows win; b.csv repeats two of them (one
     # with another weight) and adds one; c.csv only repeats (same weights)

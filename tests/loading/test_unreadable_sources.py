@@ -24,9 +24,8 @@ import pytest
 
 from connectograph.errors import RecipeError, SkeletonFileError, ValidationError
 from connectograph.loading import check
-from connectograph.loading.csv_chunks import read_csv_text_chunks
-from connectograph.loading.meshes import load_meshes
-from connectograph.loading.tables import read_csv_texts
+from connectograph.loading.read.meshes import load_meshes
+from connectograph.loading.read.source_files import read_csv_text_chunks, read_csv_texts
 
 PPL = "neuprint-exports/perc_PPL_df.csv"               # 21 neurons, JSON roiInfo in quotes
 CONNS = "neuprint-exports/perc_conn_PPLKC_df.csv"

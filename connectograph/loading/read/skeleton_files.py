@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
-from ..errors import SkeletonError, SkeletonFileError, ValidationError
-from ..skeletons import Skeleton, read_swc, validate_skeleton
-from ..skeletons._tree import SKELETON_COLUMNS, XYZ
-from .recipe import Recipe, SkeletonSource
-from .table_model import CanonicalTable, first_true
-from .source_files import read_text
-from .tables import Conflict, _to_float, _to_int, body_of_file_name, read_csv_texts
+from ...errors import SkeletonError, SkeletonFileError, ValidationError
+from ...skeletons import Skeleton, read_swc, validate_skeleton
+from ...skeletons._tree import SKELETON_COLUMNS, XYZ
+from ..conflicts import Conflict
+from ..recipe import Recipe, SkeletonSource
+from .canonical_table import CanonicalTable, first_true
+from .number_cells import body_of_file_name, float_column, int_column
+from .source_files import read_csv_texts, read_text
 
 
 _SKELETON_FLOATS = (*XYZ, "radius")
@@ -49,10 +50,10 @@ def _read_skeleton_csv(path: Path, body: int | None) -> Skeleton:
                               "skeleton table has rowId, x, y, z, radius, link", file=file)
     columns = {}
     for col in ("rowId", "link"):
-        columns[col] = _to_int(df, col, file)
+        columns[col] = int_column(df, col, file)
         _first_empty(columns[col], file, col)
     for col in _SKELETON_FLOATS:
-        columns[col] = _to_float(df, col, file)
+        columns[col] = float_column(df, col, file)
         _first_empty(columns[col], file, col)
     nodes = pd.DataFrame({"rowId": columns["rowId"].astype("int64"),
                           "type": np.zeros(len(df), dtype=np.int64),

@@ -26,9 +26,9 @@ from typing import Any
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, RootModel,
                       ValidationError as PydanticValidationError)
 
-from ..errors import ValidationError
+from ...errors import ValidationError
 from .names import check_name
-from .table_model import raise_ours
+from .canonical_table import raise_ours
 
 __all__ = ["RoiDefinition", "RoiHierarchyNode", "validate_roi_definitions",
            "validate_roi_hierarchy"]

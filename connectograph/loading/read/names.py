@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidIdentifierError, ValidationError
-from ..identifiers import escape_name
+from ...errors import InvalidIdentifierError, ValidationError
+from ...identifiers import escape_name
 
 __all__ = ["check_name", "first_bad_name"]
 

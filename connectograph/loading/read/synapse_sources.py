@@ -1,278 +1,51 @@
-"""Synapse sources → canonical synapse tables, validated before anything is written.
+"""Synapse sources → canonical synapse tables (:mod:`.synapse_tables`),
+validated before anything is written.
 
-Canonical tables (pandas DataFrames held by pydantic models whose validators
-check them, so a table that exists is a valid one):
-
-:class:`SynapsePoints`
-    one row per synapse site: ``id`` (int64, unique), ``bodyId`` (int64),
-    ``type`` (categorical: ``"pre"`` = T-bar, ``"post"`` = PSD, neuPrint's
-    names), ``x, y, z`` (float64, voxels of the dataset, e.g. 8 nm),
-    ``confidence`` (float64 in [0, 1], NaN when the source has none), ``roi``
-    (categorical, NaN when the source gives no ROI); provenance ``file``
-    (categorical), ``row`` (1-based data row, int32), ``source`` (index of the
-    recipe's ``[[synapses]]`` entry, int16) and ``bodyColumn`` (categorical: the
-    source column holding the body, for error messages).
-:class:`SynapsePairs`
-    ``pre_id, post_id`` (int64): T-bar → PSD, one row per PSD (a T-bar contacts
-    several PSDs, a PSD has one T-bar); provenance ``file`` (categorical),
-    ``row`` (int32), ``source`` (int16).
-
-Memory: texts that repeat on every row (type, ROI, file, body column) are
-categorical (one byte or two per row instead of a Python string), text cells are
-cleaned once per distinct value, and ids are matched by sorting, not hashing.
+One reader per kind of ``[[synapses]]`` source (``kind``): point tables with
+ids (:func:`read_point_table`, or in chunks), ``fetch_synapse_connections``
+exports (:func:`read_synapse_connections`) and CATMAID/navis connector tables
+(:func:`read_connectors`); ``[[synapse_partners]]`` tables pair the points
+(:func:`read_partner_table`).
 
 Sources without synapse ids (``fetch_synapse_connections`` exports, CATMAID
-connector tables) get ids minted by :func:`mint_synapse_ids` from body, type and
-location, so the same site gets the same id in every row, file and load.
-Several sources merge by precedence (first listed wins for a site's
-confidence and ROI); disagreements become :class:`~.tables.Conflict` entries.
+connector tables) get ids minted by
+:func:`~.synapse_tables.mint_synapse_ids` from body, type and location, so the
+same site gets the same id in every row, file and load. Several sources merge
+by precedence (first listed wins for a site's confidence and ROI);
+disagreements become :class:`~..conflicts.Conflict` entries
+(:func:`read_synapse_sources`).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import model_validator
 
-from ..errors import ValidationError
-from .csv_chunks import read_csv_text_chunks
+from ...errors import ValidationError
+from ..arrow_memory import release_arrow_memory
+from ..conflicts import Conflict
+from ..recipe import Recipe, SynapsePartnerSource, SynapseSource
+from .canonical_table import first_true
 from .names import check_name, first_bad_name
-from .recipe import Recipe, SynapsePartnerSource, SynapseSource
-from .table_model import CanonicalTable, first_true
-from .source_files import read_parquet_chunks
-from .tables import Conflict, _to_int, body_of_file_name, read_table, release_arrow_memory
+from .number_cells import body_of_file_name, int_column
+from .source_files import read_table, read_table_chunks
+from .synapse_tables import (SYNAPSE_TYPES, SynapsePairs, SynapsePoints, as_category,
+                             clean_per_value, concat_frames, constant_category, empty_pairs,
+                             empty_points, first_repeat, has_duplicates, id_rows,
+                             mint_synapse_ids, row_numbers, small_int_type, texts_index)
 
-SYNAPSE_TYPES = ("pre", "post")
 #: CATMAID's connector relation numbers (navis ``connectors.type`` for CATMAID
 #: neurons): 0 presynaptic_to, 1 postsynaptic_to; 2 (gap junction) and 3
 #: (abutting) are not chemical synapses and are rejected.
 CATMAID_RELATIONS = {"0": "pre", "1": "post"}
-_POINT_COLUMNS = ["id", "bodyId", "type", "x", "y", "z", "confidence", "roi",
-                  "file", "row", "source", "bodyColumn"]
-
-
-# --- ids -------------------------------------------------------------------------------------
-
-def mint_synapse_ids(body: Any, type_: Any, x: Any, y: Any, z: Any) -> np.ndarray:
-    """Stable int64 ids for synapse sites that have none.
-
-    The id is a 63-bit hash (pandas' vectorised, keyed-by-a-constant
-    ``hash_pandas_object``) of (bodyId, type, x, y, z): the same site gets the same
-    id in every row, file and load, independently of row order.
-
-    Parameters
-    ----------
-    body : array-like of int64
-    type_ : array-like of str
-        ``"pre"`` or ``"post"``.
-    x, y, z : array-like of float
-        Location in voxels (``-0.0`` and ``0.0`` are the same place).
-
-    Returns
-    -------
-    numpy.ndarray of int64, all >= 0.
-    """
-    frame = pd.DataFrame({
-        "bodyId": np.asarray(body, dtype="int64"),
-        "type": pd.Series(np.asarray(type_, dtype=object)).astype(str).to_numpy(),
-        # + 0.0 turns -0.0 into 0.0
-        "x": np.asarray(x, dtype="float64") + 0.0,
-        "y": np.asarray(y, dtype="float64") + 0.0,
-        "z": np.asarray(z, dtype="float64") + 0.0,
-    })
-    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype="uint64")
-    return (hashed & np.uint64(0x7FFF_FFFF_FFFF_FFFF)).astype("int64")
-
-
-# --- canonical tables --------------------------------------------------------------------------
-
-def _has_duplicates(values: np.ndarray) -> bool:
-    """Whether an int64 array repeats a value (by sorting: a copy of the array,
-    no hash table)."""
-    s = np.sort(np.asarray(values))
-    return bool(len(s) > 1 and (s[1:] == s[:-1]).any())
-
-
-def _first_repeat(values: pd.Series) -> tuple[int, int] | None:
-    """``(i, j)``: the position of the first row repeating an earlier value and
-    of the earliest row with that value; None if every value is distinct
-    (checked by sorting, so the hash-based ``duplicated`` runs only on a repeat)."""
-    if not _has_duplicates(values.to_numpy()):
-        return None
-    i = first_true(values.duplicated())
-    return i, first_true(values == values.iloc[i])
-
-
-def id_rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The row of each of ``wanted`` in ``ids`` (unique int64 ids), -1 where absent.
-
-    By sorting ``ids`` once and binary search (memory: two int64 copies of
-    ``ids``, no hash table)."""
-    ids = np.asarray(ids, dtype="int64")
-    wanted = np.asarray(wanted, dtype="int64")
-    if not len(ids):
-        return np.full(len(wanted), -1, dtype="int64")
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    at = np.minimum(np.searchsorted(sorted_ids, wanted), len(ids) - 1)
-    found = sorted_ids[at] == wanted
-    del sorted_ids
-    return np.where(found, order[at], -1)
-
-
-def _small_int(value: int) -> type:
-    return np.int16 if -2**15 <= value < 2**15 else np.int64
-
-
-def _row_numbers(n: int, first_row: int = 1) -> np.ndarray:
-    """1-based data row numbers from ``first_row`` (int32 unless a file has 2**31 rows)."""
-    last = first_row + n
-    return np.arange(first_row, last, dtype=np.int32 if last < 2**31 - 1 else np.int64)
-
-
-def _texts_index(values) -> pd.Index:
-    """Categories as Python objects: turning a categorical into an object array
-    then points every row at the same few strings instead of making new ones."""
-    return pd.Index(list(values), dtype=object)
-
-
-def _constant(value: str, n: int) -> pd.Categorical:
-    """``value`` on ``n`` rows, as a one-category categorical."""
-    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
-                                     categories=_texts_index([value]))
-
-
-def _category(values) -> pd.Categorical:
-    if isinstance(values, pd.Categorical):
-        return values
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-    return pd.Categorical.from_codes(codes, categories=_texts_index(uniques))
-
-
-def _clean_per_value(raw: pd.Series, clean) -> pd.Categorical:
-    """Per row of ``raw``, ``clean`` of its cell (NaN for empty cells and where
-    ``clean`` gives None), as a categorical; ``clean`` (Series → Series,
-    element-wise) runs on the distinct non-empty cells only, not on every row."""
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    cleaned = clean(pd.Series(uniques)).astype(object)
-    cleaned = cleaned.where(cleaned.notna(), None)
-    remap, categories = pd.factorize(cleaned, use_na_sentinel=True)
-    row_codes = np.append(remap, -1)[codes]
-    return pd.Categorical.from_codes(row_codes, categories=_texts_index(categories))
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """``pd.concat(frames, ignore_index=True)`` column by column, emptying
-    ``frames`` as it goes (so the copies held at once are the result plus one
-    column, not the result plus every frame); categorical columns stay
-    categorical (their categories united first)."""
-    columns = list(frames[0].columns)
-    out = {}
-    for col in columns:
-        parts = [f.pop(col) for f in frames if col in f.columns]
-        if len(parts) > 1 and all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
-            cats = _texts_index(pd.unique(np.concatenate(
-                [p.cat.categories.to_numpy(dtype=object) for p in parts])))
-            parts = [p.cat.set_categories(cats) for p in parts]
-        out[col] = pd.concat(parts, ignore_index=True)
-        del parts
-    return pd.DataFrame(out, copy=False)
-
-
-class SynapsePoints(CanonicalTable):
-    """The canonical synapse-point table (see module docstring).
-
-    Raises
-    ------
-    ValidationError
-        Naming file, row and column: non-finite coordinates, type not pre/post,
-        confidence outside [0, 1], duplicate ids.
-    """
-
-    @model_validator(mode="after")
-    def _check(self) -> "SynapsePoints":
-        df = self.frame
-        missing = [c for c in _POINT_COLUMNS if c not in df.columns]
-        if missing:
-            raise ValidationError(f"synapse table lacks columns {missing}")
-        for col in ("id", "bodyId"):
-            if df[col].dtype != np.int64:
-                raise ValidationError(f"synapse column {col!r} must be int64")
-        bad = ~df["type"].isin(SYNAPSE_TYPES)
-        if bad.any():
-            i = first_true(bad)
-            value = df["type"].iloc[i]
-            raise ValidationError(f"type {None if pd.isna(value) else value!r} is neither "
-                                  "'pre' nor 'post'",
-                                  file=df["file"].iloc[i], row=int(df["row"].iloc[i]),
-                                  column="type")
-        for col in ("x", "y", "z"):
-            bad = ~np.isfinite(df[col].to_numpy(dtype="float64"))
-            if bad.any():
-                i = first_true(bad)
-                raise ValidationError("coordinate is missing or not a finite number",
-                                      file=df["file"].iloc[i], row=int(df["row"].iloc[i]),
-                                      column=col)
-        conf = df["confidence"].to_numpy(dtype="float64")
-        bad = ~np.isnan(conf) & ((conf < 0) | (conf > 1))
-        if bad.any():
-            i = first_true(bad)
-            raise ValidationError(f"confidence {conf[i]} is outside [0, 1]",
-                                  file=df["file"].iloc[i], row=int(df["row"].iloc[i]),
-                                  column="confidence")
-        _reject_duplicates(df, "id", "duplicate synapse id {value}",
-                           "every synapse must be listed once")
-        return self
-
-
-def _reject_duplicates(df: pd.DataFrame, column: str, what: str, rule: str) -> None:
-    """Raise ValidationError at the second row repeating a value of ``column``,
-    naming the first row too. ``what`` is formatted with ``value``."""
-    repeat = _first_repeat(df[column])
-    if repeat is not None:
-        i, j = repeat
-        raise ValidationError(
-            f"{what.format(value=df[column].iloc[i])} (also {df['file'].iloc[j]} row "
-            f"{df['row'].iloc[j]}); {rule}",
-            file=df["file"].iloc[i], row=int(df["row"].iloc[i]), column=column)
-
-
-class SynapsePairs(CanonicalTable):
-    """The canonical T-bar → PSD table (see module docstring)."""
-
-    @model_validator(mode="after")
-    def _check(self) -> "SynapsePairs":
-        df = self.frame
-        for col in ("pre_id", "post_id"):
-            if col not in df.columns or df[col].dtype != np.int64:
-                raise ValidationError(f"synapse pair column {col!r} must be int64")
-        _reject_duplicates(df, "post_id", "PSD {value} is paired twice", "a PSD has one T-bar")
-        return self
-
-
-def empty_points() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": pd.Series(dtype="int64"), "bodyId": pd.Series(dtype="int64"),
-        "type": pd.Series(dtype="category"), "x": pd.Series(dtype="float64"),
-        "y": pd.Series(dtype="float64"), "z": pd.Series(dtype="float64"),
-        "confidence": pd.Series(dtype="float64"), "roi": pd.Series(dtype="category"),
-        "file": pd.Series(dtype="category"), "row": pd.Series(dtype="int32"),
-        "source": pd.Series(dtype="int16"), "bodyColumn": pd.Series(dtype="category")})
-
-
-def empty_pairs() -> pd.DataFrame:
-    return pd.DataFrame({"pre_id": pd.Series(dtype="int64"), "post_id": pd.Series(dtype="int64"),
-                         "file": pd.Series(dtype="category"), "row": pd.Series(dtype="int32"),
-                         "source": pd.Series(dtype="int16")})
-
-
 # --- reading one source ---------------------------------------------------------------------
+
 
 def _read(path: Path, fmt: str, columns: dict[str, str]) -> pd.DataFrame:
     return _canonical_names(read_table(path, fmt), columns)
@@ -330,8 +103,8 @@ def _rois(df: pd.DataFrame, col: str, file: str, label: str,
           roi_names: set[str] | None, first_row: int = 1) -> pd.Categorical:
     if col not in df.columns:
         return pd.Categorical.from_codes(np.full(len(df), -1, dtype=np.int8),
-                                         categories=_texts_index([]))
-    values = _clean_per_value(df[col], _roi_texts)
+                                         categories=texts_index([]))
+    values = clean_per_value(df[col], _roi_texts)
     if roi_names is not None:
         s = pd.Series(values)
         unknown = s.notna() & ~s.isin(roi_names)
@@ -351,7 +124,7 @@ def _rois(df: pd.DataFrame, col: str, file: str, label: str,
 
 def _bodies(df: pd.DataFrame, col: str, file: str, label: str,
             first_row: int = 1) -> np.ndarray:
-    ids = _to_int(pd.DataFrame({label: df[col]}), label, file, first_row=first_row)
+    ids = int_column(pd.DataFrame({label: df[col]}), label, file, first_row=first_row)
     if ids.isna().any():
         i = first_true(ids.isna())
         raise ValidationError("body id is empty", file=file, row=first_row + i, column=label)
@@ -365,10 +138,10 @@ def _points_frame(*, ids, body, type_, x, y, z, confidence, roi, file, rows, sou
     n = len(ids)
     return pd.DataFrame({
         "id": np.asarray(ids, dtype="int64"), "bodyId": np.asarray(body, dtype="int64"),
-        "type": _category(type_), "x": x, "y": y, "z": z,
-        "confidence": confidence, "roi": _category(roi), "file": _constant(file, n),
-        "row": rows, "source": np.full(n, source, dtype=_small_int(source)),
-        "bodyColumn": _constant(body_column, n)}, copy=False)
+        "type": as_category(type_), "x": x, "y": y, "z": z,
+        "confidence": confidence, "roi": as_category(roi), "file": constant_category(file, n),
+        "row": rows, "source": np.full(n, source, dtype=small_int_type(source)),
+        "bodyColumn": constant_category(body_column, n)}, copy=False)
 
 
 def _check_confidence(values: np.ndarray, file: str, label: str) -> None:
@@ -398,7 +171,7 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
             ("bodyId_pre", "bodyId_post", "roi_pre", "roi_post", "x_pre", "y_pre", "z_pre",
              "x_post", "y_post", "z_post", "confidence_pre", "confidence_post")}
     n = len(df)
-    rows = _row_numbers(n)
+    rows = row_numbers(n)
     sides = {}
     for side in SYNAPSE_TYPES:
         body = _bodies(df, f"bodyId_{side}", file, name[f"bodyId_{side}"])
@@ -409,7 +182,7 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
         _check_confidence(conf, file, name[f"confidence_{side}"])
         roi = _rois(df, f"roi_{side}", file, name[f"roi_{side}"], roi_names)
         ids = mint_synapse_ids(body, np.full(n, side), *xyz)
-        sides[side] = _points_frame(ids=ids, body=body, type_=_constant(side, n),
+        sides[side] = _points_frame(ids=ids, body=body, type_=constant_category(side, n),
                                     x=xyz[0], y=xyz[1], z=xyz[2], confidence=conf, roi=roi,
                                     file=file, rows=rows, source=source,
                                     body_column=name[f"bodyId_{side}"])
@@ -428,7 +201,7 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
                 f"the T-bar at ({pre['x'].iloc[i]:g}, {pre['y'].iloc[i]:g}, {pre['z'].iloc[i]:g}) "
                 f"of body {pre['bodyId'].iloc[i]} has {label} {values.iloc[i]!r} here but "
                 f"{values.iloc[j]!r} in row {j + 1}", file=file, row=i + 1, column=label)
-    repeat = _first_repeat(post["id"])
+    repeat = first_repeat(post["id"])
     if repeat is not None:
         i, j = repeat
         raise ValidationError(
@@ -436,10 +209,10 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
             f"body {post['bodyId'].iloc[i]} is paired twice (also row {j + 1}); a PSD has one "
             "T-bar", file=file, row=i + 1, column=name["x_post"])
     pairs = pd.DataFrame({"pre_id": pre["id"].to_numpy(), "post_id": post["id"].to_numpy(),
-                          "file": _constant(file, n), "row": rows,
-                          "source": np.full(n, source, dtype=_small_int(source))}, copy=False)
+                          "file": constant_category(file, n), "row": rows,
+                          "source": np.full(n, source, dtype=small_int_type(source))}, copy=False)
     pairs = SynapsePairs.build(pairs).frame
-    points = _concat([pre.drop_duplicates("id"), post])
+    points = concat_frames([pre.drop_duplicates("id"), post])
     return points, pairs
 
 
@@ -484,7 +257,7 @@ def read_connectors(path: Path, src: SynapseSource, source: int,
     n = len(df)
     body, body_label = _body_of_file(path, src, n, df, file)
     type_label = src.columns.get("type", "type")
-    types = _clean_per_value(df["type"], _connector_types)
+    types = clean_per_value(df["type"], _connector_types)
     bad = ~pd.Series(types).isin(SYNAPSE_TYPES)
     if bad.any():
         i = first_true(bad)
@@ -501,8 +274,8 @@ def read_connectors(path: Path, src: SynapseSource, source: int,
     ids = mint_synapse_ids(body, np.asarray(types, dtype=object), *xyz)
     points = _points_frame(ids=ids, body=body, type_=types, x=xyz[0],
                            y=xyz[1], z=xyz[2], confidence=conf, roi=roi, file=file,
-                           rows=_row_numbers(n), source=source, body_column=body_label)
-    repeat = _first_repeat(points["id"])
+                           rows=row_numbers(n), source=source, body_column=body_label)
+    repeat = first_repeat(points["id"])
     if repeat is not None:
         i, j = repeat
         raise ValidationError(
@@ -530,7 +303,7 @@ def _point_table(df: pd.DataFrame, path: Path, src: SynapseSource, source: int,
     ids = _bodies(df, "id", file, src.columns.get("id", "id"), first_row)
     df = df.drop(columns=["id"])
     body, body_label = _body_of_file(path, src, n, df, file, first_row)
-    types = _clean_per_value(df["type"], _point_types)
+    types = clean_per_value(df["type"], _point_types)
     df = df.drop(columns=[c for c in ("bodyId", "type") if c in df.columns])
     xyz = []
     for a in "xyz":
@@ -543,7 +316,7 @@ def _point_table(df: pd.DataFrame, path: Path, src: SynapseSource, source: int,
     del df
     points = _points_frame(ids=ids, body=body, type_=types, x=xyz[0],
                            y=xyz[1], z=xyz[2], confidence=conf, roi=roi, file=file,
-                           rows=_row_numbers(n, first_row), source=source,
+                           rows=row_numbers(n, first_row), source=source,
                            body_column=body_label)
     del ids, body, xyz, conf
     return SynapsePoints.build(points).frame
@@ -562,33 +335,25 @@ def _partner_table(df: pd.DataFrame, path: Path, src: SynapsePartnerSource, sour
     pre = _bodies(df, "pre_id", file, src.columns.get("pre_id", "pre_id"), first_row)
     post = _bodies(df, "post_id", file, src.columns.get("post_id", "post_id"), first_row)
     del df
-    out = pd.DataFrame({"pre_id": pre, "post_id": post, "file": _constant(file, n),
-                        "row": _row_numbers(n, first_row),
-                        "source": np.full(n, source, dtype=_small_int(source))}, copy=False)
+    out = pd.DataFrame({"pre_id": pre, "post_id": post, "file": constant_category(file, n),
+                        "row": row_numbers(n, first_row),
+                        "source": np.full(n, source, dtype=small_int_type(source))}, copy=False)
     return SynapsePairs.build(out).frame
-
-
-def _file_chunks(path: Path, fmt: str, rows: int) -> Iterator[pd.DataFrame]:
-    """A table file ``rows`` rows at a time: text columns for CSV (as
-    :func:`~.tables.read_csv_texts`, by :func:`~.csv_chunks.read_csv_text_chunks`),
-    typed columns for Parquet (by record batch)."""
-    if fmt == "parquet":
-        return read_parquet_chunks(path, rows)
-    return read_csv_text_chunks(path, rows)
 
 
 def _converted_chunks(path: Path, src: SynapseSource | SynapsePartnerSource, rows: int,
                       convert) -> Iterator[pd.DataFrame]:
-    """``convert(df, first_row)`` of each chunk of :func:`_file_chunks` with
-    canonical column names, ``first_row`` the file row of its first row (a
-    file without rows: of the whole, empty file)."""
+    """``convert(df, first_row)`` of each chunk of
+    :func:`~.source_files.read_table_chunks` with canonical column names,
+    ``first_row`` the file row of its first row (a file without rows: of the
+    whole, empty file)."""
     first = 1
     with_rows = False
     # Each converted chunk is handed on without a reference kept here (a
     # one-item list popped by the yield), and its text chunk is freed first,
     # so neither is held while the caller uses it or the next one is read.
     box: list = []
-    for df in _file_chunks(path, src.format, rows):
+    for df in read_table_chunks(path, src.format, rows):
         with_rows = True
         n = len(df)
         box.append(convert(_canonical_names(df, src.columns), first))
@@ -619,13 +384,14 @@ def read_partner_chunks(path: Path, src: SynapsePartnerSource, source: int,
 
 # --- all sources ----------------------------------------------------------------------------
 
+
 def _merge_points(frames: list[pd.DataFrame], conflicts: list[Conflict]) -> pd.DataFrame:
     """First source wins per synapse id; differing confidence/ROI (or body, type,
     location for explicit ids) become conflicts."""
     if not frames:
         return empty_points()
-    allp = frames[0] if len(frames) == 1 else _concat(frames)
-    if not _has_duplicates(allp["id"].to_numpy()):
+    allp = frames[0] if len(frames) == 1 else concat_frames(frames)
+    if not has_duplicates(allp["id"].to_numpy()):
         # Every id once (the usual case): nothing to merge.
         return SynapsePoints.build(allp).frame
     # Within one file a repeated id is an error; across files it is the same site.
@@ -716,9 +482,9 @@ def read_synapse_sources(recipe: Recipe, roi_names: set[str] | None,
     pair_frames.extend(partner_files(recipe))
     if not pair_frames:
         return points, empty_pairs()
-    pairs = pair_frames[0] if len(pair_frames) == 1 else _concat(pair_frames)
+    pairs = pair_frames[0] if len(pair_frames) == 1 else concat_frames(pair_frames)
     del pair_frames
-    if _has_duplicates(pairs["post_id"].to_numpy()):
+    if has_duplicates(pairs["post_id"].to_numpy()):
         # The same pair in several files (distinct PSDs never repeat).
         pairs = pairs.drop_duplicates(["pre_id", "post_id"])
     point_ids = points["id"].to_numpy()

@@ -13,20 +13,17 @@ and says how to fix it:
 - an empty (0-byte) file, or a CSV file of blank lines;
 - a Parquet file that is cut short, empty or not Parquet.
 
-Every reader of source files goes through it: CSV tables whole
-(:func:`~.tables.read_csv_texts`) or in chunks
-(:func:`~.csv_chunks.read_csv_text_chunks`) and their headers
-(:func:`~.recipe.read_header`), Parquet tables (:func:`read_parquet`,
-:func:`read_parquet_chunks`), and the text of SWC and JSON files
-(:func:`read_text`). The place of a CSV problem is found by a second pass
-over the file with Python's ``csv`` module, only once a read has failed.
+Every reader of source files goes through it: the readers of
+:mod:`.source_files` (CSV tables whole or in chunks and their headers, Parquet
+tables, the text of SWC and JSON files). The place of a CSV problem is found by a
+second pass over the file with Python's ``csv`` module, only once a read has
+failed.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -35,11 +32,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import ValidationError
-from ..text_files import empty_file_message, find_not_utf8, read_utf8
+from ...errors import ValidationError
+from ...text_files import empty_file_message, find_not_utf8
 
-__all__ = ["CsvParseError", "check_not_cut", "csv_read_errors", "read_parquet",
-           "read_parquet_chunks", "read_parquet_schema", "read_text", "unreadable_csv"]
+__all__ = ["CsvParseError", "check_not_cut", "csv_read_errors", "parquet_read_errors",
+           "unreadable_csv"]
 
 
 class CsvParseError(ValidationError, pd.errors.ParserError):
@@ -312,86 +309,19 @@ def _unreadable_parquet(path: Path, err: BaseException) -> ValidationError:
 
 
 @contextmanager
-def _parquet_errors(path: Path) -> Iterator[None]:
+def parquet_read_errors(path: Path) -> Iterator[None]:
+    """Within the block, a failure to read the Parquet file ``path`` (a
+    pyarrow error, a ``UnicodeDecodeError``) is raised as a ValidationError
+    naming the file and saying how to fix it; our own errors pass.
+
+    Parameters
+    ----------
+    path : Path
+        The Parquet file the block reads.
+    """
     try:
         yield
     except ValidationError:
         raise
     except (pa.ArrowException, UnicodeError) as err:
         raise _unreadable_parquet(path, err) from None
-
-
-def read_parquet(path: str | Path) -> pd.DataFrame:
-    """A Parquet table as pandas reads it (``pd.read_parquet``).
-
-    Raises
-    ------
-    ValidationError
-        An empty file, or one that is cut short, damaged or not Parquet,
-        naming the file and saying how to fix it.
-    """
-    path = Path(path)
-    with _parquet_errors(path):
-        return pd.read_parquet(path)
-
-
-def read_parquet_schema(path: str | Path) -> list[str]:
-    """The column names of a Parquet table, without reading its rows.
-
-    Raises
-    ------
-    ValidationError
-        As :func:`read_parquet`.
-    """
-    import pyarrow.parquet as pq
-    path = Path(path)
-    with _parquet_errors(path):
-        return list(pq.read_schema(path).names)
-
-
-def read_parquet_chunks(path: str | Path, rows: int) -> Iterator[pd.DataFrame]:
-    """A Parquet table ``rows`` rows at a time (by record batch).
-
-    Raises
-    ------
-    ValidationError
-        As :func:`read_parquet`, also for a part found damaged after some
-        chunks were given out.
-    """
-    import pyarrow.parquet as pq
-    path = Path(path)
-    with _parquet_errors(path):
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
-            yield batch.to_pandas()
-
-
-def read_text(path: str | Path, what: str) -> str:
-    """The UTF-8 text of a source file (an SWC skeleton, a JSON ROI file).
-
-    Parameters
-    ----------
-    path : str or Path
-        The file.
-    what : str
-        What it should hold, for the message about an empty file (e.g.
-        ``"JSON"``).
-
-    Returns
-    -------
-    str
-        Without a UTF-8 byte order mark.
-
-    Raises
-    ------
-    ValidationError
-        An empty (0-byte) file, or one that is not UTF-8 (the byte offset and
-        line of the first byte that is not, and the ``iconv`` command that
-        converts it), naming the file.
-    """
-    path = Path(path)
-    if os.path.getsize(path) == 0:
-        raise ValidationError(empty_file_message(what), file=str(path))
-    try:
-        return read_utf8(path)
-    except UnicodeError as err:
-        raise ValidationError(str(err), file=str(path)) from None

@@ -1,43 +1,28 @@
-"""Derive the neuPrint model's synapse-level parts from canonical synapse tables
-(pure pandas, no database). Definitions are in docs/data-model.md:
+"""Synapse-level counts derived from the canonical synapse tables and each
+synapse's ROIs (:mod:`.synapse_rois`): per body and per connection (pure
+pandas, no database). Definitions are in docs/data-model.md:
 
-- A synapse lies in the ROI its source names plus that ROI's ancestors; one
-  without an ROI lies in every ROI mesh containing it, plus their ancestors.
 - A synapse-level connection counts in the *post* site's ROI (neuPrint's
   convention): per (pre body, post body), the primary ROI of each PSD, or
   ``NotPrimary`` when the PSD is in no primary ROI.
 - Per body: ``pre`` = its T-bars, ``post`` = its PSDs, ``upstream`` = ``post``,
   ``downstream`` = PSDs its T-bars contact (``SynapsesTo`` edges leaving them);
   per ROI the same counts over the sites in that ROI (``downstream`` at the T-bar).
-- Precedence: neuron-level per-ROI tables win for ``ConnectsTo`` per (pair, ROI);
-  synapse-derived counts fill the (pair, ROI) cells the tables lack. Source neuron
-  properties win over synapse-derived body counts, which fill what is missing.
+
+How these counts meet the per-ROI tables and the neuron tables (the tables
+win) is decided in :mod:`.connections` and :mod:`.bodies`.
 """
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
-from ..errors import ValidationError
-from ..grouped import run_starts
-from .meshes import points_in_meshes, roi_ancestors
-from .model import ROI_INFO_FROM_CONNECTIONS, ROI_INFO_FROM_SOURCE
-from .roi_counts import COUNT_KEYS, max_roi_counts, roi_counts_frame, roi_info_texts
-from .synapses import SYNAPSE_TYPES, id_rows
-from .tables import NOT_PRIMARY, Conflict, connection_keys
-
-ROI_INFO_FROM_SYNAPSES = "synapses"
-ROI_INFO_FROM_BOTH = "synapses and loaded connections"
-
-
-def roi_combinations(rois: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
-    """Per point an index into the distinct ROI tuples of ``rois`` (from
-    :func:`synapse_rois`), and those tuples: per-ROI work then runs once per
-    distinct tuple, not once per point."""
-    codes, combos = pd.factorize(pd.Series(rois, dtype=object), use_na_sentinel=False)
-    return codes, list(combos)
+from ...errors import ValidationError
+from ...grouped import run_starts
+from ..read.synapse_tables import SYNAPSE_TYPES, id_rows
+from .body_roi_counts import roi_counts_frame
+from .synapse_rois import roi_combinations
 
 
 def _count_by(codes: list[np.ndarray], sizes: list[int]
@@ -114,7 +99,7 @@ def _group_sizes(columns: dict[str, np.ndarray | tuple[np.ndarray, np.ndarray]],
 
 def pair_rows(points: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Rows in ``points`` of each pair's T-bar and PSD (every id must be there,
-    as :func:`~.synapses.read_synapse_sources` checks)."""
+    as :func:`~..read.synapse_sources.read_synapse_sources` checks)."""
     ids = points["id"].to_numpy()
     pre = id_rows(ids, pairs["pre_id"].to_numpy())
     post = id_rows(ids, pairs["post_id"].to_numpy())
@@ -122,81 +107,6 @@ def pair_rows(points: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndarray, np
         raise ValidationError("a synapse pair names a synapse id that is in no synapse table "
                               "(the pairs were not checked against the points)")
     return pre, post
-
-
-def synapse_rois(points: pd.DataFrame, roi_info: dict[str, dict], hierarchy: dict | None,
-                 meshes: dict | None) -> tuple[np.ndarray, dict[str, int]]:
-    """The ROIs each synapse lies in.
-
-    Parameters
-    ----------
-    points : DataFrame
-        Canonical synapse points (``roi`` may be None).
-    roi_info, hierarchy : dict
-        ROI definitions and hierarchy (for ancestors).
-    meshes : dict or None
-        ROI name → trimesh mesh, for points without an ROI.
-
-    Returns
-    -------
-    rois : ndarray of tuple of str
-        Per point, the sorted ROI names (source or mesh ROIs plus ancestors).
-    stats : dict
-        ``without_roi`` (points whose source names no ROI), ``from_meshes``
-        (of those, inside at least one mesh), ``outside_meshes`` (inside none).
-    """
-    ancestors = roi_ancestors(roi_info, hierarchy) if roi_info else {}
-    cache: dict[frozenset, tuple] = {}
-
-    def closure(names) -> tuple:
-        key = frozenset(names)
-        if key not in cache:
-            full = set(key)
-            for n in key:
-                full.update(ancestors.get(n, []))
-            cache[key] = tuple(sorted(full))
-        return cache[key]
-
-    # Per point an index into `tuples` (the distinct ROI sets), so the Python
-    # work is per distinct ROI, not per point.
-    codes, names_given = pd.factorize(points["roi"], use_na_sentinel=True)
-    tuples = [closure((name,)) for name in names_given] + [()]
-    index = np.where(codes >= 0, codes, len(tuples) - 1)
-    missing = np.flatnonzero(codes < 0)
-    stats = {"without_roi": int(len(missing)), "from_meshes": 0, "outside_meshes": 0}
-    if len(missing) and meshes:
-        xyz = points[["x", "y", "z"]].to_numpy(dtype="float64")[missing]
-        names = sorted(meshes)
-        masks = points_in_meshes(xyz, {n: meshes[n] for n in names})
-        matrix = np.column_stack([masks[n] for n in names])
-        combos, inverse = np.unique(matrix, axis=0, return_inverse=True)
-        index[missing] = len(tuples) + inverse.ravel()
-        tuples += [closure(n for n, hit in zip(names, combo) if hit) for combo in combos]
-        inside = matrix.any(axis=1)
-        stats["from_meshes"] = int(inside.sum())
-        stats["outside_meshes"] = int((~inside).sum())
-    else:
-        stats["outside_meshes"] = int(len(missing)) if meshes is not None else 0
-    table = np.empty(len(tuples), dtype=object)
-    for k, t in enumerate(tuples):
-        table[k] = t
-    return table[index], stats
-
-
-def primary_rois(rois: np.ndarray, primary: set[str], *,
-                 combinations: tuple[np.ndarray, list[tuple]] | None = None
-                 ) -> tuple[np.ndarray, int]:
-    """Per point, its primary ROI or ``NotPrimary``; and how many points lie in
-    more than one primary ROI (overlapping meshes; the first by name is kept).
-    ``combinations`` (optional) is :func:`roi_combinations` of ``rois``, when known."""
-    codes, combos = roi_combinations(rois) if combinations is None else combinations
-    names = np.empty(len(combos), dtype=object)
-    multiple = np.zeros(len(combos), dtype=bool)
-    for k, t in enumerate(combos):
-        hits = [r for r in t if r in primary]
-        names[k] = hits[0] if hits else NOT_PRIMARY
-        multiple[k] = len(hits) > 1
-    return names[codes], int(multiple[codes].sum())
 
 
 def connections_from_synapses(points: pd.DataFrame, pairs: pd.DataFrame,
@@ -257,7 +167,7 @@ def connections_from_synapses(points: pd.DataFrame, pairs: pd.DataFrame,
 
 def _spread_over_rois(sizes: pd.Series, combos: list[tuple]) -> pd.Series:
     """Counts per (keys..., ``combo``) → counts per (keys..., ``roi``): each
-    count is added to every ROI of its combination (:func:`roi_combinations`);
+    count is added to every ROI of its combination (:func:`~.synapse_rois.roi_combinations`);
     combinations without ROIs drop out. Vectorised (``explode``), no Python
     call per group."""
     frame = sizes.reset_index(name="n")
@@ -299,7 +209,7 @@ def connection_roi_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.nd
     upstream body that contact the downstream body, lying in the ROI (a T-bar
     with several PSDs on that body counts once); ``post`` = PSDs of the
     downstream body contacted by the upstream body, lying in the ROI. ROIs are
-    those of :func:`synapse_rois` (source ROI or meshes, plus ancestors), so
+    those of :func:`~.synapse_rois.synapse_rois` (source ROI or meshes, plus ancestors), so
     non-primary ROIs such as ``MB(R)`` appear beside the primary ones; a ROI
     holding only the T-bars has ``post = 0``.
 
@@ -308,11 +218,11 @@ def connection_roi_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.nd
     points, pairs : DataFrame
         Canonical synapse tables.
     rois : ndarray of tuple of str
-        Per point, its ROIs (:func:`synapse_rois`).
+        Per point, its ROIs (:func:`~.synapse_rois.synapse_rois`).
     rows : tuple of ndarray, optional
         :func:`pair_rows` of the tables, when known.
     combinations : tuple, optional
-        :func:`roi_combinations` of ``rois``, when known.
+        :func:`~.synapse_rois.roi_combinations` of ``rois``, when known.
 
     Returns
     -------
@@ -340,70 +250,6 @@ def connection_roi_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.nd
     return out.sort_index().reset_index()
 
 
-def merge_connections(tables: pd.DataFrame, synapse_rows: pd.DataFrame,
-                      conflicts: list[Conflict]) -> tuple[pd.DataFrame, int]:
-    """Per-ROI tables win per (pre, post, roi); synapse rows fill the cells they lack.
-
-    Every (pair, ROI) on which both have a weight and differ is recorded in
-    ``conflicts`` (kept: the table's weight).
-
-    Returns
-    -------
-    merged : DataFrame
-        ``bodyId_pre, bodyId_post, roi, weight`` (+ ``_file``).
-    filled_in_table_pairs : int
-        Synapse-derived (pair, ROI) cells added to pairs the tables also list
-        (e.g. ROIs a table was not fetched for).
-    """
-    key = ["bodyId_pre", "bodyId_post", "roi"]
-    if synapse_rows.empty:
-        return tables, 0
-    both = tables.merge(synapse_rows, on=key, suffixes=("", "_syn"))
-    differ = both[both["weight"] != both["weight_syn"]]
-    for (kept_file, file), grp in differ.groupby(["_file", "_file_syn"], sort=True):
-        conflicts.append(Conflict.of(
-            "roi_connections", "weight", kept_file, file, connection_keys(grp),
-            grp["weight"].astype(int), grp["weight_syn"].astype(int)))
-    have = pd.MultiIndex.from_frame(tables[key])
-    new = synapse_rows[~pd.MultiIndex.from_frame(synapse_rows[key]).isin(have)]
-    table_pairs = pd.MultiIndex.from_frame(tables[["bodyId_pre", "bodyId_post"]])
-    filled = int(pd.MultiIndex.from_frame(new[["bodyId_pre", "bodyId_post"]])
-                 .isin(table_pairs).sum())
-    merged = pd.concat([tables, new[tables.columns.intersection(new.columns)]],
-                       ignore_index=True)
-    return merged.astype({"bodyId_pre": "int64", "bodyId_post": "int64",
-                          "weight": "int64"}), filled
-
-
-def connection_roi_entries(tables: pd.DataFrame, synapse_counts: pd.DataFrame) -> pd.DataFrame:
-    """The (connection, ROI) entries of ``ConnectsTo.roiInfo``, by the precedence
-    of :func:`merge_connections`.
-
-    A per-ROI table's cell gives ``post`` only (its weight: the tables hold no
-    T-bar counts) and replaces the synapse-derived entry of the same
-    (connection, ROI); synapse-derived entries (:func:`connection_roi_counts`,
-    ``pre`` and ``post``) fill every other ROI of the connection, non-primary
-    ROIs included. ``NotPrimary`` is not a ROI and gives no entry.
-
-    Returns
-    -------
-    DataFrame
-        ``bodyId_pre, bodyId_post`` (int64), ``roi`` (str), ``pre`` (Int64,
-        NA for table cells), ``post`` (int64).
-    """
-    key = ["bodyId_pre", "bodyId_post", "roi"]
-    cells = tables.loc[tables["roi"] != NOT_PRIMARY, key + ["weight"]] \
-        .rename(columns={"weight": "post"})
-    cells.insert(3, "pre", pd.array([pd.NA] * len(cells), dtype="Int64"))
-    if synapse_counts.empty:
-        return cells.reset_index(drop=True)
-    taken = pd.MultiIndex.from_frame(synapse_counts[key]).isin(
-        pd.MultiIndex.from_frame(cells[key]))
-    rest = synapse_counts.loc[~taken, key + ["pre", "post"]].astype({"pre": "Int64"})
-    return pd.concat([cells, rest], ignore_index=True).astype(
-        {"bodyId_pre": "int64", "bodyId_post": "int64", "post": "int64"})
-
-
 def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
                 rows: tuple[np.ndarray, np.ndarray] | None = None,
                 combinations: tuple[np.ndarray, list[tuple]] | None = None
@@ -411,7 +257,7 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
     """Per body, counts over its loaded synapses (see module docstring).
 
     ``rows`` (optional) is :func:`pair_rows` of the tables, and
-    ``combinations`` :func:`roi_combinations` of ``rois``, when known.
+    ``combinations`` :func:`~.synapse_rois.roi_combinations` of ``rois``, when known.
 
     Returns
     -------
@@ -419,7 +265,7 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
         Index ``bodyId``; columns ``pre, post, upstream, downstream`` (int64).
     roi_counts : DataFrame
         Per (body, ROI) ``pre, post, upstream, downstream`` (Int64, NA where
-        nothing was counted): a ROI-count frame (:mod:`.roi_counts`).
+        nothing was counted): a ROI-count frame (:mod:`.body_roi_counts`).
     """
     is_pre = (points["type"] == "pre").to_numpy()
     is_post = (points["type"] == "post").to_numpy()
@@ -455,86 +301,3 @@ def body_counts(points: pd.DataFrame, pairs: pd.DataFrame, rois: np.ndarray, *,
         by_tbar = _group_sizes({"bodyId": (body, pre_rows), "combo": (codes, pre_rows)})
         counts["downstream"] = _spread_over_rois(by_tbar, combos)
     return totals, roi_counts_frame(counts)
-
-
-def fill_bodies(neurons: pd.DataFrame, totals: pd.DataFrame, roi_counts: pd.DataFrame,
-                conflicts: list[Conflict], *, connection_counts: pd.DataFrame
-                ) -> pd.DataFrame:
-    """Fill bodies' missing counts and roiInfo from their loaded synapses.
-
-    - ``pre, post, upstream, downstream``: the source's value when given, else
-      the synapse count. A synapse count *above* the source's value (which
-      should count every synapse) is a conflict; the source's value is kept.
-    - ``upstream`` a source does not state is ``post`` (neuPrint's definition,
-      as in every row of hemibrain v1.2.1's neuron tables), not a separate
-      synapse count: a body whose table gives ``post`` but no ``upstream``
-      (e.g. the Scheffer et al. supplemental table) gets ``upstream = post``.
-    - ``roiInfo`` of bodies without a source roiInfo: per ROI and count, the
-      larger of the synapse-derived and the connection-derived count (both are
-      lower bounds when only part of a body's synapses is loaded);
-      ``roiInfoSource`` says which were used.
-
-    Parameters
-    ----------
-    neurons : DataFrame
-        Indexed by bodyId, with ``roiInfo``/``roiInfoSource`` as
-        :func:`~.model.complete_bodies_from` leaves them.
-    totals : DataFrame
-        :func:`body_counts`' per-body totals.
-    roi_counts : DataFrame
-        :func:`body_counts`' ROI-count frame (:mod:`.roi_counts`).
-    conflicts : list of Conflict
-        Receives the count conflicts.
-    connection_counts : DataFrame
-        The connection-derived ROI-count frame that
-        :func:`~.model.complete_bodies_from` wrote into the roiInfo of the
-        bodies whose ``roiInfoSource`` is ``"loaded connections"``.
-
-    Returns
-    -------
-    DataFrame
-        A copy of ``neurons`` with the counts, ``roiInfo`` (JSON text) and
-        ``roiInfoSource`` filled.
-    """
-    neurons = neurons.copy()
-    ids = totals.index.intersection(neurons.index)
-    for col in COUNT_KEYS:
-        if col not in neurons.columns:
-            neurons[col] = pd.Series(pd.NA, index=neurons.index, dtype="Int64")
-        if col == "upstream":
-            # post is filled by now (source, else synapses)
-            neurons[col] = neurons[col].astype("Int64").fillna(neurons["post"].astype("Int64"))
-        current = neurons.loc[ids, col]
-        syn = totals.loc[ids, col]
-        over = current.notna() & (syn > current.fillna(0).astype("int64"))
-        if over.any():
-            bad = over[over].index
-            conflicts.append(Conflict.of(
-                "neurons", col, "neuron tables",
-                "synapse tables (more synapses than the stated total)",
-                [int(b) for b in bad], current[bad].astype(int), syn[bad].astype(int)))
-        fill = current.isna()
-        neurons[col] = neurons[col].astype("Int64")
-        neurons.loc[fill[fill].index, col] = syn[fill].astype("int64")
-    if "roiInfo" not in neurons.columns:
-        neurons["roiInfo"] = None
-    if "roiInfoSource" not in neurons.columns:
-        neurons["roiInfoSource"] = None
-    neurons["roiInfo"] = neurons["roiInfo"].astype(object)
-    neurons["roiInfoSource"] = neurons["roiInfoSource"].astype(object)
-    # bodies with synapse-derived counts whose roiInfo is not the source's
-    bodies = pd.Index(pd.unique(roi_counts["bodyId"].to_numpy(dtype="int64")))
-    source = neurons["roiInfoSource"].reindex(bodies.intersection(neurons.index))
-    source = source[source != ROI_INFO_FROM_SOURCE]
-    both = source.index[source == ROI_INFO_FROM_CONNECTIONS]
-    only = source.index.difference(both)
-    derived = roi_counts[roi_counts["bodyId"].isin(source.index)]
-    merged = max_roi_counts([derived[derived["bodyId"].isin(both)],
-                             connection_counts[connection_counts["bodyId"].isin(both)]])
-    # two disjoint sets of bodies: their rows side by side (roi_info_texts sorts)
-    texts = roi_info_texts(pd.concat([merged, derived[derived["bodyId"].isin(only)]],
-                                     ignore_index=True))
-    neurons.loc[texts.index, "roiInfo"] = texts
-    neurons.loc[both, "roiInfoSource"] = ROI_INFO_FROM_BOTH
-    neurons.loc[only, "roiInfoSource"] = ROI_INFO_FROM_SYNAPSES
-    return neurons

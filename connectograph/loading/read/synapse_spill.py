@@ -2,7 +2,7 @@
 by upstream body.
 
 :func:`spill_synapse_sources` gives the same canonical tables as
-:func:`~.synapses.read_synapse_sources` (same rows, columns, dtypes and
+:func:`~.synapse_sources.read_synapse_sources` (same rows, columns, dtypes and
 categories; same validation errors and conflicts) without ever holding all of
 them in memory: each source file is read and validated by the same per-file
 readers, appended to DuckDB tables at once and freed; the cross-file work
@@ -28,10 +28,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import ValidationError
-from .recipe import Recipe
-from .synapses import (_texts_index, empty_pairs, partner_files, synapse_files)
-from .tables import Conflict
+from ...errors import ValidationError
+from ..recipe import Recipe
+from ..conflicts import Conflict
+from .synapse_sources import partner_files, synapse_files
+from .synapse_tables import TextCodes, empty_pairs
 
 _DB_FILE = "synapses.duckdb"
 _TEMP_DIR = "duckdb-temp"
@@ -67,31 +68,6 @@ _CONFLICT_COLUMNS = {
 }
 
 
-class _Texts:
-    """A growing list of distinct texts (categories), in first-seen order: the
-    order in which concatenating the per-file categoricals unites them."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-        self._index: dict[str, int] = {}
-
-    def code(self, name: str) -> int:
-        if name not in self._index:
-            self._index[name] = len(self.names)
-            self.names.append(name)
-        return self._index[name]
-
-    def codes(self, values: pd.Series) -> np.ndarray:
-        """int32 codes (into :attr:`names`) of a categorical column, -1 for missing."""
-        cat = values.array
-        mapping = np.array([self.code(c) for c in cat.categories] + [-1], dtype=np.int32)
-        return mapping[np.asarray(cat.codes, dtype=np.int64)]
-
-    def categorical(self, codes: np.ndarray) -> pd.Categorical:
-        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64),
-                                         categories=_texts_index(self.names))
-
-
 def _owner_partitions(bodies: np.ndarray, sizes: np.ndarray, limit: int) -> np.ndarray:
     """Partition number of each body (``bodies`` ascending, ``sizes`` their rows):
     consecutive bodies grouped greedily into partitions of at most ``limit``
@@ -116,7 +92,7 @@ class SpilledSynapses:
     ----------
     n_points : int
         Merged synapse points (as ``len(points)`` of
-        :func:`~.synapses.read_synapse_sources`).
+        :func:`~.synapse_sources.read_synapse_sources`).
     n_pairs : int
         Synapse pairs, repeats dropped (as ``len(pairs)``).
     n_partitions : int
@@ -138,11 +114,11 @@ class SpilledSynapses:
         self.n_partitions = 0
         self.partition_sizes = np.zeros(0, dtype=np.int64)
         self.first_bodies = np.zeros(0, dtype=np.int64)
-        self._types = _Texts()
-        self._rois = _Texts()
-        self._point_files = _Texts()
-        self._body_columns = _Texts()
-        self._pair_files = _Texts()
+        self._types = TextCodes()
+        self._rois = TextCodes()
+        self._point_files = TextCodes()
+        self._body_columns = TextCodes()
+        self._pair_files = TextCodes()
         self._row_dtype = np.dtype(np.int32)
         self._point_source_dtype = np.dtype(np.int16)
         self._pair_source_dtype = np.dtype(np.int16)
@@ -242,7 +218,7 @@ class SpilledSynapses:
         }))
 
     def _merge_points(self, conflicts: list[Conflict]) -> None:
-        """As :func:`~.synapses._merge_points`: the first row of each id (in
+        """As :func:`~.synapse_sources._merge_points`: the first row of each id (in
         concat order) is kept, a repeat within one file is an error, and
         differences across files become conflicts."""
         self._run("""CREATE TEMP TABLE rep AS SELECT id, min(ord) AS first
@@ -303,7 +279,7 @@ class SpilledSynapses:
                     grp[f"{col}_kept"], grp[col]))
 
     def _check_pairs(self) -> None:
-        """As :func:`~.synapses.read_synapse_sources`: repeated (pre_id, post_id)
+        """As :func:`~.synapse_sources.read_synapse_sources`: repeated (pre_id, post_id)
         pairs dropped (first kept), then unknown ids, wrong-way ids and PSDs
         with two T-bars rejected at their first row in concat order."""
         self._run("""CREATE TEMP TABLE rep_post AS SELECT post_id FROM pairs_raw
@@ -419,7 +395,7 @@ class SpilledSynapses:
         -------
         points, pairs : DataFrame
             Columns, dtypes and categories as
-            :func:`~.synapses.read_synapse_sources`' tables; rows in their
+            :func:`~.synapse_sources.read_synapse_sources`' tables; rows in their
             order there; a fresh RangeIndex. Points: every point whose owner
             body (its own, or for a PSD in a pair the pair's upstream body) is
             in the partition; pairs: every pair whose upstream body (its
@@ -465,7 +441,7 @@ class SpilledSynapses:
         return points, pairs
 
     def unknown_bodies(self, recipe: Recipe, known: pd.Index) -> tuple[list[int], list[str]]:
-        """:func:`~.synapses.check_synapse_bodies` on the whole points table,
+        """:func:`~.synapse_sources.check_synapse_bodies` on the whole points table,
         computed in the database.
 
         Returns
@@ -538,7 +514,7 @@ def spill_synapse_sources(recipe: Recipe, roi_names: set[str] | None,
     DuckDB database under ``directory``, split into partitions by upstream body.
 
     The same tables, errors and conflicts as
-    :func:`~.synapses.read_synapse_sources` (whose per-file readers it uses),
+    :func:`~.synapse_sources.read_synapse_sources` (whose per-file readers it uses),
     but only one source file, or one chunk of ``chunk_rows`` rows of a point
     or partner table, is in memory at a time: its canonical table goes to the
     database at once; merging points by id (first source
@@ -561,7 +537,7 @@ def spill_synapse_sources(recipe: Recipe, roi_names: set[str] | None,
         ROI names of the recipe's definitions (None: any ROI name).
     conflicts : list of Conflict
         Disagreements between sources are appended (as
-        :func:`~.synapses.read_synapse_sources` does).
+        :func:`~.synapse_sources.read_synapse_sources` does).
     directory : Path
         Where the database and DuckDB's temporary files go (created if need
         be); :meth:`SpilledSynapses.close` deletes them.
@@ -584,7 +560,7 @@ def spill_synapse_sources(recipe: Recipe, roi_names: set[str] | None,
     Raises
     ------
     ValidationError
-        As :func:`~.synapses.read_synapse_sources` (file, row, column); the
+        As :func:`~.synapse_sources.read_synapse_sources` (file, row, column); the
         database files are deleted first.
     """
     directory = Path(directory)

@@ -44,10 +44,11 @@ from typing import Callable, Iterable, Sequence
 
 import neo4j.exceptions as neo4j_errors
 
-from ..client import Client, chunks
-from ..cypher_files import LabelSet, dataset_statements, statement, statements
-from ..errors import ConnectographError, PublishError
-from ..identifiers import DatasetName, escape_name
+from ...client import Client, chunks
+from ...cypher_files import LabelSet, dataset_statements, statement, statements
+from ...errors import ConnectographError, PublishError
+from ...identifiers import DatasetName, escape_name
+from ..progress import noop_progress
 from .batch_runner import run_batches
 
 STAGING_SUFFIX = "~staging"
@@ -59,13 +60,6 @@ _MOVED_IN_PARTS = ("Synapse", "SynapseSet")
 #: Errors of a publish step that :meth:`DatasetWriter.publish` reports as
 #: :class:`~connectograph.errors.PublishError`.
 _STEP_ERRORS = (neo4j_errors.Neo4jError, neo4j_errors.DriverError, ConnectographError)
-
-
-def _noop_progress(total: int, desc: str):
-    class _P:
-        def update(self, n: int) -> None: ...
-        def close(self) -> None: ...
-    return _P()
 
 
 class DatasetWriter:
@@ -94,7 +88,7 @@ class DatasetWriter:
         self.dataset = dataset
         self.batch_size = batch_size
         self.writers = writers
-        self.progress = progress or _noop_progress
+        self.progress = progress or noop_progress
         self.published = LabelSet(str(dataset))
         self.staging = LabelSet(str(dataset) + STAGING_SUFFIX)
 
@@ -303,7 +297,7 @@ class DatasetWriter:
         synapses (-1 if none). Up to ``writers`` batches run in concurrent
         transactions, but a batch starts only once batch ``after`` has
         committed, so its lookups find every synapse they need
-        (:func:`~connectograph.loading.batch_runner.run_batches`). Concurrent
+        (:func:`~connectograph.loading.write.batch_runner.run_batches`). Concurrent
         batches may wait on each other's locks; a deadlock is a transient
         error and the driver retries the batch."""
         cypher = dataset_statements("load_synapses.cypher", "create_synapse_graph",
@@ -403,7 +397,7 @@ class DatasetWriter:
         """
         prefix = self.staging.prefix
         staged = self._deletion_order(self.labels_with_prefix(prefix), prefix)
-        bar = (progress or _noop_progress)(len(staged) + 4, "publish (steps)")
+        bar = (progress or noop_progress)(len(staged) + 4, "publish (steps)")
         step = "deleting the previous version"
         try:
             self._delete_old(bar)

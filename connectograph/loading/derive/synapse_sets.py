@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..grouped import run_starts
-from .synapse_model import pair_rows
+from ...grouped import run_starts
+from .synapse_counts import pair_rows
 
 
 @dataclass
@@ -92,7 +92,7 @@ def synapse_sets(points: pd.DataFrame, pairs: pd.DataFrame, *,
         Canonical synapse points (``id, bodyId, ...``) and partner pairs
         (``pre_id, post_id``), every id present in ``points``.
     rows : (ndarray, ndarray), optional
-        :func:`~.synapse_model.pair_rows` of the tables, when known.
+        :func:`~.synapse_counts.pair_rows` of the tables, when known.
     """
     pre_rows, post_rows = pair_rows(points, pairs) if rows is None else rows
     body = points["bodyId"].to_numpy(dtype="int64")

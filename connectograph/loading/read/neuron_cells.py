@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..errors import ValidationError
+from ...errors import ValidationError
 
 
 def _is_missing(value) -> bool:

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..grouped import run_starts
+from ...grouped import run_starts
 
 #: A body's counts (neuPrint's), overall and per ROI (roiInfo entries, ``InROI``).
 COUNT_KEYS = ("pre", "post", "upstream", "downstream")

@@ -2,7 +2,7 @@
 validators check each table's invariants, one source file at a time (so every
 error names the file and the 1-based data row; the header is row 0).
 
-The readers in :mod:`~connectograph.loading.tables` parse the text cells
+The readers in :mod:`~connectograph.loading.read.neuron_tables` parse the text cells
 (integers, somaLocation, roiInfo, cropped) and build these models; a frame
 they return has passed its model.
 
@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
-from ..errors import ValidationError
+from ...errors import ValidationError
 from .names import check_name, first_bad_name
-from .table_model import CanonicalTable, first_true
+from .canonical_table import CanonicalTable, first_true
 
 __all__ = ["NeuronTable", "RoiConnectionTable", "NOT_PRIMARY", "COUNT_COLUMNS"]
 

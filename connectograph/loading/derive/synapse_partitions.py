@@ -2,11 +2,11 @@
 partition size instead of the number of synapses.
 
 A partition holds every synapse point and pair of a group of *upstream* bodies
-(:mod:`~connectograph.loading.synapse_spill` builds them): the T-bars of those
+(:mod:`~connectograph.loading.read.synapse_spill` builds them): the T-bars of those
 bodies, every PSD their T-bars contact, their pairs, and the other points of
 those bodies that are in no pair. Every point is in exactly one partition and
 every pair's two sites are in the pair's partition. That is what lets the
-whole-table derivations (:func:`~.synapse_stage.derive_synapses`) run on each
+whole-table derivations (:func:`~.synapse_data.derive_synapses`) run on each
 partition alone and give the dataset's results once combined:
 
 - per body, ``pre`` counts its T-bars (all in its own partition), ``post`` its
@@ -29,16 +29,17 @@ from typing import Callable, Iterator, Protocol
 import pandas as pd
 
 from .accumulator import Accumulator
-from .roi_counts import empty_roi_counts, sum_roi_counts
-from .synapse_stage import SynapseData, derive_synapses, synapse_warnings
-from .synapses import empty_points, empty_pairs
-from .tables import SourceTables, release_arrow_memory
-from .writer import _noop_progress
+from .body_roi_counts import empty_roi_counts, sum_roi_counts
+from .synapse_data import SynapseData, derive_synapses, synapse_warnings
+from ..arrow_memory import release_arrow_memory
+from ..progress import noop_progress
+from ..read.recipe_sources import SourceTables
+from ..read.synapse_tables import empty_pairs, empty_points
 
 
 class SynapsePartitions(Protocol):
     """Canonical synapse tables split by upstream body (see module docstring),
-    e.g. :class:`~connectograph.loading.synapse_spill.SpilledSynapses`."""
+    e.g. :class:`~connectograph.loading.read.synapse_spill.SpilledSynapses`."""
 
     n_points: int
     n_pairs: int
@@ -53,7 +54,7 @@ class PartitionedSynapseData:
     """The synapse stage's results, derived one partition at a time.
 
     Offers what the engine and the Bolt writer read from
-    :class:`~.synapse_stage.SynapseData` (per-body ``totals`` and
+    :class:`~.synapse_data.SynapseData` (per-body ``totals`` and
     ``roi_counts``, ``connection_rows``, ``connection_roi_counts``, ``stats``,
     ``warnings``, the counts) without holding any synapse table: the
     partitions are derived again, one at a time, when written
@@ -84,13 +85,13 @@ class PartitionedSynapseData:
             close()
 
     def partitions(self) -> Iterator[SynapseData]:
-        """Each partition's :class:`~.synapse_stage.SynapseData`, derived
+        """Each partition's :class:`~.synapse_data.SynapseData`, derived
         again from the source (only one is held at a time)."""
         return _derived(self.source, self.tables)
 
 
 def _derived(source: SynapsePartitions, tables: SourceTables) -> Iterator[SynapseData]:
-    """:func:`~.synapse_stage.derive_synapses` of each partition in turn (of
+    """:func:`~.synapse_data.derive_synapses` of each partition in turn (of
     empty tables when there is none, for the result's columns)."""
     if not source.n_partitions:
         yield derive_synapses(empty_points(), empty_pairs(), tables)
@@ -102,7 +103,7 @@ def _derived(source: SynapsePartitions, tables: SourceTables) -> Iterator[Synaps
         yield derive_synapses(*source.partition(k), tables)
 
 
-#: Per-body totals of no synapses (the columns of :func:`~.synapse_model.body_counts`).
+#: Per-body totals of no synapses (the columns of :func:`~.synapse_counts.body_counts`).
 _EMPTY_TOTALS = pd.DataFrame({c: pd.Series(dtype="int64")
                               for c in ("pre", "post", "downstream", "upstream")},
                              index=pd.Index([], dtype="int64", name="bodyId"))
@@ -124,7 +125,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def prepare_synapses_partitioned(source: SynapsePartitions, tables: SourceTables,
                                  progress: Callable | None = None,
                                  connections=None) -> PartitionedSynapseData:
-    """The synapse stage of :func:`~.synapse_stage.prepare_synapses`, one
+    """The synapse stage of :func:`~.synapse_data.prepare_synapses`, one
     partition of ``source`` at a time; the same results once combined.
 
     Parameters
@@ -137,7 +138,7 @@ def prepare_synapses_partitioned(source: SynapsePartitions, tables: SourceTables
         Progress-bar factory ``(total, desc)``; the bar counts partitions.
     connections : PartitionedConnections, optional
         Receives each partition's per-ROI connection rows and roiInfo counts
-        (:meth:`~.connection_stage.PartitionedConnections.add`), which are then
+        (:meth:`~.connections.PartitionedConnections.add`), which are then
         not kept: the result's ``connection_rows`` and
         ``connection_roi_counts`` are None.
 
@@ -150,7 +151,7 @@ def prepare_synapses_partitioned(source: SynapsePartitions, tables: SourceTables
         (each connection in one partition), ``stats`` summed, and the warnings
         the whole-table stage gives.
     """
-    progress = progress or _noop_progress
+    progress = progress or noop_progress
     connection_rows, connection_counts = [], []
     totals = Accumulator(_sum_totals, _EMPTY_TOTALS)
     body_roi_counts = Accumulator(sum_roi_counts, empty_roi_counts())

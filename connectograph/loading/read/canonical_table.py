@@ -4,9 +4,9 @@ A canonical table is a pandas DataFrame held by a frozen pydantic model whose
 validators check the table's invariants (vectorised, on whole columns), so a
 table that exists is a valid one. Readers parse the text cells of a source
 file, then build the model; the models in
-:mod:`~connectograph.loading.synapses` (synapse points and pairs),
-:mod:`~connectograph.loading.canonical_tables` (neurons, per-ROI connections)
-and :mod:`~connectograph.loading.skeleton_files` (skeletons) derive from
+:mod:`~connectograph.loading.read.synapse_tables` (synapse points and pairs),
+:mod:`~connectograph.loading.read.table_schemas` (neurons, per-ROI connections)
+and :mod:`~connectograph.loading.read.skeleton_files` (skeletons) derive from
 :class:`CanonicalTable`.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError as PydanticValidationError
 
-from ..errors import ValidationError
+from ...errors import ValidationError
 
 __all__ = ["CanonicalTable", "INT64_MAX", "INT64_MIN", "first_true"]
 

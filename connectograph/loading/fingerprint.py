@@ -1,0 +1,44 @@
+"""The fingerprint of a load's inputs: a load whose recipe and input files are
+unchanged since the published version (the same fingerprint in its ``:Meta``)
+does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .recipe import Recipe
+
+__all__ = ["fingerprint"]
+
+
+def fingerprint(recipe: Recipe) -> str:
+    """SHA-256 over the recipe's settings and the bytes of every input file
+    (files named relative to the data folder, or absolute when outside it)."""
+    h = hashlib.sha256()
+    h.update(recipe.model_dump_json(exclude={"source", "base_dir"}).encode())
+
+    def name(path: Path) -> str:
+        try:
+            return str(path.relative_to(recipe.base_dir))
+        except ValueError:
+            return str(path)
+
+    files = [s.file for s in recipe.neurons + recipe.roi_connections]
+    for src in recipe.skeletons:
+        files += ([name(p) for p in sorted(recipe.path(src.folder).iterdir())] if src.folder
+                  else [src.file])
+    if recipe.rois is not None:
+        files += [recipe.rois.info, recipe.rois.hierarchy]
+        if recipe.rois.meshes is not None:
+            files += [name(p) for p in sorted(recipe.path(recipe.rois.meshes).glob("*.obj"))]
+    for syn in recipe.synapses:
+        files += [name(p) for p in syn.paths(recipe)]
+    files += [s.file for s in recipe.synapse_partners]
+    for rel in files:
+        h.update(rel.encode())
+        with open(recipe.path(rel), "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()

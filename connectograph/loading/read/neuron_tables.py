@@ -1,0 +1,246 @@
+"""Neuron-level table sources (``[[neurons]]`` and ``[[roi_connections]]``)
+read into canonical tables, validated before anything is written.
+
+Canonical tables (pandas DataFrames):
+
+``neurons``
+    one row per body: ``bodyId`` (int64) and any of :data:`~..recipe.NEURON_COLUMNS`
+    (``somaLocation`` as a 3-tuple of floats in voxels, ``roiInfo`` as a JSON
+    string, ``cropped`` as bool) plus extra properties.
+``roi_connections``
+    ``bodyId_pre, bodyId_post`` (int64), ``roi`` (str), ``weight`` (int64 > 0):
+    neuprint-python's ``roi_conn_df``; ``roi == "NotPrimary"`` holds the part of a
+    connection outside every primary ROI.
+
+The readers here parse text cells (:mod:`.number_cells`, :mod:`.neuron_cells`);
+the table invariants are checked by the pydantic models of
+:mod:`.table_schemas`, per source file so errors name file, row and column:
+:class:`~.table_schemas.NeuronTable` (each neuron file) and
+:class:`~.table_schemas.RoiConnectionTable` (each per-ROI connection file).
+
+Several sources of one table are merged by precedence (first listed wins);
+every disagreement is recorded as a :class:`~..conflicts.Conflict` for the
+load summary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..conflicts import Conflict, connection_keys
+from ..recipe import NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe, TableSource
+from .names import check_name
+from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
+                           roi_info_cell, soma_cell)
+from .number_cells import float_column, int_column
+from .source_files import read_table
+from .table_schemas import COUNT_COLUMNS, NeuronTable, RoiConnectionTable
+
+__all__ = ["merge_by_precedence", "read_neuron_table", "read_roi_connections"]
+
+_INT_COLUMNS = COUNT_COLUMNS
+_FLOAT_COLUMNS = ("somaRadius",)
+
+
+def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...]) -> pd.DataFrame:
+    """One table source with its columns renamed to ``canonical`` names; with
+    ``keep_unmapped = false``, only the canonical columns (whether mapped or
+    already so named) are kept. A file column that has the name of a mapped
+    one (``type`` beside ``type = "cell_type"``) gives way to the mapping."""
+    df = read_table(recipe.path(src.file), src.format)
+    # An unnamed first column is a saved pandas index ("Unnamed: 0").
+    df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
+    shadowed = [name for name, source in src.columns.items()
+                if name != source and name in df.columns]
+    df = df.drop(columns=shadowed).rename(
+        columns={source: name for name, source in src.columns.items()})
+    if not src.keep_unmapped:
+        df = df[[c for c in df.columns if c in src.columns or c in canonical]]
+    return df.drop(columns=[c for c in src.drop if c in df.columns])
+
+
+def _int64_if_complete(values: pd.Series) -> pd.Series:
+    """``values`` (nullable Int64) as int64 when none is missing; else as it is,
+    for the table's model to report the first empty cell."""
+    return values if values.isna().any() else values.astype("int64")
+
+
+def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | None = None,
+                      warnings: list[str] | None = None) -> pd.DataFrame:
+    """One neuron source as a canonical table (validated; see module docstring).
+
+    Reads neuprint-python's ``fetch_neurons`` ``neuron_df`` as a lab saves it:
+    with ``to_csv`` (list and dict cells written as Python literals) or with
+    ``to_parquet`` (list and struct cells); see
+    :func:`~.neuron_cells.parse_soma_location` and
+    :func:`~.neuron_cells.parse_roi_info`. Its ``inputRois``/``outputRois``
+    columns, which neuprint-python derives from roiInfo and neuPrint does not
+    store, are dropped with a note in ``warnings``. Other list or dict cells of
+    extra columns become JSON text.
+
+    Parameters
+    ----------
+    recipe, src : Recipe, TableSource
+        The recipe and one of its ``[[neurons]]`` entries.
+    roi_names : set of str, optional
+        ROI names of the recipe's definitions; roiInfo may name no other.
+    warnings : list of str, optional
+        Receives notes for the load summary.
+
+    Raises
+    ------
+    ValidationError
+        A file that cannot be read (empty, not UTF-8, cut short; see
+        :mod:`~.source_files`), a column name that cannot be a property key
+        (:mod:`~.names`), a bodyId that is not an integer, is beyond int64 or
+        is repeated, malformed somaLocation/roiInfo/cropped, non-numeric
+        counts; the message names file, row and column. Cells are parsed
+        here; :class:`~.table_schemas.NeuronTable` checks the table (unique
+        bodyIds, counts >= 0, somaRadius finite >= 0, known ROIs).
+    """
+    file = str(recipe.path(src.file))
+    df = _read(recipe, src, NEURON_COLUMNS)
+    derived = [c for c in DERIVED_NEURON_COLUMNS if c in df.columns]
+    if derived:
+        df = df.drop(columns=derived)
+        if warnings is not None:
+            warnings.append(
+                f"{file}: columns {', '.join(derived)} not loaded: neuprint-python derives them "
+                "from roiInfo (ROIs with post resp. pre > 0) and neuPrint does not store them; "
+                "the graph holds roiInfo and one flag per ROI instead (add them to 'drop' to "
+                "silence this note)")
+    for col in df.columns:
+        # every column is a Segment property, its name spliced into queries
+        check_name(col, "column name", file=file, column=str(col),
+                   fix="rename the column, or list it in 'drop'")
+    df["bodyId"] = _int64_if_complete(int_column(df, "bodyId", file))
+    for col in _INT_COLUMNS:
+        if col in df.columns:
+            # Counts come as "395.0" in some exports: accept integral floats.
+            df[col] = int_column(df, col, file)
+    for col in _FLOAT_COLUMNS:
+        if col in df.columns:
+            df[col] = float_column(df, col, file)
+    if "somaLocation" in df.columns:
+        df["somaLocation"] = [soma_cell(v, file, i + 1) for i, v in enumerate(df["somaLocation"])]
+    if "cropped" in df.columns:
+        df["cropped"] = pd.Series([bool_cell(v, file, i + 1, "cropped")
+                                   for i, v in enumerate(df["cropped"])], dtype=object)
+    if "roiInfo" in df.columns:
+        df["roiInfo"] = [roi_info_cell(v, file, i + 1) for i, v in enumerate(df["roiInfo"])]
+    extras = [c for c in df.columns if c not in NEURON_COLUMNS]
+    for col in extras:
+        if df[col].dtype == object:
+            df[col] = df[col].map(container_as_text)
+        # Extra columns whose every value is a number become numeric properties.
+        nums = pd.to_numeric(df[col], errors="coerce")
+        if df[col].notna().any() and not (nums.isna() & df[col].notna()).any():
+            df[col] = nums
+    df = df.set_index("bodyId", drop=False)
+    return NeuronTable.build(df, file=file, roi_names=roi_names).frame
+
+
+def _values_differ(a: pd.Series, b: pd.Series) -> pd.Series:
+    both = a.notna() & b.notna()
+    return both & (a.astype(str) != b.astype(str))
+
+
+def merge_by_precedence(frames: list[tuple[str, pd.DataFrame]], table: str,
+                        conflicts: list[Conflict]) -> pd.DataFrame:
+    """Merge indexed frames, the first having precedence for every cell; record
+    disagreements between non-null values in ``conflicts`` (grouped by the file
+    the kept value came from and the file whose value was dropped)."""
+    merged: pd.DataFrame | None = None
+    origin: pd.DataFrame | None = None  # file each kept cell came from
+    for file, df in frames:
+        df_origin = pd.DataFrame(np.where(df.notna(), file, None), index=df.index,
+                                 columns=df.columns)
+        if merged is None:
+            merged, origin = df.copy(), df_origin
+            continue
+        shared_rows = merged.index.intersection(df.index)
+        for col in df.columns:
+            if col not in merged.columns or col == "bodyId" or not len(shared_rows):
+                continue
+            a, b = merged.loc[shared_rows, col], df.loc[shared_rows, col]
+            diff = _values_differ(a, b)
+            if not diff.any():
+                continue
+            keys = diff[diff].index
+            kept_files = origin.loc[keys, col]
+            for kept_file, group in keys.to_series().groupby(kept_files.to_numpy()):
+                conflicts.append(Conflict.of(
+                    table, col, kept_file, file, [int(k) for k in group.index],
+                    a[group.index], b[group.index]))
+        merged = merged.combine_first(df)
+        origin = origin.combine_first(df_origin)
+    assert merged is not None
+    return merged
+
+
+def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
+                         conflicts: list[Conflict]) -> pd.DataFrame:
+    """All per-ROI connection sources as one canonical table, deduplicated by
+    (bodyId_pre, bodyId_post, roi) with the first source winning.
+
+    Raises
+    ------
+    ValidationError
+        A file that cannot be read (empty, not UTF-8, cut short), body ids
+        that are not integers or are beyond int64, non-positive weights, empty
+        or unknown ROI names (when ``roi_names`` is given; else names that
+        cannot be Cypher names), a connection listed twice in one file, naming
+        file, row and column (cells are parsed here, each file's table is
+        checked by :class:`~.table_schemas.RoiConnectionTable`).
+    """
+    frames, files = [], []
+    for order, src in enumerate(recipe.roi_connections):
+        file = str(recipe.path(src.file))
+        df = _read(recipe, src, ROI_CONNECTION_COLUMNS)[list(ROI_CONNECTION_COLUMNS)].copy()
+        for col in ("bodyId_pre", "bodyId_post"):
+            df[col] = _int64_if_complete(int_column(df, col, file))
+        df["weight"] = _int64_if_complete(int_column(df, "weight", file, positive=True))
+        df = RoiConnectionTable.build(df, file=file, roi_names=roi_names).frame
+        df["_order"] = np.int32(order)
+        frames.append(df)
+        files.append(file)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in
+                             ("bodyId_pre", "bodyId_post", "weight")}).assign(
+            roi=pd.Series(dtype=str), _file=pd.Series(dtype=str))
+    allrows = pd.concat(frames, ignore_index=True)
+    del frames
+    # ``_file`` (the file each kept row came from) stays for the synapse merge's
+    # conflicts, categorical: a path on every row took 100 bytes per row.
+    # (categories in sorted order, as conflicts are listed by file names)
+    names = pd.Index(sorted(set(files)), dtype="str")
+    allrows["_file"] = pd.Categorical.from_codes(
+        names.get_indexer(files)[allrows.pop("_order").to_numpy()], categories=names)
+    if len(files) > 1:
+        # Repeats within one file were rejected by RoiConnectionTable; across
+        # files they are expected: the first file listed wins. Only the rows
+        # of repeated connections are compared (a merge of every row doubled
+        # the stage's peak memory at 10M synapse pairs, measured).
+        allrows = _first_source_wins(allrows, conflicts)
+        allrows["_file"] = allrows["_file"].cat.remove_unused_categories()
+    return allrows
+
+
+def _first_source_wins(allrows: pd.DataFrame, conflicts: list[Conflict]) -> pd.DataFrame:
+    """Per-ROI connection rows (in source order) without the later repeats of
+    a (bodyId_pre, bodyId_post, roi); a repeat whose weight differs from the
+    kept row's is appended to ``conflicts``, per pair of files."""
+    key = ["bodyId_pre", "bodyId_post", "roi"]
+    repeat = allrows.duplicated(key, keep="first")
+    if not repeat.any():
+        return allrows
+    repeated = allrows.duplicated(key, keep=False)
+    kept = allrows.loc[repeated & ~repeat, key + ["weight", "_file"]]
+    joined = allrows[repeat].merge(kept, on=key, suffixes=("", "_kept"))
+    differ = joined[joined["weight"] != joined["weight_kept"]]
+    for (kept_file, file), grp in differ.groupby(["_file_kept", "_file"], observed=True):
+        conflicts.append(Conflict.of(
+            "roi_connections", "weight", kept_file, file, connection_keys(grp),
+            grp["weight_kept"].astype(int), grp["weight"].astype(int)))
+    return allrows[~repeat].reset_index(drop=True)
