@@ -12,7 +12,7 @@ from ..cypher_files import LabelSet, dataset_statements
 from ..errors import ConnectographError, SkeletonError
 from ..skeletons import (calc_segment_distances, heal_skeleton_report, reorient_skeleton,
                          skeleton_df_to_nx, skeleton_df_to_swc)
-from ..skeletons.storage import skeleton_from_record
+from .skeleton_storage import skeleton_from_record
 
 
 class SkeletonNotFoundError(ConnectographError, LookupError):

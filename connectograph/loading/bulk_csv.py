@@ -50,7 +50,7 @@ from neo4j.spatial import CartesianPoint
 
 from ..cypher_files import LabelSet
 from ..errors import BulkImportError
-from ..skeletons.storage import skeleton_properties
+from ..fetch.skeleton_storage import skeleton_properties
 from .connection_stage import connection_frames
 from .model import body_property_slices
 from .roi_counts import COUNT_KEYS

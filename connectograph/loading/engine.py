@@ -27,7 +27,7 @@ from ..connection import Connection, CypherRunner
 from ..errors import ValidationError
 from ..grouped import frame_slices
 from ..identifiers import DatasetName
-from ..skeletons.storage import skeleton_properties
+from ..fetch.skeleton_storage import skeleton_properties
 from .connection_stage import (ConnectionStage, PartitionedConnections,
                                SpilledConnections, connection_frames, merge_all)
 from .model import (body_property_slices, complete_bodies_from,

@@ -317,7 +317,7 @@ class DatasetWriter:
             bar.close()
 
     def write_skeletons(self, rows: list[dict]) -> None:
-        """Create ``:Skeleton`` nodes (see :mod:`connectograph.skeletons.storage`)."""
+        """Create ``:Skeleton`` nodes (see :mod:`connectograph.fetch.skeleton_storage`)."""
         cypher = dataset_statements("skeletons.cypher", "create_skeletons", self.staging)[0]
         # Skeletons are large rows: a few per transaction.
         self._batched(cypher, rows, "skeletons", batch_size=20)
