@@ -21,6 +21,7 @@ the one place that knows the driver's exceptions.
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Literal, Sequence, Union
@@ -199,7 +200,7 @@ def _shape_parts(shape: Shape) -> tuple[Callable[[str], str], Callable[[neo4j.Re
 # -- running queries -----------------------------------------------------------------------------
 
 
-class CypherRunner:
+class CypherRunner(ABC):
     """The short names of the usual :meth:`run` calls, shared by
     :class:`Connection` and :class:`~connectograph.client.Client`.
 
@@ -207,9 +208,10 @@ class CypherRunner:
     here goes through it.
     """
 
+    @abstractmethod
     def _run(self, cypher: str | Sequence[str], params: dict | None, *, shape: Shape,
              access: str, implicit: bool, timeout: float | None) -> Any:
-        raise NotImplementedError
+        """Run as :meth:`run` says."""
 
     def run(self, cypher: str | Sequence[str], params: dict | None = None, *,
             shape: Shape = "dicts", access: Literal["read", "write"] = "read",

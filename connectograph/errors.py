@@ -84,6 +84,11 @@ class InvalidArgumentError(ConnectographError, ValueError):
     hold, a negative timeout...); the message says which values it accepts."""
 
 
+class MissingDependencyError(ConnectographError, ImportError):
+    """An optional dependency a function needs is not installed; the message
+    says which extra to install."""
+
+
 # --- running queries ------------------------------------------------------------
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..cypher_files import LabelSet, dataset_statements
+from ..errors import InvalidArgumentError, SkeletonNotFoundError
 from ..skeletons.swc import Skeleton
 
 
@@ -84,22 +86,22 @@ def store_skeleton_nodes(body: int, *, client, max_nodes: int = MAX_BROWSER_NODE
 
     Raises
     ------
-    LookupError
-        No skeleton stored for ``body``.
-    ValueError
-        The skeleton has more than ``max_nodes`` nodes.
+    SkeletonNotFoundError
+        No skeleton stored for ``body`` (also a ``LookupError``).
+    InvalidArgumentError
+        The skeleton has more than ``max_nodes`` nodes (also a ``ValueError``).
     """
-    from ..cypher_files import LabelSet, dataset_statements
 
     label = client.dataset.label("Skeleton")
     rows = client.read(f"MATCH (s:{label}) WHERE s.bodyId = $body RETURN s.nodeCount AS n",
                        {"body": int(body)})
     if not rows:
-        raise LookupError(f"dataset {client.dataset} has no skeleton for body {body}")
+        raise SkeletonNotFoundError(f"dataset {client.dataset} has no skeleton for body {body}")
     n = int(rows[0]["n"])
     if n > max_nodes:
-        raise ValueError(f"skeleton of body {body} has {n:,} nodes, more than max_nodes="
-                         f"{max_nodes:,}; use fetch_skeleton for large skeletons")
+        raise InvalidArgumentError(f"skeleton of body {body} has {n:,} nodes, more than "
+                                   f"max_nodes={max_nodes:,}; use fetch_skeleton for large "
+                                   "skeletons")
     for stmt in dataset_statements("skeletons.cypher", "skeleton_nodes",
                                    LabelSet(client.dataset.prefix)):
         client.write(stmt, {"body": int(body)})
