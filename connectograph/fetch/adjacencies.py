@@ -14,7 +14,7 @@ from ..criteria import NeuronCriteria, Parameters
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import escape_name
 from ._dataset import checked_criteria, dataset_info, weight_condition
-from .roi_counts import NOT_PRIMARY, flatten_roi_info, parse_roi_info
+from .roi_info_tables import NOT_PRIMARY, flatten_roi_info, parse_roi_info
 
 ROI_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "roi", "weight"]
 TOTAL_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "weight"]

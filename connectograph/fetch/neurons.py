@@ -13,7 +13,7 @@ from ..criteria import NeuronCriteria
 from ..errors import CypherError, CypherSyntaxError, QueryResultError
 from ..identifiers import escape_name, property_access
 from ._dataset import checked_criteria, dataset_info
-from .roi_counts import RoiCountTables, parse_roi_info, roi_count_tables
+from .roi_info_tables import RoiCountTables, parse_roi_info, roi_count_tables
 
 #: Column order of ``neuron_df`` (neuprint-python's core neuron columns);
 #: other properties follow in alphabetical order.
