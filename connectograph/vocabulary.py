@@ -44,8 +44,11 @@ ROI_COUNT_KEYS = tuple(sorted(COUNT_KEYS))
 #: "traced" (``fetch_traced_adjacencies``, completeness, ``fetch_paths``).
 TRACED = "Traced"
 
+#: The ``status`` of a body traced in part (most of its arbor).
+ROUGHLY_TRACED = "Roughly traced"
+
 #: The statuses neuPrintHTTP counts as complete for its ROI completeness.
-COMPLETE_STATUSES = (TRACED, "Roughly traced", "Prelim Roughly traced", "final",
+COMPLETE_STATUSES = (TRACED, ROUGHLY_TRACED, "Prelim Roughly traced", "final",
                      "final (irrelevant)", "Finalized", "Leaves")
 
 #: The statuses neuPrintHTTP picks the cell type of the day among.

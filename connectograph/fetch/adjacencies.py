@@ -13,8 +13,9 @@ from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria, Parameters
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import escape_name
+from ..vocabulary import NOT_PRIMARY, TRACED
 from ._dataset import checked_criteria, dataset_info, weight_condition
-from .roi_info_tables import NOT_PRIMARY, flatten_roi_info, parse_roi_info
+from .roi_info_tables import flatten_roi_info, parse_roi_info
 
 ROI_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "roi", "weight"]
 TOTAL_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "weight"]
@@ -367,7 +368,7 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
 
 def fetch_traced_adjacencies(export_dir: str | None = None,
                              batch_size: int | None = DEFAULT_BATCH_SIZE, *,
-                             statuses: list[str] | str = ("Traced",), omit_rois: bool = False,
+                             statuses: list[str] | str = (TRACED,), omit_rois: bool = False,
                              client: Client | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every connection among traced, uncropped neurons; mirrors
     neuprint-python's ``fetch_traced_adjacencies``.

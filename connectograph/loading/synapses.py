@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 from pydantic import model_validator
 
 from ..errors import ValidationError
+from ..vocabulary import SYNAPSE_TYPES
 from .csv_chunks import read_csv_text_chunks
 from .names import check_name, first_bad_name
 from .recipe import Recipe, SynapsePartnerSource, SynapseSource
@@ -48,7 +49,6 @@ from .table_model import CanonicalTable, first_true
 from .source_files import read_parquet_chunks
 from .tables import Conflict, _to_int, body_of_file_name, read_table, release_arrow_memory
 
-SYNAPSE_TYPES = ("pre", "post")
 #: CATMAID's connector relation numbers (navis ``connectors.type`` for CATMAID
 #: neurons): 0 presynaptic_to, 1 postsynaptic_to; 2 (gap junction) and 3
 #: (abutting) are not chemical synapses and are rejected.

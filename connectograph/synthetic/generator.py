@@ -66,7 +66,8 @@ import pyarrow.csv as pacsv
 
 from ..errors import SyntheticDataError
 from ..identifiers import DatasetName
-from .calibration import NOT_PRIMARY, Distribution, load_calibration
+from ..vocabulary import NOT_PRIMARY, ROUGHLY_TRACED, TRACED
+from .calibration import Distribution, load_calibration
 from .skeletons import synthetic_skeleton
 
 #: Bodies per generation block (one random stream each).
@@ -649,7 +650,7 @@ def _neuron_table(cal, m: _Model, rng, per_roi, roi_names, pre, post, down) -> p
         "bodyId": m.body_ids,
         "type": type_names,
         "instance": [f"{t}_R" if t else None for t in type_names],
-        "status": np.where(traced, "Traced", "Roughly traced"),
+        "status": np.where(traced, TRACED, ROUGHLY_TRACED),
         "cropped": np.where(cropped, "True", "False"),
         "pre": pre, "post": post, "downstream": down, "upstream": post,
         "somaLocation": [f"{x},{y},{z}" if s else None
