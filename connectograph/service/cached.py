@@ -24,7 +24,6 @@ from ..vocabulary import COMPLETE_STATUSES, DAILY_TYPE_STATUSES
 from .backend import Backend
 
 
-
 def _query(backend: Backend, dataset: DatasetName, name: str, params: dict | None = None):
     cypher = dataset_statements("service.cypher", name, LabelSet(dataset.prefix))[0]
     return backend.run(cypher, params or {}, max_rows=10_000_000)
@@ -33,7 +32,8 @@ def _query(backend: Backend, dataset: DatasetName, name: str, params: dict | Non
 def roi_completeness(backend: Backend, dataset: DatasetName) -> dict:
     """``{"columns": [roi, roipre, roipost, totalpre, totalpost], "data": [...]}``:
     per ROI, the pre/post counts (``roiInfo``) summed over neurons whose status
-    is one of :data:`~connectograph.vocabulary.COMPLETE_STATUSES`, beside the dataset totals (``Meta.roiInfo``)."""
+    is one of :data:`~connectograph.vocabulary.COMPLETE_STATUSES`, beside the
+    dataset totals (``Meta.roiInfo``)."""
     columns, rows = _query(backend, dataset, "roi_completeness",
                            {"statuses": list(COMPLETE_STATUSES)})
     return {"columns": columns, "data": rows}
