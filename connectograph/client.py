@@ -146,12 +146,6 @@ class Client(CypherRunner):
         if self._owns_connection:
             self.connection.close()
 
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"Client({self.uri!r}, dataset={str(self._dataset)!r})"
 

@@ -202,16 +202,27 @@ def _shape_parts(shape: Shape) -> tuple[Callable[[str], str], Callable[[neo4j.Re
 
 class CypherRunner(ABC):
     """The short names of the usual :meth:`run` calls, shared by
-    :class:`Connection` and :class:`~connectograph.client.Client`.
+    :class:`Connection` and :class:`~connectograph.client.Client`, and their
+    use as context managers (``with ... as conn:`` closes on exit).
 
-    A subclass implements ``_run`` with :meth:`run`'s arguments; everything
-    here goes through it.
+    A subclass implements ``_run`` with :meth:`run`'s arguments (everything
+    here goes through it) and :meth:`close`.
     """
 
     @abstractmethod
     def _run(self, cypher: str | Sequence[str], params: dict | None, *, shape: Shape,
              access: str, implicit: bool, timeout: float | None) -> Any:
         """Run as :meth:`run` says."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Let the connections go."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def run(self, cypher: str | Sequence[str], params: dict | None = None, *,
             shape: Shape = "dicts", access: Literal["read", "write"] = "read",
@@ -409,12 +420,6 @@ class Connection(CypherRunner):
     def close(self) -> None:
         """Close the driver and its connections."""
         self.driver.close()
-
-    def __enter__(self) -> "Connection":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"Connection({self.uri!r}, database={self.database!r})"
