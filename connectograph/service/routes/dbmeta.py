@@ -20,7 +20,8 @@ def db_version():
 
 @router.get("/api/dbmeta/database")
 def db_database(request: Request):
-    return {"Location": backend(request).uri, "Description": "connectograph (Neo4j 5, neuPrint model)"}
+    return {"Location": backend(request).uri,
+            "Description": "connectograph (Neo4j 5, neuPrint model)"}
 
 
 @router.get("/api/dbmeta/datasets")
