@@ -187,22 +187,22 @@ def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, in
         _report(summary, conflicts_csv)
         return
     from .loading import load
-    client = None
+    connection = None
     if instance is not None:
-        from .client import Client
+        from .connection import Connection
         from .neo4j_server.settings import local_connection
         conn = local_connection(instance)
         if conn is None:
             raise click.UsageError(f"no local instance {instance!r}; start it first "
                                    f"(connectograph neo4j start --instance {instance})")
-        client = Client(conn[0], auth=conn[1], dataset="none:none", check_dataset=False)
+        connection = Connection(conn[0], auth=conn[1])
     try:
-        summary = load(recipe, client=client, dataset=dataset, data_dir=data_dir, force=force,
-                       batch_size=batch_size, writers=writers, partition_rows=partition_rows,
-                       spill_dir=spill_dir, echo=click.echo)
+        summary = load(recipe, client=connection, dataset=dataset, data_dir=data_dir,
+                       force=force, batch_size=batch_size, writers=writers,
+                       partition_rows=partition_rows, spill_dir=spill_dir, echo=click.echo)
     finally:
-        if client is not None:
-            client.close()
+        if connection is not None:
+            connection.close()
     _report(summary, conflicts_csv)
 
 

@@ -38,15 +38,23 @@ class ServerNotInstalledError(Neo4jServerError):
 
 
 class ConnectionFailedError(ConnectographError):
-    """No Neo4j server answered at the configured address."""
+    """No Neo4j server answered at the configured address, the address cannot
+    be used, the server was lost, or it has no database of the name given."""
 
 
 class AuthenticationError(ConnectographError):
-    """The Neo4j server refused the user name or password."""
+    """The Neo4j server refused the user name or password: when connecting,
+    or later (a user whose password changed, or who was dropped, is refused
+    at the next connection the driver opens)."""
 
 
 class DatasetNotFoundError(ConnectographError):
     """The requested dataset (``name:tag``) is not loaded in the database."""
+
+
+class NoDefaultClientError(ConnectographError, RuntimeError):
+    """A fetch function was called without ``client=`` and no default client
+    was set (:func:`connectograph.set_default_client`)."""
 
 
 # --- building queries ---------------------------------------------------------
@@ -70,8 +78,79 @@ class InvalidRegexError(CriteriaError):
     from Python's (see :mod:`connectograph.criteria.regex`)."""
 
 
-class QueryTimeoutError(ConnectographError):
-    """A query ran longer than its time limit."""
+class InvalidArgumentError(ConnectographError, ValueError):
+    """An argument has a value the function does not accept (an unknown
+    ``format``, a ``root`` of the wrong kind, a query parameter Neo4j cannot
+    hold, a negative timeout...); the message says which values it accepts."""
+
+
+class MissingDependencyError(ConnectographError, ImportError):
+    """An optional dependency a function needs is not installed; the message
+    says which extra to install."""
+
+
+# --- running queries ------------------------------------------------------------
+
+
+class QueryError(ConnectographError):
+    """Neo4j refused a query or failed running it (the base of the errors of
+    a query that reached the server).
+
+    Parameters
+    ----------
+    message : str
+        What happened and what to do.
+    code : str, optional
+        Neo4j's status code, e.g. ``Neo.ClientError.Statement.SyntaxError``.
+    server_message : str, optional
+        Neo4j's own message, whole (also part of ``message``).
+
+    Attributes
+    ----------
+    code, server_message : str or None
+        As given.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None,
+                 server_message: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.server_message = server_message
+
+
+class CypherError(QueryError, ValueError):
+    """Neo4j refused the query: what it asks cannot be run as written (a type
+    error, an unknown function or procedure, a missing parameter, a division
+    by zero...). The message holds Neo4j's."""
+
+
+class CypherSyntaxError(CypherError):
+    """The query is not valid Cypher (syntax, or a variable not defined); the
+    message holds Neo4j's, with the line and column."""
+
+
+class ReadOnlyAccessError(CypherError):
+    """A query that writes was run read-only (every fetch function and the
+    service run their queries in READ access mode, so the server refuses it)."""
+
+
+class TransientQueryError(QueryError):
+    """Neo4j could not run the query now (a deadlock, memory, a cluster
+    leader change); running it again may work."""
+
+
+class QueryTimeoutError(QueryError):
+    """A query ran longer than its time limit and the server stopped it.
+
+    Attributes
+    ----------
+    timeout : float or None
+        The limit in seconds (None: the server's own limit).
+    """
+
+    def __init__(self, message: str, *, timeout: float | None = None, **kw):
+        super().__init__(message, **kw)
+        self.timeout = timeout
 
 
 class QueryResultError(ConnectographError, ValueError):
@@ -172,6 +251,10 @@ class SkeletonError(ConnectographError, ValueError):
         super().__init__(message)
         self.position = position
         self.field = field
+
+
+class SkeletonNotFoundError(ConnectographError, LookupError):
+    """The dataset holds no skeleton for the requested body."""
 
 
 class SkeletonFileError(ValidationError, SkeletonError):

@@ -31,14 +31,14 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .errors import InvalidIdentifierError
+from .vocabulary import DATASET_NODE_LABELS
+
+# DATASET_NODE_LABELS: kept importable from here (it is in .vocabulary)
+__all__ = ["DATASET_NODE_LABELS", "BACKSLASH_ESCAPE", "MAX_NAME_LENGTH", "DatasetName",
+           "escape_name", "quote_name", "protect_backslashes", "property_access"]
 
 #: A backslash as Neo4j 5 reads it anywhere in a query without starting an escape.
 BACKSLASH_ESCAPE = "\\u005c"
-
-#: The generic labels of a dataset's nodes (docs/data-model.md); every node of
-#: a dataset carries one of them, scoped (``<name:tag>_<Label>``). ``Neuron``
-#: nodes are also ``Segment`` nodes.
-DATASET_NODE_LABELS = ("Segment", "ROI", "Synapse", "SynapseSet", "Skeleton", "SkelNode", "Meta")
 
 #: Longest name accepted; Neo4j allows more, but longer names are surely wrong.
 MAX_NAME_LENGTH = 256

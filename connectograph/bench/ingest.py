@@ -133,13 +133,13 @@ def synapse_count(counts: dict) -> int:
 
 
 def _child() -> None:
-    from ..client import Client
+    from ..connection import Connection
     from ..loading import load
     job = json.loads(sys.stdin.read())
     auth = (os.environ["CONNECTOGRAPH_BENCH_USER"], os.environ["CONNECTOGRAPH_BENCH_PASSWORD"])
     clock = StageClock()
-    with Client(job["uri"], auth=auth, dataset="bench:none", check_dataset=False) as client:
-        summary = load(job["recipe"], client=client, data_dir=job["data_dir"], force=True,
+    with Connection(job["uri"], auth=auth) as connection:
+        summary = load(job["recipe"], client=connection, data_dir=job["data_dir"], force=True,
                        batch_size=job["batch_size"], writers=job["writers"],
                        partition_rows=job["partition_rows"], progress=clock.progress,
                        echo=clock.echo)

@@ -7,6 +7,8 @@ import platform
 import sys
 from importlib import metadata
 
+from ..errors import CypherError
+
 
 def _version(dist: str) -> str:
     try:
@@ -26,13 +28,14 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def machine_facts(*, driver=None, heap: str | None = None, pagecache: str | None = None) -> dict:
+def machine_facts(*, connection=None, heap: str | None = None, pagecache: str | None = None
+                  ) -> dict:
     """Cores, memory, OS, Python and library versions, and the Neo4j server's
     version, heap and page cache.
 
     Parameters
     ----------
-    driver : neo4j.Driver, optional
+    connection : Connection, optional
         Asks the server for its version and memory settings.
     heap, pagecache : str, optional
         The local instance's settings (shown when the server cannot be asked).
@@ -54,20 +57,18 @@ def machine_facts(*, driver=None, heap: str | None = None, pagecache: str | None
         "neo4j heap": heap or "?",
         "neo4j page cache": pagecache or "?",
     }
-    if driver is not None:
-        records, _, _ = driver.execute_query(
-            "CALL dbms.components() YIELD name, versions, edition "
-            "RETURN name, versions[0] AS version, edition")
-        for r in records:
+    if connection is not None:
+        for r in connection.read("CALL dbms.components() YIELD name, versions, edition "
+                                 "RETURN name, versions[0] AS version, edition"):
             facts["neo4j server"] = f"{r['name']} {r['version']} {r['edition']}"
         try:
-            records, _, _ = driver.execute_query(
+            rows = connection.read(
                 "SHOW SETTINGS YIELD name, value WHERE name IN $names RETURN name, value",
                 {"names": ["server.memory.heap.max_size", "server.memory.pagecache.size"]})
-            for r in records:
-                key = "neo4j heap" if "heap" in r["name"] else "neo4j page cache"
-                if r["value"] not in (None, "", "No Value"):
-                    facts[key] = r["value"]
-        except Exception:  # older servers without SHOW SETTINGS
-            pass
+        except CypherError:  # older servers without SHOW SETTINGS
+            rows = []
+        for r in rows:
+            key = "neo4j heap" if "heap" in r["name"] else "neo4j page cache"
+            if r["value"] not in (None, "", "No Value"):
+                facts[key] = r["value"]
     return facts

@@ -56,10 +56,10 @@ def default_bundle() -> Path | None:
 
 def _drop(uri: str, auth: tuple[str, str], dataset: str) -> None:
     """Delete a loaded dataset (between two timed loads of it)."""
-    from ..client import Client
+    from ..connection import Connection
     from ..loading import drop
-    with Client(uri, auth=auth, dataset=dataset, check_dataset=False) as client:
-        drop(dataset, client=client)
+    with Connection(uri, auth=auth) as connection:
+        drop(dataset, client=connection)
 
 
 def _start_server(instance: str, heap: str, pagecache: str, echo) -> tuple[str, tuple, int]:
@@ -137,8 +137,7 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
     BenchmarkError
         Unknown section, or a load or child process failed.
     """
-    import neo4j
-
+    from ..connection import Connection
     from ..synthetic.generator import generate, parse_size, size_label
     from .ingest import bolt_row, bulk_rows, measure_load, process_peak_rss_mb
     from .machine import machine_facts
@@ -165,11 +164,11 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
     elif connection is not None:
         uri, auth = connection
     try:
-        driver = neo4j.GraphDatabase.driver(uri, auth=auth) if needs_server else None
-        facts = machine_facts(driver=driver, heap=heap if started_here else None,
+        connection = Connection(uri, auth=auth) if needs_server else None
+        facts = machine_facts(connection=connection, heap=heap if started_here else None,
                               pagecache=pagecache if started_here else None)
-        if driver is not None:
-            driver.close()
+        if connection is not None:
+            connection.close()
 
         targets: list[tuple[str, str, str | None]] = []  # (label, recipe, data_dir)
         if needs_server and real:

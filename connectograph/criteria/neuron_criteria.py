@@ -44,212 +44,23 @@ from __future__ import annotations
 
 import builtins
 import copy
-import difflib
 import keyword
-import math
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ..errors import CriteriaError, InvalidRegexError, UnknownRoiError
+from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import DatasetName, escape_name
-from .conditions import (And, BoolProperty, Condition, ElementIdInCollect, Equals, Exists,
-                         GreaterEq, In, Or, Parameters, PropertyIsNotNull, PropertyIsNull,
-                         RegexMatch, check_variable, render_conjunct)
-from .regex import regex_problem
-from .values import (as_list, check_bool, check_int, check_number, check_text, is_integer,
-                     plain_scalar)
+from .conditions import Condition, Parameters, check_variable, render_conjunct
+from .neuron_conditions import neuron_condition
+from .neuron_values import (_LABELS, _RESERVED, _ROI_REQ, REGEX_CHARACTERS, REGEX_FIELDS, IsNull,
+                            NotNull, _check_pattern, _check_rois, _check_values, _closest,
+                            _differs, _guess_regex, _NullSentinel, _positional, _property_name)
+from .values import as_list, check_bool, check_number
 
 __all__ = ["NeuronCriteria", "NC", "IsNull", "NotNull", "copy_as_neuroncriteria",
            "REGEX_FIELDS", "REGEX_CHARACTERS"]
-
-
-class _NullSentinel:
-    """Type of the :data:`IsNull` and :data:`NotNull` sentinels."""
-
-    __slots__ = ("_name",)
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __repr__(self) -> str:
-        return self._name
-
-    def __reduce__(self) -> str:
-        return self._name  # pickles/copies as the module-level singleton
-
-    def __copy__(self) -> "_NullSentinel":
-        return self
-
-    def __deepcopy__(self, memo: dict) -> "_NullSentinel":
-        return self
-
-
-#: Matches bodies where the property is absent (``n.`prop` IS NULL``);
-#: same as ``[None]``. neuprint-python's ``neuprint.IsNull``.
-IsNull = _NullSentinel("IsNull")
-#: Matches bodies where the property is present (``n.`prop` IS NOT NULL``);
-#: cannot be combined with other values. neuprint-python's ``neuprint.NotNull``.
-NotNull = _NullSentinel("NotNull")
-
-#: Fields whose string values are regular expressions when ``regex`` is true
-#: (neuprint-python's ``list_props_regex``).
-REGEX_FIELDS = ("type", "instance", "flywireType", "hemibrainType", "mancType")
-
-#: neuprint-python's rule for ``regex='guess'``: any of these characters means
-#: the string is a regular expression: ``\\ . ? [ ] + ^ $ *``.
-REGEX_CHARACTERS = re.compile(r"[\\.?\[\]+^$*]")
-
-_LABELS = ("Neuron", "Segment")
-_ROI_REQ = ("all", "any")
-
-# Constructor keywords; any other keyword is a neuron property.
-_RESERVED = frozenset({
-    "bodyId", "type", "instance", "regex", "status", "statusLabel", "cropped",
-    "min_pre", "min_post", "rois", "inputRois", "outputRois", "min_roi_inputs",
-    "min_roi_outputs", "roi_req", "soma", "somaLocation", "label",
-})
-
-# Relationship type linking a body to each ROI it has synapses in (per-ROI counts).
-_INROI_REL = "InROI"
-
-
-def _missing_hint(v: Any) -> str:
-    """A hint for NaN/NA (pandas' missing values) given as a criteria value."""
-    if v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return " (NaN/NA: to match bodies without the property use None or IsNull)"
-    return ""
-
-
-def _check_values(values: list, name: str, *, kind: str) -> list:
-    """Validate and normalise one field's values (numpy scalars become Python ones).
-
-    kind: 'int' (bodyId: integers within int64), 'str' (type, status...: text),
-    'any' (extra properties: text, booleans, int64 integers or floats but NaN).
-    None, IsNull and NotNull pass for every kind (the caller refuses them where
-    they make no sense).
-    """
-    out = []
-    for v in values:
-        v = plain_scalar(v)
-        if v is None or isinstance(v, _NullSentinel):
-            out.append(v)
-            continue
-        if kind == "int":
-            if not is_integer(v):
-                raise CriteriaError(
-                    f"{name} must be an integer or a list of integers, got {v!r}"
-                    f"{_missing_hint(v)}")
-            v = check_int(v, name)
-        elif kind == "str":
-            if not isinstance(v, str):
-                raise CriteriaError(
-                    f"{name} must be a string, a list of strings, None, IsNull or NotNull; "
-                    f"got {v!r}{_missing_hint(v)}")
-            check_text(v, name)
-        elif isinstance(v, str):
-            check_text(v, name)
-        elif is_integer(v):
-            v = check_int(v, name)
-        elif not (isinstance(v, bool) or (isinstance(v, float) and not math.isnan(v))):
-            raise CriteriaError(
-                f"{name} values must be strings, integers, floats, booleans, None, IsNull or "
-                f"NotNull; got {v!r} ({type(v).__name__}){_missing_hint(v)}")
-        out.append(v)
-    if NotNull in out and len(out) > 1:
-        raise CriteriaError(f"{name}: NotNull cannot be combined with other values")
-    return out
-
-
-def _check_rois(value: Any, name: str) -> frozenset[str]:
-    rois = [plain_scalar(r) for r in as_list(value, name)]
-    for roi in rois:
-        if not isinstance(roi, str):
-            raise CriteriaError(f"{name} must be ROI names (strings), got {roi!r}")
-        escape_name(roi)  # InvalidIdentifierError for empty/control characters
-    return frozenset(rois)
-
-
-def _property_name(kwarg: str) -> str:
-    """``class_`` -> ``class`` (Python keywords need a trailing underscore)."""
-    if kwarg.endswith("_") and keyword.iskeyword(kwarg[:-1]):
-        return kwarg[:-1]
-    return kwarg
-
-
-def _guess_regex(*value_lists: list) -> bool:
-    return any(isinstance(v, str) and REGEX_CHARACTERS.search(v)
-               for values in value_lists for v in values)
-
-
-def _differs(value: Any, default: Any) -> bool:
-    """Whether an argument differs from its default (anything uncomparable does)."""
-    try:
-        return bool(value != default)
-    except Exception:  # e.g. an array: ambiguous truth value
-        return True
-
-
-def _check_pattern(field: str, pattern: str, *, guessed: bool, fields) -> None:
-    """Raise InvalidRegexError if Neo4j would not read ``pattern`` as Python does
-    (:func:`~connectograph.criteria.regex.regex_problem`)."""
-    problem = regex_problem(pattern)
-    if problem is None:
-        return
-    why = ""
-    if guessed:
-        trigger = next(v for f in REGEX_FIELDS for v in fields(f)
-                       if isinstance(v, str) and REGEX_CHARACTERS.search(v))
-        why = (f" regex='guess' read the strings as regular expressions because {trigger!r} "
-               "holds one of \\ . ? [ ] + ^ $ *.")
-    raise InvalidRegexError(
-        f"{field}: regular expression {pattern!r} cannot be used: {problem}.{why} To match "
-        f"it literally, pass regex=False, or escape it: re.escape({pattern!r}) is "
-        f"{re.escape(pattern)!r}")
-
-
-def _closest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=5, cutoff=0.5)
-    if close:
-        return "did you mean " + ", ".join(repr(c) for c in close) + "?"
-    return "no similar name exists"
-
-
-def _value_condition(var: str, key: str, values: list, regex: bool) -> Condition | None:
-    """Condition for one field matched against a list of values.
-
-    Rules (neuprint-python's ``where_expr``, with the OR parenthesised):
-    ``[]`` -> nothing; ``[None]``/``[IsNull]`` -> IS NULL; ``[NotNull]`` -> IS NOT
-    NULL; one value -> ``=`` (``=~`` with regex); several -> ``IN`` (with regex,
-    one ``=~`` per pattern, OR-ed: ``(n.type =~ $p0 OR n.type =~ $p1)``); a
-    None/IsNull among several -> ``(... OR IS NULL)``.
-    """
-    if not values:
-        return None
-    if values == [NotNull]:
-        return PropertyIsNotNull(var, key)
-    wants_null = any(v is None or v is IsNull for v in values)
-    concrete = [v for v in values if v is not None and v is not IsNull]
-    if not concrete:
-        return PropertyIsNull(var, key)
-    if regex:
-        # one =~ per pattern: joined into one alternation, a pattern such as
-        # 'a)|(.*' would break out of its group and match every value
-        matches = [RegexMatch(var, key, pattern) for pattern in concrete]
-        if wants_null:
-            return Or(*matches, PropertyIsNull(var, key))
-        return matches[0] if len(matches) == 1 else Or(*matches)
-    if len(values) == 1:
-        cond: Condition = Equals(var, key, concrete[0])
-    else:
-        # several values given (maybe one plus None): IN, as in the docs
-        cond = In(var, key, concrete)
-    if wants_null:
-        return Or(cond, PropertyIsNull(var, key))
-    return cond
 
 
 class NeuronCriteria:
@@ -545,90 +356,12 @@ class NeuronCriteria:
 
         The order is fixed: bodyId, type/instance, other regex-optional types,
         status, statusLabel, cropped, min_pre, min_post, soma, other properties
-        (sorted by name), ``rois`` flags, ``inputRois``, ``outputRois``.
+        (sorted by name), ``rois`` flags, ``inputRois``, ``outputRois``
+        (:func:`~connectograph.criteria.neuron_conditions.neuron_condition`).
 
         ``roi_seek``: see :meth:`where`.
         """
-        ds = _dataset(dataset)
-        check_variable(var)
-        parts: list[Condition | None] = [_value_condition(var, "bodyId", self.bodyId, False)]
-
-        t = _value_condition(var, "type", self.type, self.regex)
-        i = _value_condition(var, "instance", self.instance, self.regex)
-        parts.append(Or(t, i) if t and i else (t or i))
-
-        for f in REGEX_FIELDS[2:]:
-            parts.append(_value_condition(var, f, self._field(f), self.regex))
-        parts.append(_value_condition(var, "status", self.status, False))
-        parts.append(_value_condition(var, "statusLabel", self.statusLabel, False))
-
-        if self.cropped is True:
-            parts.append(BoolProperty(var, "cropped", True))
-        elif self.cropped is False:
-            # absent counts as not cropped (neuprint-python's _tag_expr)
-            parts.append(Or(BoolProperty(var, "cropped", False), PropertyIsNull(var, "cropped")))
-        if self.min_pre:
-            parts.append(GreaterEq(var, "pre", self.min_pre))
-        if self.min_post:
-            parts.append(GreaterEq(var, "post", self.min_post))
-        if self.soma is True or self.somaLocation is NotNull:
-            parts.append(PropertyIsNotNull(var, "somaLocation"))
-        elif self.soma is False or self.somaLocation is IsNull:
-            parts.append(PropertyIsNull(var, "somaLocation"))
-
-        for prop in sorted(self._properties):
-            if prop in REGEX_FIELDS:
-                continue
-            parts.append(_value_condition(var, prop, self._properties[prop], False))
-
-        if self.rois:
-            flags = [BoolProperty(var, roi) for roi in sorted(self.rois)]
-            parts.append(And(*flags) if self.roi_req == "all" else Or(*flags))
-        # With roi_seek, the first directed-ROI subquery (inputs before outputs)
-        # becomes the seek form; the others stay EXISTS (cheap once n is bound).
-        seek = [roi_seek and self._roi_seek_applies()]
-        parts.append(self._directed_rois(ds, var, self.inputRois, "post", self.min_roi_inputs,
-                                         seek))
-        parts.append(self._directed_rois(ds, var, self.outputRois, "pre", self.min_roi_outputs,
-                                         seek))
-        return And(*(p for p in parts if p is not None))
-
-    def _roi_seek_applies(self) -> bool:
-        """Whether the ROI may be the query's start: no condition on bodyId,
-        type, instance, status, statusLabel or any extra property. Those can
-        have indexes; given one, Neo4j 5.26 seeks on it and then re-runs the
-        uncorrelated COLLECT for every row (measured: 3.3M db hits instead of
-        12k for a type with 500 bodies), so EXISTS is kept."""
-        return not (self.bodyId or self.type or self.instance or self.status
-                    or self.statusLabel or self._properties)
-
-    def _directed_rois(self, ds: DatasetName, var: str, rois: frozenset[str], count: str,
-                       minimum: int, seek: list[bool]) -> Condition | None:
-        """``EXISTS { MATCH (n)-[n_in:InROI]->(n_roi:`D_ROI`) WHERE n_roi.name ... AND
-        n_in.post >= $m }``: one subquery per ROI for 'all', one with IN for 'any'.
-
-        While ``seek[0]`` is true, the first subquery is rendered as
-        :class:`ElementIdInCollect` instead (same truth value) and ``seek[0]``
-        is cleared, so one criteria object renders at most one such form."""
-        if not rois:
-            return None
-        rel_var, roi_var = f"{var}_in", f"{var}_roi"
-        roi_label = f"{ds}_ROI"
-
-        def exists(name_cond: Condition) -> Condition:
-            where = And(name_cond, GreaterEq(rel_var, count, minimum))
-            if seek[0]:
-                seek[0] = False
-                return ElementIdInCollect(var, _INROI_REL, rel_var, roi_var, roi_label,
-                                          f"{var}_body", where)
-            return Exists(var, _INROI_REL, rel_var, roi_var, roi_label, where)
-
-        names = sorted(rois)
-        if self.roi_req == "all":
-            return And(*(exists(Equals(roi_var, "name", r)) for r in names))
-        if len(names) == 1:
-            return exists(Equals(roi_var, "name", names[0]))
-        return exists(In(roi_var, "name", names))
+        return neuron_condition(self, _dataset(dataset), var, roi_seek=roi_seek)
 
     def where(self, dataset: DatasetName | str, var: str = "n",
               params: Parameters | None = None, *, roi_seek: bool = False) -> tuple[str, dict]:
@@ -765,33 +498,6 @@ def _dataset(dataset: DatasetName | str) -> DatasetName:
     if isinstance(dataset, DatasetName):
         return dataset
     return DatasetName.parse(dataset)
-
-
-def _positional(obj: Any) -> tuple[str, Any]:
-    """Classify a positional criteria argument: ('bodyId', ...) or ('typeinst', ...)."""
-    if isinstance(obj, pd.DataFrame):
-        if "bodyId" not in obj.columns:
-            raise CriteriaError("a DataFrame given as criteria needs a 'bodyId' column")
-        return "bodyId", obj["bodyId"].tolist()
-    if isinstance(obj, str):
-        return "typeinst", obj
-    if is_integer(obj):
-        return "bodyId", obj
-    if isinstance(obj, (np.ndarray, pd.Series, pd.Index)):
-        if np.issubdtype(obj.dtype, np.integer):
-            return "bodyId", obj.tolist()
-        obj = obj.tolist()
-    if isinstance(obj, Iterable) and not isinstance(obj, Mapping):
-        items = list(obj)
-        present = [x for x in items if x is not None]
-        if present and all(is_integer(x) for x in present):
-            return "bodyId", items
-        if present and all(isinstance(x, str) for x in present):
-            return "typeinst", items
-    raise CriteriaError(
-        f"cannot build a NeuronCriteria from {obj!r}: pass a bodyId, a list of bodyIds, "
-        "a type/instance string or list of them, a DataFrame with a 'bodyId' column, "
-        "or use keywords such as NC(type=..., status=...)")
 
 
 def copy_as_neuroncriteria(obj: Any) -> NeuronCriteria:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import DatasetName, escape_name
+from ..vocabulary import SYNAPSE_TYPES
 from .conditions import (And, BoolProperty, Condition, Equals, Greater, Or, Parameters,
                          check_variable, render_conjunct)
 from .values import as_list, check_bool, plain_scalar
@@ -73,7 +74,7 @@ class SynapseCriteria:
 
         if isinstance(type, str) and not type:
             type = None  # neuprint-python's ``type or None``
-        if not (type is None or (isinstance(type, str) and type in ("pre", "post"))):
+        if not (type is None or (isinstance(type, str) and type in SYNAPSE_TYPES)):
             raise CriteriaError(f"synapse type must be 'pre', 'post' or None, not {type!r}")
         self.type: str | None = None if type is None else str(type)
 

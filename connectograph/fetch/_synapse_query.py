@@ -12,10 +12,11 @@ import pandas as pd
 from ..client import Client
 from ..criteria import NeuronCriteria, SynapseCriteria
 from ..errors import CriteriaError
+from ..vocabulary import SYNAPSE_TYPES
 from ._dataset import DatasetInfo, dataset_info
 
-#: The ``type`` column's categories, as neuprint-python.
-SYNAPSE_TYPES = pd.CategoricalDtype(categories=["pre", "post"], ordered=False)
+#: The ``type`` column's dtype: the synapse types as categories, as neuprint-python.
+SYNAPSE_TYPE_DTYPE = pd.CategoricalDtype(categories=list(SYNAPSE_TYPES), ordered=False)
 
 
 def checked_synapse_criteria(sc: SynapseCriteria | None, client: Client) -> SynapseCriteria:

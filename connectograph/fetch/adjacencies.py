@@ -12,9 +12,9 @@ import pandas as pd
 from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria, Parameters
 from ..errors import CriteriaError, UnknownRoiError
-from ..identifiers import escape_name
+from ..vocabulary import NOT_PRIMARY, TRACED
 from ._dataset import checked_criteria, dataset_info, weight_condition
-from .roi_counts import NOT_PRIMARY, flatten_roi_info, parse_roi_info
+from .roi_info_tables import flatten_roi_info, parse_roi_info
 
 ROI_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "roi", "weight"]
 TOTAL_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "weight"]
@@ -151,27 +151,24 @@ def batch_plan(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None,
     return _batches(src, tgt, counts["__ns"], counts["__nt"], batch_size, client=client)
 
 
-def fetch_connections(src: NeuronCriteria, tgt: NeuronCriteria, *, min_weight: int = 1,
-                      with_roi_info: bool = True, batch_size: int | None = DEFAULT_BATCH_SIZE,
-                      client: Client) -> pd.DataFrame:
-    """``ConnectsTo`` rows from bodies matching ``src`` to bodies matching
-    ``tgt`` with ``weight >= min_weight``: ``bodyId_pre, bodyId_post, weight``
-    (int64) and, if ``with_roi_info``, ``roiInfo`` (JSON string); sorted by
-    ``bodyId_pre, bodyId_post``. Split into batches of at most ``batch_size``
-    bodies of one side (see :func:`batch_plan`); the result does not depend
-    on the batching."""
-    return _connections_and_bodies(src, tgt, min_weight=min_weight,
-                                   with_roi_info=with_roi_info, batch_size=batch_size,
-                                   properties=None, client=client)[0]
-
-
 def _connections_and_bodies(src: NeuronCriteria, tgt: NeuronCriteria, *, min_weight: int,
                             with_roi_info: bool, batch_size: int | None,
                             properties: list[str] | None,
                             client: Client) -> tuple[pd.DataFrame, dict]:
-    """:func:`fetch_connections`, and with ``properties`` also those
-    properties of both ends from the same query (saving the round trip of
-    :func:`fetch_body_properties`): ``{bodyId: [bodyId, *values]}``."""
+    """``ConnectsTo`` rows from bodies matching ``src`` to bodies matching
+    ``tgt`` with ``weight >= min_weight``, and with ``properties`` also those
+    properties of both ends from the same query.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        ``bodyId_pre, bodyId_post, weight`` (int64) and, if ``with_roi_info``,
+        ``roiInfo`` (JSON string), sorted by ``bodyId_pre, bodyId_post``; and
+        ``{bodyId: (bodyId, *values)}`` of both ends (empty without
+        ``properties``). Split into batches of at most ``batch_size`` bodies
+        of one side (see :func:`batch_plan`); the result does not depend on
+        the batching.
+    """
     ds = client.dataset
     params = Parameters()
     where_a, _ = src.where(ds, "a", params)
@@ -367,7 +364,7 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
 
 def fetch_traced_adjacencies(export_dir: str | None = None,
                              batch_size: int | None = DEFAULT_BATCH_SIZE, *,
-                             statuses: list[str] | str = ("Traced",), omit_rois: bool = False,
+                             statuses: list[str] | str = (TRACED,), omit_rois: bool = False,
                              client: Client | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every connection among traced, uncropped neurons; mirrors
     neuprint-python's ``fetch_traced_adjacencies``.
@@ -397,20 +394,3 @@ def fetch_traced_adjacencies(export_dir: str | None = None,
                               cropped=False)
     return fetch_adjacencies(criteria, criteria, export_dir=export_dir, batch_size=batch_size,
                              omit_rois=omit_rois, client=client)
-
-
-def fetch_body_properties(bodies: list[int], properties: list[str], *,
-                          client: Client) -> pd.DataFrame:
-    """``bodyId`` plus ``properties`` for the given bodies (any Segment), sorted
-    by bodyId; missing properties are None."""
-    properties = [p for p in properties if p != "bodyId"]
-    # Property names travel as parameters (n[$props[i]]); only the returned
-    # column aliases are spliced, escaped.
-    ret = "n.bodyId AS bodyId" + "".join(
-        f", n[$props[{i}]] AS {escape_name(p)}" for i, p in enumerate(properties))
-    cypher = (f"MATCH (n:{client.dataset.label('Segment')}) WHERE n.bodyId IN $bodies "
-              f"RETURN {ret} ORDER BY n.bodyId")
-    df = client.read_frame(cypher, {"bodies": [int(b) for b in bodies], "props": properties})
-    if df.empty:
-        df = pd.DataFrame(columns=["bodyId", *properties])
-    return df.astype({"bodyId": "int64"})

@@ -9,6 +9,7 @@ import pandas as pd
 from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria
 from ..errors import CriteriaError
+from ..vocabulary import COMPLETE_STATUSES, TRACED
 from ._dataset import checked_criteria, dataset_info
 
 OUTPUT_COMPLETENESS_COLUMNS = ["bodyId", "total_weight", "traced_weight", "untraced_weight",
@@ -24,8 +25,7 @@ _ORPHAN_DTYPES = {"bodyId_pre": "int64", "bodyId_post": "int64", "orphan_weight"
 ROI_COMPLETENESS_COLUMNS = ["roi", "roipre", "roipost", "totalpre", "totalpost"]
 
 #: neuPrintHTTP's complete statuses for its cached ROI completeness.
-NEUPRINT_COMPLETE_STATUSES = ("Traced", "Roughly traced", "Prelim Roughly traced", "final",
-                              "final (irrelevant)", "Finalized", "Leaves")
+NEUPRINT_COMPLETE_STATUSES = COMPLETE_STATUSES
 
 
 def _statuses(value, name: str) -> list[str]:
@@ -35,7 +35,7 @@ def _statuses(value, name: str) -> list[str]:
     return values
 
 
-def fetch_output_completeness(criteria, complete_statuses: list[str] | str = ("Traced",),
+def fetch_output_completeness(criteria, complete_statuses: list[str] | str = (TRACED,),
                               batch_size: int | None = None, *,
                               client: Client | None = None) -> pd.DataFrame:
     """Fraction of each neuron's output weight going to complete (traced)
@@ -104,7 +104,7 @@ def fetch_output_completeness(criteria, complete_statuses: list[str] | str = ("T
     return df.sort_values("bodyId", ignore_index=True)[OUTPUT_COMPLETENESS_COLUMNS]
 
 
-def fetch_downstream_orphan_tasks(criteria, complete_statuses: list[str] | str = ("Traced",), *,
+def fetch_downstream_orphan_tasks(criteria, complete_statuses: list[str] | str = (TRACED,), *,
                                   client: Client | None = None) -> pd.DataFrame:
     """Untraced downstream partners ("orphans") of neurons, strongest first, with
     the output completeness each would add; mirrors neuprint-python's

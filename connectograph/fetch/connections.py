@@ -12,7 +12,7 @@ from ..criteria import Parameters
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import escape_name
 from ._dataset import checked_criteria, dataset_info, weight_condition
-from .roi_counts import parse_roi_info
+from .roi_info_tables import parse_roi_info
 
 
 def _as_list(value) -> list:

@@ -36,7 +36,18 @@ def fetch_custom(cypher: str, params: dict | None = None,
     ------
     QueryTimeoutError
         The query ran longer than ``timeout``.
-    neo4j.exceptions.ClientError
-        Syntax errors, or a write clause (queries run in READ access mode).
+    CypherSyntaxError
+        The query is not valid Cypher; the message holds Neo4j's, with the
+        line and column.
+    ReadOnlyAccessError
+        The query writes (queries run in READ access mode).
+    CypherError
+        Neo4j refused the query otherwise (a type error, an unknown function,
+        a missing parameter...); the message holds Neo4j's.
+    InvalidArgumentError
+        ``format`` is neither 'pandas' nor 'json', or a parameter value Neo4j
+        cannot hold.
+    ConnectionFailedError, AuthenticationError
+        The server was lost, or refused the credentials.
     """
     return resolve_client(client).fetch_custom(cypher, params, format=format, timeout=timeout)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import orjson
 
 from ..client import Client, resolve_client
+from ..vocabulary import current_meta_condition
 
 # Every published Meta node, whatever the client's own dataset.
-_DATASETS_CYPHER = """
-MATCH (m:Meta) WHERE coalesce(m.loadComplete, false)
+_DATASETS_CYPHER = f"""
+MATCH (m:Meta) WHERE {current_meta_condition('m')}
 RETURN m.dataset AS dataset, m.tag AS tag, m.lastDatabaseEdit AS lastEdit, m.uuid AS uuid,
        m.roiInfo AS roiInfo, m.superLevelRois AS superLevelRois, m.info AS info,
        m.hideDataSet AS hidden, m.logo AS logo, m.description AS description,

@@ -7,6 +7,7 @@ from typing import Literal
 import networkx as nx
 
 from ..client import Client, resolve_client
+from ..errors import InvalidArgumentError
 from ._dataset import dataset_info
 
 
@@ -40,7 +41,19 @@ def fetch_roi_hierarchy(include_subprimary: bool = True, mark_primary: bool = Tr
     format : {'dict', 'text', 'nx'}
         Nested dict ``{name: {child: {...}}}``, an indented text tree, or a
         ``networkx.DiGraph`` (edges parent → child, node attribute ``primary``).
+
+    Returns
+    -------
+    dict, str or networkx.DiGraph
+        As ``format`` says.
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``format`` is none of the three (also a ``ValueError``).
     """
+    if format not in ("dict", "text", "nx"):
+        raise InvalidArgumentError(f"format must be 'dict', 'text' or 'nx', not {format!r}")
     info = dataset_info(resolve_client(client))
     primary = set(info.primary_rois)
     tree = info.meta.get("roiHierarchy") or {}
@@ -70,13 +83,11 @@ def fetch_roi_hierarchy(include_subprimary: bool = True, mark_primary: bool = Tr
                 add(child, sub)
         add(root_name, nested[root_name])
         return g
-    if format == "text":
-        lines: list[str] = []
+    lines: list[str] = []          # format == "text"
 
-        def show(children: dict, depth: int) -> None:
-            for name, sub in children.items():
-                lines.append("  " * depth + name)
-                show(sub, depth + 1)
-        show(nested, 0)
-        return "\n".join(lines)
-    raise ValueError(f"format must be 'dict', 'text' or 'nx', not {format!r}")
+    def show(children: dict, depth: int) -> None:
+        for name, sub in children.items():
+            lines.append("  " * depth + name)
+            show(sub, depth + 1)
+    show(nested, 0)
+    return "\n".join(lines)

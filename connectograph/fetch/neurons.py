@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import neo4j
 import numpy as np
 import pandas as pd
 from neo4j.spatial import Point
 
 from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria
-from ..errors import QueryResultError
+from ..errors import CypherError, CypherSyntaxError, QueryResultError
 from ..identifiers import escape_name, property_access
 from ._dataset import checked_criteria, dataset_info
-from .roi_counts import RoiCountTables, parse_roi_info, roi_count_tables
+from .roi_info_tables import RoiCountTables, parse_roi_info, roi_count_tables
 
 #: Column order of ``neuron_df`` (neuprint-python's core neuron columns);
 #: other properties follow in alphabetical order.
@@ -23,6 +22,8 @@ CORE_NEURON_COLUMNS = ["bodyId", "instance", "type", "pre", "post", "downstream"
                        "somaRadius", "somaLocation", "roiInfo", "notes", "inputRois",
                        "outputRois"]
 ROI_COUNT_COLUMNS = ["pre", "post", "downstream", "upstream", "mito"]
+# Neo4j's code of a type error (e.g. ``n`` of the wrapped query is not a node or map).
+_TYPE_ERROR = "Neo.ClientError.Statement.TypeError"
 
 
 def _point_to_list(value):
@@ -301,8 +302,14 @@ def fetch_custom_neurons(q: str, params: dict | None = None, *,
     ------
     QueryResultError
         The query returns no column ``n``, or ``n`` is not a node or map.
-    neo4j.exceptions.ClientError
-        Cypher syntax errors, or a write clause (queries run read-only).
+    CypherSyntaxError
+        The query is not valid Cypher; the message holds Neo4j's.
+    ReadOnlyAccessError
+        The query writes (queries run read-only).
+    CypherError
+        Neo4j refused the query otherwise (a type error, a missing parameter...).
+    QueryTimeoutError, ConnectionFailedError, AuthenticationError
+        As for :meth:`~connectograph.connection.Connection.run`.
     """
     client = resolve_client(client)
     info = dataset_info(client)
@@ -317,8 +324,10 @@ def fetch_custom_neurons(q: str, params: dict | None = None, *,
                "RETURN collect(properties(n)) AS n")
     try:
         maps = client.read(wrapped, params)[0]["n"]
-    except (neo4j.exceptions.CypherSyntaxError, neo4j.exceptions.CypherTypeError):
-        pass
+    except CypherError as err:
+        if not (isinstance(err, CypherSyntaxError) or err.code == _TYPE_ERROR):
+            raise
+        # not wrappable: run as written below
     else:
         return _column_tables(_columns_from_maps(maps, info.all_rois), info.primary_rois)
     df = client.read_frame(q, params)

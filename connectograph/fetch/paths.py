@@ -11,6 +11,7 @@ import pandas as pd
 from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria
 from ..errors import CriteriaError
+from ..vocabulary import TRACED
 from ._dataset import checked_criteria, weight_condition
 
 #: Longest path length accepted (relationships); longer searches never finish.
@@ -84,7 +85,7 @@ def fetch_paths(upstream_bodyId: int, downstream_bodyId: int, min_weight: int = 
     client = resolve_client(client)
     src, dest = _body(upstream_bodyId, "upstream_bodyId"), _body(downstream_bodyId,
                                                                   "downstream_bodyId")
-    nc = (checked_criteria(NeuronCriteria(status="Traced"), client)
+    nc = (checked_criteria(NeuronCriteria(status=TRACED), client)
           if intermediate_criteria is None else checked_criteria(intermediate_criteria, client))
     if nc.inputRois or nc.outputRois:
         raise CriteriaError("fetch_paths does not support inputRois/outputRois in "

@@ -9,14 +9,10 @@ import numpy as np
 
 from ..client import Client, resolve_client
 from ..cypher_files import LabelSet, dataset_statements
-from ..errors import ConnectographError, SkeletonError
+from ..errors import InvalidArgumentError, SkeletonError, SkeletonNotFoundError
 from ..skeletons import (calc_segment_distances, heal_skeleton_report, reorient_skeleton,
                          skeleton_df_to_nx, skeleton_df_to_swc)
-from ..skeletons.storage import skeleton_from_record
-
-
-class SkeletonNotFoundError(ConnectographError, LookupError):
-    """The dataset holds no skeleton for the requested body."""
+from .skeleton_storage import skeleton_from_record
 
 
 class FragmentsLeftSeparateWarning(UserWarning):
@@ -92,7 +88,12 @@ def fetch_skeleton(body: int, heal: bool | float = False, export_path: str | Non
     SkeletonError
         ``root="soma"`` for a neuron without ``somaLocation``, or a rowId not
         in the skeleton.
+    InvalidArgumentError
+        ``format`` is not one of the three, or, without healing, ``root`` is
+        neither ``"soma"``, a rowId nor None.
     """
+    if format not in ("pandas", "swc", "nx"):
+        raise InvalidArgumentError(f"format must be 'pandas', 'swc' or 'nx', not {format!r}")
     client = resolve_client(client)
     cypher = dataset_statements("skeletons.cypher", "fetch_skeleton",
                                 LabelSet(client.dataset.prefix))[0]
@@ -123,15 +124,14 @@ def fetch_skeleton(body: int, heal: bool | float = False, export_path: str | Non
         elif isinstance(root, (int, np.integer)):
             df = reorient_skeleton(df, rowId=int(root), body=int(body))
         else:
-            raise ValueError("without heal, root must be 'soma', a rowId or None")
+            raise InvalidArgumentError(f"without heal, root must be 'soma', a rowId or None, "
+                                       f"not {root!r}")
     if export_path:
         skeleton_df_to_swc(df, export_path)
     if format == "swc":
         return skeleton_df_to_swc(df)
     if format == "nx":
         return skeleton_df_to_nx(df, with_distances=with_distances, body=int(body))
-    if format != "pandas":
-        raise ValueError(f"format must be 'pandas', 'swc' or 'nx', not {format!r}")
     if with_distances:
         df = df.copy()
         df["distance"] = calc_segment_distances(df, body=int(body))

@@ -16,8 +16,9 @@ import pandas as pd
 from ..client import Client, resolve_client
 from ..criteria import Parameters, SynapseCriteria
 from ..errors import CriteriaError
+from ..vocabulary import SYNAPSE_TYPES
 from ._dataset import checked_criteria, dataset_info, weight_condition
-from ._synapse_query import (ROI_KEYS, SYNAPSE_TYPES, body_batches, check_batch_size,
+from ._synapse_query import (ROI_KEYS, SYNAPSE_TYPE_DTYPE, body_batches, check_batch_size,
                              check_bbox, checked_synapse_criteria, coordinates,
                              default_confidence, returned_rois, roi_column, roi_set)
 
@@ -60,7 +61,7 @@ _CONNECTION_FIELDS = ["bodyId_pre", "bodyId_post", "roi_pre", "roi_post",
 
 def _empty_synapses() -> pd.DataFrame:
     return pd.DataFrame({"bodyId": pd.Series(dtype="int64"),
-                         "type": pd.Series(dtype=SYNAPSE_TYPES),
+                         "type": pd.Series(dtype=SYNAPSE_TYPE_DTYPE),
                          "roi": pd.Series(dtype=object),
                          **{c: pd.Series(dtype="int32") for c in "xyz"},
                          "confidence": pd.Series(dtype="float32")})
@@ -135,7 +136,7 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
 
     params = Parameters()
     syn_where, _ = sc.where(ds, "s", params, default_confidence=default_confidence(info))
-    types = [sc.type] if sc.type else ["pre", "post"]
+    types = [sc.type] if sc.type else list(SYNAPSE_TYPES)
     ret = (f"WITH s.bodyId AS bodyId, s.type AS type, {_site_fields('s')}, "
            f"{_roi_field('s', sc.primary_only)} AS rois")
     syn = f"(s:{ds.label('Synapse')})"
@@ -173,7 +174,7 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
         df["roi"] = df["rois"].map(lambda rs: sorted(rs) if rs else [None])
         df = df.explode("roi", ignore_index=True)
     out = pd.DataFrame({"bodyId": df["bodyId"].astype("int64"),
-                        "type": df["type"].astype(SYNAPSE_TYPES),
+                        "type": df["type"].astype(SYNAPSE_TYPE_DTYPE),
                         "roi": df["roi"].astype(object),
                         "x": coordinates(df["x"]), "y": coordinates(df["y"]),
                         "z": coordinates(df["z"]),
@@ -239,7 +240,7 @@ def fetch_mean_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | Non
             f"RETURN n.bodyId AS bodyId, {'roi, ' if by_roi else ''}s.type AS type, "
             "count(*) AS count, avg(s.location.x) AS x, avg(s.location.y) AS y, "
             "avg(s.location.z) AS z, avg(s.confidence) AS confidence")
-    base = {**params.as_dict(), "types": [sc.type] if sc.type else ["pre", "post"],
+    base = {**params.as_dict(), "types": [sc.type] if sc.type else list(SYNAPSE_TYPES),
             "roi_set": roi_set(rois)}
     if corners:
         base.update(bbox_lo=corners[0], bbox_hi=corners[1])
@@ -250,14 +251,14 @@ def fetch_mean_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | Non
         rows += client.read_values(q, {**base, **({"batch": batch} if batch else {})})[1]
     # A few rows per body: sorting the rows and building the frame once from
     # typed arrays costs less than pandas' casts and sort on a frame.
-    type_rank = {t: i for i, t in enumerate(SYNAPSE_TYPES.categories)}
+    type_rank = {t: i for i, t in enumerate(SYNAPSE_TYPE_DTYPE.categories)}
     rows.sort(key=(lambda r: (r[0], r[1], type_rank[r[2]])) if by_roi
               else (lambda r: (r[0], type_rank[r[1]])))
     data = dict(zip(columns, map(list, zip(*rows)))) if rows else {c: [] for c in columns}
     return pd.DataFrame({
         "bodyId": np.array(data["bodyId"], dtype="int64"),
         **({"roi": pd.Series(data["roi"], dtype=object)} if by_roi else {}),
-        "type": pd.Categorical(data["type"], dtype=SYNAPSE_TYPES),
+        "type": pd.Categorical(data["type"], dtype=SYNAPSE_TYPE_DTYPE),
         "count": np.array(data["count"], dtype="int32"),
         **{c: np.array(data[c], dtype="float32") for c in ("x", "y", "z", "confidence")},
     })

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..client import Client
+from ..connection import Connection
 from ..cypher_files import LabelSet, dataset_statements, statement
 from ..errors import BulkImportError, Neo4jServerError
 from .. import neo4j_server
@@ -60,14 +60,14 @@ def _timed(stages: dict[str, float], name: str, echo: Callable[[str], None], mes
         stages[name] = stages.get(name, 0.0) + time.monotonic() - t0
 
 
-def _client(instance: str) -> Client:
+def _connection(instance: str) -> Connection:
     uri, auth = local_connection(instance)
-    return Client(uri, auth=auth, dataset="none:none", check_dataset=False)
+    return Connection(uri, auth=auth)
 
 
 def _check_empty(instance: str, overwrite: bool, echo) -> None:
     """Refuse (BulkImportError) if the instance's database holds any node."""
-    with _client(instance) as c:
+    with _connection(instance) as c:
         nodes = c.read(statement("bulk_import.cypher", "count_nodes"))[0]["nodes"]
         if nodes == 0:
             return
@@ -192,7 +192,7 @@ def run_import(files: ImportFiles, instance: str, *, threads: int | None = None,
     return time.monotonic() - t0
 
 
-def _rename(files: ImportFiles, labels: LabelSet, c: Client) -> None:
+def _rename(files: ImportFiles, labels: LabelSet, c: Connection) -> None:
     """Placeholder properties → real names; empty lists (see :class:`ImportFiles`)."""
     for generic, names in files.renames.items():
         cypher = statement("bulk_import.cypher", "rename_properties", Any=labels(generic))
@@ -224,7 +224,7 @@ def finish_import(files: ImportFiles, dataset, instance: str,
     """
     stages = {} if stages is None else stages
     labels = LabelSet(str(dataset))
-    with _client(instance) as c:
+    with _connection(instance) as c:
         with _timed(stages, "schema", echo, "Creating indexes and constraints ..."):
             for stmt in dataset_statements("schema.cypher", "schema", labels):
                 c.write(stmt)

@@ -23,7 +23,7 @@ from typing import Callable
 
 import pandas as pd
 
-from ..client import Client
+from ..connection import Connection, CypherRunner
 from ..identifiers import DatasetName
 from .arrow_memory import arrow_system_memory
 from .fingerprint import fingerprint
@@ -37,7 +37,7 @@ from .write.dataset_writer import DatasetWriter, list_datasets
 __all__ = ["check", "datasets", "drop", "load"]
 
 
-def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | None = None,
+def load(recipe: str | Recipe, *, client: CypherRunner | None = None, dataset: str | None = None,
          data_dir: str | None = None, force: bool = False, batch_size: int = 5000,
          writers: int = 2, partition_rows: int | None = None, spill_dir: str | None = None,
          progress: Callable | None = tqdm_progress,
@@ -48,9 +48,9 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
     ----------
     recipe : str or Recipe
         A recipe file, a bundled recipe name (``"hemibrain-mb"``) or a parsed recipe.
-    client : Client, optional
-        Where to write (its own dataset is ignored). Default: a new connection
-        resolved like :class:`Client`'s.
+    client : Connection or Client, optional
+        Where to write (a Client's own dataset is ignored). Default: a new
+        :class:`~connectograph.connection.Connection`.
     dataset : str, optional
         ``name:tag`` overriding the recipe's.
     data_dir : str, optional
@@ -101,7 +101,7 @@ def load(recipe: str | Recipe, *, client: Client | None = None, dataset: str | N
 
     own_client = client is None
     if own_client:
-        client = Client(dataset=str(ds), check_dataset=False)
+        client = Connection()
     try:
         existing = [d for d in list_datasets(client)
                     if d["dataset"] == ds.name and d["tag"] == ds.tag]
@@ -177,12 +177,12 @@ def check(recipe: str | Recipe, *, dataset: str | None = None, data_dir: str | N
     return summary
 
 
-def drop(dataset: str, *, client: Client | None = None) -> int:
+def drop(dataset: str, *, client: CypherRunner | None = None) -> int:
     """Delete a dataset (all its nodes and relationships, published and
     staged); return nodes deleted."""
     ds = DatasetName.parse(dataset)
     own = client is None
-    client = client or Client(dataset=dataset, check_dataset=False)
+    client = client or Connection()
     try:
         return DatasetWriter(client, ds).drop()
     finally:
@@ -190,13 +190,13 @@ def drop(dataset: str, *, client: Client | None = None) -> int:
             client.close()
 
 
-def datasets(*, client: Client | None = None) -> pd.DataFrame:
+def datasets(*, client: CypherRunner | None = None) -> pd.DataFrame:
     """The datasets in the database, one row each: ``dataset, tag,
     loadComplete, fingerprint, lastDatabaseEdit, state`` (see
     :func:`~connectograph.loading.write.dataset_writer.list_datasets`)."""
     own = client is None
     if own:
-        client = Client(dataset="none:none", check_dataset=False)
+        client = Connection()
     try:
         return pd.DataFrame(list_datasets(client),
                             columns=["dataset", "tag", "loadComplete", "fingerprint",

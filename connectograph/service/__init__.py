@@ -5,7 +5,8 @@ neuprint.janelia.org: same endpoints, same request and response shapes. See
 docs/service.md.
 """
 
-from .app import ServiceConfig, create_app
+from .app import create_app
+from .config import ServiceConfig
 from .backend import Backend, Limits
 from .cypher_rewrite import check_read_only, rewrite_query
 from .server import DEFAULT_PORT, BackgroundServer, serve

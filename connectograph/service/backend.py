@@ -1,10 +1,12 @@
 """The service's side of Neo4j: read-only query runs with limits, datasets, clients.
 
-Every query of a request runs in a managed READ transaction
-(``session(default_access_mode=READ).execute_read``), so the server itself
-refuses writes; with a server-side time limit (``unit_of_work(timeout=...)``)
-and a row limit checked while streaming (the result is abandoned at the first
-row past the limit, and the request fails: never a silently cut result).
+Every query of a request runs on the service's one
+:class:`~connectograph.connection.Connection` in a managed READ transaction,
+so the server itself refuses writes; with a server-side time limit and a
+row limit checked while streaming (the result is abandoned at the first row
+past the limit, and the request fails: never a silently cut result). The
+connection translates Neo4j's errors into connectograph's; the service
+words them for its HTTP answers (:func:`service_errors`).
 """
 
 from __future__ import annotations
@@ -12,15 +14,14 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
-import neo4j
-import neo4j.exceptions as neo4j_errors
-
-from ..client import Client, resolve_connection
+from ..client import Client
+from ..connection import Connection
 from ..cypher_files import statement
-from ..errors import (ConnectionFailedError, DatasetNotFoundError, QueryTimeoutError,
-                      RowLimitExceededError, ServiceError)
+from ..errors import (AuthenticationError, ConnectionFailedError, DatasetNotFoundError,
+                      QueryError, QueryTimeoutError, ReadOnlyAccessError, RowLimitExceededError,
+                      ServiceError, TransientQueryError)
 from ..identifiers import DatasetName
 from .results import to_json_value
 
@@ -42,33 +43,43 @@ class Limits:
 
 
 class Backend:
-    """One Neo4j driver shared by all requests (it is thread-safe), plus one
-    connectograph :class:`~connectograph.Client` per dataset for the endpoints
-    that reuse connectograph's fetch functions (skeletons).
+    """One Neo4j connection shared by all requests (its driver is
+    thread-safe), plus one connectograph :class:`~connectograph.Client` per
+    dataset on that connection, for the endpoints that reuse connectograph's
+    fetch functions (skeletons).
 
     Parameters
     ----------
     uri, auth : optional
-        Neo4j to read (see :func:`connectograph.client.resolve_connection`).
+        Neo4j to read (see :func:`connectograph.connection.resolve_connection`).
     database : str, optional
         Neo4j database name.
+    limits : Limits
+
+    Attributes
+    ----------
+    connection : Connection
+        Not verified when the service starts: a server that is down or
+        refuses the credentials answers each request with a 503.
     limits : Limits
     """
 
     def __init__(self, uri: str | None = None, auth: tuple[str, str] | None = None, *,
                  database: str | None = None, limits: Limits = Limits()):
-        self.uri, self._auth = resolve_connection(uri, auth)
-        self.database = database
+        self.connection = Connection(uri, auth=auth, database=database, verify=False)
         self.limits = limits
-        self.driver = neo4j.GraphDatabase.driver(self.uri, auth=self._auth,
-                                                 notifications_min_severity="OFF")
         self._clients: dict[str, Client] = {}
         self._lock = threading.Lock()
+
+    @property
+    def uri(self) -> str:
+        """The Neo4j server's URI."""
+        return self.connection.uri
 
     def close(self) -> None:
         for c in self._clients.values():
             c.close()
-        self.driver.close()
+        self.connection.close()
 
     # -- running queries -------------------------------------------------------------------
     def run(self, cypher: str, params: dict | None = None, *, timeout: float | None = None,
@@ -78,18 +89,19 @@ class Backend:
         Raises
         ------
         QueryTimeoutError
-            The query ran past the time limit (the message holds "timeout", so
-            neuprint-python raises its ``NeuprintTimeoutError``).
+            The query ran past the time limit (the message starts with
+            "Timeout", so neuprint-python raises its ``NeuprintTimeoutError``).
         RowLimitExceededError
             More rows than ``max_rows``.
         ServiceError
             Neo4j refused the query (syntax, a write in READ mode...): its message.
+        ConnectionFailedError
+            Neo4j cannot answer now (down, credentials refused, transient failure).
         """
         timeout = self.limits.timeout if timeout is None else timeout
         max_rows = self.limits.max_rows if max_rows is None else max_rows
 
-        def work(tx):
-            result = tx.run(cypher, params or {})
+        def rows_within_limit(result):
             keys = list(result.keys())
             rows = []
             for record in result:
@@ -100,44 +112,9 @@ class Backend:
                 rows.append([to_json_value(v) for v in record.values()])
             return keys, rows
 
-        work = neo4j.unit_of_work(timeout=timeout)(work)
-        with self._translated_errors(timeout):
-            with self.driver.session(database=self.database,
-                                     default_access_mode=neo4j.READ_ACCESS) as session:
-                return session.execute_read(work)
-
-    @contextlib.contextmanager
-    def _translated_errors(self, timeout: float):
-        """Neo4j's errors as the service's: a 400 for what the query asked, a
-        503 for a server that cannot answer now; never a driver error."""
-        try:
-            yield
-        except neo4j_errors.AuthError:      # a ClientError: catch it first
-            raise ConnectionFailedError(
-                "the service's Neo4j credentials were refused; restart the service with the "
-                "right ones") from None
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired):
-            raise ConnectionFailedError(
-                "the service lost its Neo4j server; is it running? "
-                "('connectograph neo4j status')") from None
-        except neo4j_errors.Neo4jError as err:
-            code = err.code or ""
-            if "TransactionTimedOut" in code or "Terminated" in code:
-                raise QueryTimeoutError(
-                    f"Timeout: the query ran longer than {timeout:g} s, the service's limit "
-                    "per request, and was stopped; narrow it (or start the service with a "
-                    "larger --timeout)") from None
-            if "ForbiddenDueToTransactionType" in code or "AccessMode" in code or \
-                    "WriteOnReadOnlyAccessDbException" in code:
-                raise ServiceError(f"the service is read-only; Neo4j refused: {err.message}") \
-                    from None
-            if isinstance(err, neo4j_errors.TransientError):
-                raise ConnectionFailedError(
-                    f"Neo4j could not answer now ({err.message}); try again") from None
-            # ClientError: the query's fault; DatabaseError: what it asked failed there
-            raise ServiceError(f"Neo4j refused the query: {err.message}") from None
-        except neo4j_errors.DriverError as err:
-            raise ServiceError(f"the query cannot be sent to Neo4j: {err}") from None
+        with service_errors(timeout):
+            return self.connection.run(cypher, params, shape=rows_within_limit,
+                                       timeout=timeout)
 
     def explain(self, cypher: str, params: dict | None = None) -> dict:
         """Neo4j's plan of ``cypher`` (``EXPLAIN``: planned, not run), as the
@@ -148,13 +125,9 @@ class Backend:
         ServiceError
             Neo4j cannot plan the query (syntax...): its message.
         """
-        def work(tx):
-            return tx.run("EXPLAIN " + cypher, params or {}).consume().plan
-
-        with self._translated_errors(self.limits.timeout):
-            with self.driver.session(database=self.database,
-                                     default_access_mode=neo4j.READ_ACCESS) as session:
-                return session.execute_read(work)
+        with service_errors(self.limits.timeout):
+            return self.connection.run("EXPLAIN " + cypher, params,
+                                       shape=lambda result: result.consume().plan)
 
     # -- datasets ------------------------------------------------------------------------------
     def datasets(self) -> list[dict]:
@@ -208,8 +181,53 @@ class Backend:
         key = str(dataset)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = Client(self.uri, auth=self._auth, dataset=key,
-                                            database=self.database)
+                with service_errors(self.limits.timeout):
+                    self._clients[key] = Client(dataset=key, connection=self.connection)
             client = self._clients[key]
             client.use_label_prefix(dataset.label_prefix)
             return client
+
+
+@contextlib.contextmanager
+def service_errors(timeout: float) -> Iterator[None]:
+    """connectograph's errors of a query, worded for the service's answers: a
+    400 for what the query asked, a 503 for a server that cannot answer now.
+
+    Parameters
+    ----------
+    timeout : float
+        The service's time limit per query (for the timeout message).
+
+    Raises
+    ------
+    ConnectionFailedError
+        (503) The credentials were refused, or the server could not answer
+        now (a transient failure); the connection's own (the server was lost,
+        no such database) pass unchanged.
+    QueryTimeoutError
+        (400) "Timeout: ...", neuPrintHTTP's wording.
+    ServiceError
+        (400) Neo4j refused the query (a write in READ mode: "read-only").
+    """
+    try:
+        yield
+    except AuthenticationError:
+        raise ConnectionFailedError(
+            "the service's Neo4j credentials were refused; restart the service with the "
+            "right ones") from None
+    except QueryTimeoutError:
+        raise QueryTimeoutError(
+            f"Timeout: the query ran longer than {timeout:g} s, the service's limit "
+            "per request, and was stopped; narrow it (or start the service with a "
+            "larger --timeout)", timeout=timeout) from None
+    except ReadOnlyAccessError as err:
+        raise ServiceError(f"the service is read-only; Neo4j refused: {err.server_message}") \
+            from None
+    except TransientQueryError as err:
+        raise ConnectionFailedError(
+            f"Neo4j could not answer now ({err.server_message}); try again") from None
+    except QueryError as err:
+        if err.server_message is None:     # the driver's, before the query reached Neo4j
+            raise ServiceError(f"the query cannot be sent to Neo4j: {err}") from None
+        # a refusal: the query's fault; a failure: what it asked failed there
+        raise ServiceError(f"Neo4j refused the query: {err.server_message}") from None

@@ -20,13 +20,8 @@ from scipy.spatial.distance import squareform
 from ..cypher_files import LabelSet, dataset_statements
 from ..errors import ServiceError
 from ..identifiers import DatasetName
+from ..vocabulary import COMPLETE_STATUSES, DAILY_TYPE_STATUSES
 from .backend import Backend
-
-#: Statuses neuPrintHTTP counts as complete for ROI completeness.
-COMPLETE_STATUSES = ["Traced", "Roughly traced", "Prelim Roughly traced", "final",
-                     "final (irrelevant)", "Finalized", "Leaves"]
-#: Statuses a daily type exemplar may have.
-DAILY_TYPE_STATUSES = ["Traced", "Anchor"]
 
 
 def _query(backend: Backend, dataset: DatasetName, name: str, params: dict | None = None):
@@ -37,9 +32,10 @@ def _query(backend: Backend, dataset: DatasetName, name: str, params: dict | Non
 def roi_completeness(backend: Backend, dataset: DatasetName) -> dict:
     """``{"columns": [roi, roipre, roipost, totalpre, totalpost], "data": [...]}``:
     per ROI, the pre/post counts (``roiInfo``) summed over neurons whose status
-    is one of :data:`COMPLETE_STATUSES`, beside the dataset totals (``Meta.roiInfo``)."""
+    is one of :data:`~connectograph.vocabulary.COMPLETE_STATUSES`, beside the
+    dataset totals (``Meta.roiInfo``)."""
     columns, rows = _query(backend, dataset, "roi_completeness",
-                           {"statuses": COMPLETE_STATUSES})
+                           {"statuses": list(COMPLETE_STATUSES)})
     return {"columns": columns, "data": rows}
 
 
@@ -135,7 +131,7 @@ def daily_type(backend: Backend, dataset: DatasetName, day: date | None = None) 
 
     day = day or date.today()
     _, rows = _query(backend, dataset, "daily_type_candidates",
-                     {"statuses": DAILY_TYPE_STATUSES})
+                     {"statuses": list(DAILY_TYPE_STATUSES)})
     if not rows:
         raise ServiceError(f"dataset {dataset} has no typed neuron with status "
                            f"{' or '.join(DAILY_TYPE_STATUSES)}")

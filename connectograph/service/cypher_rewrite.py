@@ -22,7 +22,7 @@ so Neo4j runs exactly what was checked:
   is refused. Relationship types are shared by all datasets and stay as they are;
 * a node pattern without a label (``MATCH (n)``, ``()-[r]->()``,
   ``WHERE (n)-->()``) gets the disjunction of the dataset's labels
-  (:data:`~connectograph.identifiers.DATASET_NODE_LABELS`), so it matches
+  (:data:`~connectograph.vocabulary.DATASET_NODE_LABELS`), so it matches
   only this dataset's nodes;
 * Neo4j 4's ``exists(n.prop)`` becomes ``(n.prop IS NOT NULL)`` (Neo4j 5
   removed the function; ``exists((pattern))`` and ``EXISTS { }`` are kept);
@@ -47,7 +47,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import CypherRewriteError, WriteQueryRefusedError
-from ..identifiers import DATASET_NODE_LABELS, DatasetName, protect_backslashes, quote_name
+from ..identifiers import DatasetName, protect_backslashes, quote_name
+from ..vocabulary import DATASET_NODE_LABELS
 from .cypher_lexer import (NAME, NUMBER, OP, PARAM, QUOTED, STRING, Token, neo4j_text,
                            string_literal, string_value, tokenize)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import uvicorn
 
 from ..errors import PortInUseError, ServiceError
-from .app import ServiceConfig, create_app
+from .app import create_app
+from .config import ServiceConfig
 from .tls import ensure_certificate
 
 #: Default port (neuPrintHTTP's default is 11000 too).

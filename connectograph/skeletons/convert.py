@@ -5,6 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
+from connectograph.errors import MissingDependencyError
+
 from connectograph.skeletons._tree import XYZ, check_columns, parent_positions
 from connectograph.skeletons.geometry import calc_segment_distances
 
@@ -82,13 +84,13 @@ def skeleton_df_to_navis(df, name=None, units="8 nanometer", **kwargs):
 
     Raises
     ------
-    ImportError
-        If navis is not installed (``pip install navis``).
+    MissingDependencyError
+        If navis is not installed (also an ``ImportError``).
     """
     try:
         import navis
     except ImportError as exc:  # pragma: no cover - depends on environment
-        raise ImportError(
+        raise MissingDependencyError(
             "skeleton_df_to_navis needs navis: pip install 'connectograph[navis]'"
         ) from exc
     check_columns(df)

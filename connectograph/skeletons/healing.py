@@ -48,7 +48,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from connectograph.errors import SkeletonError
+from connectograph.errors import InvalidArgumentError, SkeletonError
 from connectograph.skeletons._tree import (
     XYZ,
     fragment_labels,
@@ -174,10 +174,15 @@ def fragment_bridges(coords, labels, max_distance=np.inf):
         groups, and together they form a minimum spanning forest of the
         fragment graph whose edge weights are nearest-pair distances, with
         edges longer than ``max_distance`` removed.
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``coords`` is not 2-D.
     """
     coords = np.ascontiguousarray(coords, dtype=np.float64)
     if coords.ndim != 2:
-        raise ValueError(f"coords must be 2-D, got shape {coords.shape}")
+        raise InvalidArgumentError(f"coords must be 2-D, got shape {coords.shape}")
     _, cid = np.unique(np.asarray(labels), return_inverse=True)
     cid = cid.astype(np.int64).ravel()
     n = len(coords)

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ValidationError
+from ..vocabulary import NOT_PRIMARY, TRACED
 
 #: Per-ROI connection tables loaded by the ``hemibrain-mb`` recipe, in its order.
 CONNECTION_TABLES = (
@@ -86,7 +87,6 @@ SKELETON_FOLDER = "skeletons/upn-raw"
 KC_SKELETON = "skeletons/kc-5813078552/KCskel1847.csv"
 ROI_INFO = "rois/np_roiInfo.json"
 
-NOT_PRIMARY = "NotPrimary"
 MAX_PMF_VALUES = 40
 _QUANTILES = np.linspace(0.0, 1.0, 101)
 
@@ -250,7 +250,7 @@ def fit_calibration(bundle: str | Path) -> dict:
             "typed": _round(meta["type"].notna().mean()),
             "soma": _round(meta["somaLocation"].notna().mean()),
             "cropped": _round((meta["cropped"].astype(str) == "True").mean()),
-            "traced": _round((exports["status"] == "Traced").mean()),
+            "traced": _round((exports["status"] == TRACED).mean()),
             "with_outputs": _round(edges["bodyId_pre"].nunique() / n_bodies),
             "with_inputs": _round(edges["bodyId_post"].nunique() / n_bodies),
         },

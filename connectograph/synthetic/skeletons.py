@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import SyntheticDataError
+
 
 def synthetic_skeleton(n_nodes: int, n_fragments: int, seed: int | np.random.Generator,
                        origin: tuple[float, float, float] = (20000.0, 20000.0, 20000.0),
@@ -37,11 +39,11 @@ def synthetic_skeleton(n_nodes: int, n_fragments: int, seed: int | np.random.Gen
 
     Raises
     ------
-    ValueError
-        ``n_fragments`` outside 1..``n_nodes``.
+    SyntheticDataError
+        ``n_fragments`` outside 1..``n_nodes`` (also a ``ValueError``).
     """
     if not 1 <= n_fragments <= n_nodes:
-        raise ValueError(f"n_fragments must be between 1 and n_nodes ({n_nodes}), "
+        raise SyntheticDataError(f"n_fragments must be between 1 and n_nodes ({n_nodes}), "
                          f"not {n_fragments}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     xyz = np.zeros((n_nodes, 3))

@@ -32,7 +32,8 @@ from neo4j.spatial import CartesianPoint
 from ...grouped import frame_slices
 from ..conflicts import Conflict
 from ..recipe import NeuronRule
-from .body_roi_counts import COUNT_KEYS, max_roi_counts, roi_info_texts
+from ...vocabulary import COUNT_KEYS
+from .body_roi_counts import max_roi_counts, roi_info_texts
 from .connections import connected_bodies, roi_info_from_connections
 
 #: ``roiInfoSource`` of a body: where its roiInfo came from.

@@ -34,11 +34,8 @@ import numpy as np
 import pandas as pd
 
 from ...grouped import run_starts
+from ...vocabulary import COUNT_KEYS, ROI_COUNT_KEYS
 
-#: A body's counts (neuPrint's), overall and per ROI (roiInfo entries, ``InROI``).
-COUNT_KEYS = ("pre", "post", "upstream", "downstream")
-#: The same keys in the order json.dumps(sort_keys=True) writes them.
-ROI_COUNT_KEYS = tuple(sorted(COUNT_KEYS))
 _KEY = ["bodyId", "roi"]
 
 

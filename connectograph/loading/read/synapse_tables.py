@@ -35,6 +35,7 @@ import pandas as pd
 from pydantic import model_validator
 
 from ...errors import ValidationError
+from ...vocabulary import SYNAPSE_TYPES
 from .canonical_table import CanonicalTable, first_true
 
 __all__ = ["SYNAPSE_TYPES", "SynapsePairs", "SynapsePoints", "TextCodes", "as_category",
@@ -42,7 +43,6 @@ __all__ = ["SYNAPSE_TYPES", "SynapsePairs", "SynapsePoints", "TextCodes", "as_ca
            "empty_points", "first_repeat", "has_duplicates", "id_rows", "mint_synapse_ids",
            "row_numbers", "small_int_type", "texts_index"]
 
-SYNAPSE_TYPES = ("pre", "post")
 
 
 _POINT_COLUMNS = ["id", "bodyId", "type", "x", "y", "z", "confidence", "roi",

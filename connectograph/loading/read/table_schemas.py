@@ -30,15 +30,14 @@ import pandas as pd
 from pydantic import model_validator
 
 from ...errors import ValidationError
+from ...vocabulary import COUNT_KEYS, NOT_PRIMARY
 from .names import check_name, first_bad_name
 from .canonical_table import CanonicalTable, first_true
 
 __all__ = ["NeuronTable", "RoiConnectionTable", "NOT_PRIMARY", "COUNT_COLUMNS"]
 
-#: The ``roi`` of a connection's part outside every primary ROI (neuPrint's name).
-NOT_PRIMARY = "NotPrimary"
 #: Neuron count columns: non-negative integers where given.
-COUNT_COLUMNS = ("pre", "post", "upstream", "downstream", "size")
+COUNT_COLUMNS = (*COUNT_KEYS, "size")
 
 
 def _is_integer(series: pd.Series) -> bool:

@@ -11,9 +11,9 @@ from typing import Any, Iterator
 import pandas as pd
 
 from ...grouped import frame_slices
-from ...skeletons.storage import skeleton_properties
+from ...fetch.skeleton_storage import skeleton_properties
 from ..derive.bodies import body_property_slices
-from ..derive.body_roi_counts import COUNT_KEYS
+from ...vocabulary import COUNT_KEYS
 from ..derive.connections import SpilledConnections, connection_frames
 from ..derive.dataset import PreparedDataset
 from .dataset_writer import DatasetWriter

@@ -21,10 +21,10 @@ import pyarrow as pa
 
 from ...cypher_files import LabelSet
 from ...errors import BulkImportError
-from ...skeletons.storage import skeleton_properties
+from ...fetch.skeleton_storage import skeleton_properties
 from ..arrow_memory import release_arrow_memory
 from ..derive.bodies import body_property_slices
-from ..derive.body_roi_counts import COUNT_KEYS
+from ...vocabulary import COUNT_KEYS
 from ..derive.connections import connection_frames
 from .import_csv import (ARRAY_DELIMITER, POINT_3D, Column, CsvWriter, ImportFiles,
                          point_column, write_rows)

@@ -20,8 +20,7 @@ import orjson
 import pandas as pd
 
 from ..grouped import group_lists
-
-NOT_PRIMARY = "NotPrimary"
+from ..vocabulary import NOT_PRIMARY
 
 
 def parse_roi_info(values: Iterable) -> list[dict]:

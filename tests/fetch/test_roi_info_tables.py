@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectograph.fetch.adjacencies import roi_connections_frame
-from connectograph.fetch.roi_counts import parse_roi_info, roi_count_tables
+from connectograph.fetch.roi_info_tables import parse_roi_info, roi_count_tables
 
 COUNTS = ("pre", "post", "downstream", "upstream")
 
@@ -96,7 +96,7 @@ def test_roi_connections_match_the_dict_walk(conns, nonprimary):
 
 
 def test_count_column_missing_null_nan_and_float_counts():
-    from connectograph.fetch.roi_counts import _count_column
+    from connectograph.fetch.roi_info_tables import _count_column
     entries = [{"pre": 4}, {"pre": None}, {}, {"pre": float("nan")}, {"pre": 2.0}]
     got = _count_column(entries, "pre")
     assert got.tolist() == [4, 0, 0, 0, 2] and got.dtype == np.int64
