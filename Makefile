@@ -35,12 +35,16 @@ test test-slow: SYSTEM_DEPS_ARGS := --tests
 
 # `make test`: the whole suite but the slow variants (marker `slow`: more
 # kill points, both prepare modes of the same behaviour...), which
-# `make test-slow` runs.
+# `make test-slow` runs. Over TEST_WORKERS pytest-xdist workers (0: none),
+# each with its own Neo4j instance, handed a module at a time (tests/conftest.py).
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadfile
+
 test: system-deps neo4j
-	$(BIN)/python -m pytest -m 'not slow' $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m 'not slow' $(PYTEST_ARGS)
 
 test-slow: system-deps neo4j
-	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m slow $(PYTEST_ARGS)
 
 # Benchmarks: `make bench` (1M synthetic synapse pairs + the real bundle),
 # `make bench SIZE=smoke` (seconds, as CI runs it), `make bench SIZE=10M`.
