@@ -10,6 +10,7 @@ user id), and as root runs apt-get (a fake that records its arguments).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -36,8 +37,10 @@ def fresh_copy(tmp_path) -> Path:
 
 def dry_run(folder: Path, *args: str) -> list[str]:
     """The commands ``make -n ARGS`` would run, one per line."""
-    proc = subprocess.run(["make", "-n", *args], cwd=folder, capture_output=True, text=True,
-                          timeout=60)
+    # not the flags of a make this test may run under (make test)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    proc = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return [line.rstrip() for line in proc.stdout.splitlines() if line.strip()]
 
