@@ -63,14 +63,24 @@ def _module_path(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
+@pytest.hookimpl(tryfirst=True)     # before -m reads the marks
 def pytest_collection_modifyitems(config, items):
-    """In an xdist worker: the slow modules first (a stable sort: the order
+    """The ``slow`` mark on the cases a module lists in ``SLOW_VARIANTS``
+    (test function name -> ids of its parametrized cases), for cases whose
+    parameters come from a fixture and cannot carry a mark of their own.
+    In an xdist worker: the slow modules first (a stable sort: the order
     inside a module, which some modules rely on, is kept)."""
+    for item in items:
+        variants = getattr(item.module, "SLOW_VARIANTS", {})
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.id in variants.get(item.originalname, ()):
+            item.add_marker(pytest.mark.slow)
     if hasattr(config, "workerinput"):
         rank = {m: i for i, m in enumerate(SLOW_MODULES_FIRST)}
         items.sort(key=lambda item: rank.get(_module_path(item.nodeid), len(rank)))
 
 
+@pytest.hookimpl(optionalhook=True)     # a hook of pytest-xdist
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadfile``: a module per unit of work, in collection order."""
     if config.getvalue("dist") != "loadfile":
