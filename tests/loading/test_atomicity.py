@@ -435,10 +435,7 @@ def node_lock(neo4j_connection, match: str, params: dict | None = None):
     with neo4j.GraphDatabase.driver(uri, auth=auth) as driver, driver.session() as session:
         tx = session.begin_transaction()
         try:
-            # writing a property takes the node's write lock (no APOC: the
-            # server loads no apoc.lock, see neo4j_server.settings.APOC_ALLOWLIST)
-            locked = tx.run(f"{match} WITH collect(n) AS nodes "
-                            "FOREACH (x IN nodes | SET x.testLock = true) "
+            locked = tx.run(f"{match} WITH collect(n) AS nodes CALL apoc.lock.nodes(nodes) "
                             "RETURN size(nodes) AS n", params or {}).single()["n"]
             assert locked > 0, f"nothing to lock: {match}"
             yield
