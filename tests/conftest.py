@@ -2,8 +2,18 @@
 
 The server is the project's own local Neo4j (``connectograph neo4j``), started
 as a throw-away instance named ``test`` (``$CONNECTOGRAPH_TEST_INSTANCE`` to
-run several suites side by side) on free loopback ports and stopped at the end. Set NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD to test against another
-Neo4j 5 server instead (it must have APOC core).
+run several suites side by side) on free loopback ports and stopped at the end.
+Set NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD to test against another Neo4j 5
+server instead (it must have APOC core).
+
+Under pytest-xdist (``make test`` runs two workers) each worker is a suite of
+its own: ``$CONNECTOGRAPH_TEST_INSTANCE`` becomes ``NAME-gw0``, ``NAME-gw1``...
+in the worker, so its server, and the extra instances tests derive from that
+name (``-bulk``, ``-bench``...), are its own; the real bundle is loaded once
+per worker. With ``--dist loadfile`` tests are handed out a module at a time
+(:class:`ModuleScheduling`: module fixtures are made once; the two bulk-load
+modes of test_bulk_load.py are two units), the slowest modules first
+(:data:`SLOW_MODULES_FIRST`), so that no long module starts last.
 """
 
 from __future__ import annotations
@@ -16,6 +26,82 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 BUNDLE = (REPO / ".." / "shared" / "datasets" / "hemibrain-mb").resolve()
 DATASET = "hemibrain-mb:v1.2.1"
+
+#: Modules that take a minute or more, slowest first: under xdist they are
+#: handed out first, so that no long module starts when the other worker has
+#: nothing left to do. (Only the order in which modules start changes; the
+#: tests of a module keep their order.)
+SLOW_MODULES_FIRST = [
+    "tests/loading/test_bulk_load.py",
+    "tests/loading/test_atomicity.py",
+    "tests/test_load_hemibrain.py",
+    "tests/test_bench_smoke.py",
+    "tests/loading/test_load_synapses.py",
+    "tests/test_browser.py",
+    "tests/test_bench_bulk.py",
+    "tests/loading/test_partitioned_load.py",
+    "tests/loading/test_neuprint_exports.py",
+    "tests/loading/test_synapse_partitions.py",
+    "tests/criteria/test_roi_seek_db.py",
+]
+
+#: Modules whose tests split into independent units under xdist, by a part of
+#: the test id (a module-scoped fixture's parameter: each unit makes its own).
+SPLIT_MODULES = {
+    "tests/loading/test_bulk_load.py": ("prepared in memory", "partitions of 3000 rows"),
+}
+
+
+def pytest_configure(config):
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker and not os.environ.get("NEO4J_URI"):
+        base = os.environ.get("CONNECTOGRAPH_TEST_INSTANCE", "test")
+        os.environ["CONNECTOGRAPH_TEST_INSTANCE"] = f"{base}-{worker}"
+
+
+def _module_path(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(tryfirst=True)     # before -m reads the marks
+def pytest_collection_modifyitems(config, items):
+    """The ``slow`` mark on the cases a module lists in ``SLOW_VARIANTS``
+    (test function name -> ids of its parametrized cases), for cases whose
+    parameters come from a fixture and cannot carry a mark of their own.
+    In an xdist worker: the slow modules first (a stable sort: the order
+    inside a module, which some modules rely on, is kept)."""
+    for item in items:
+        variants = getattr(item.module, "SLOW_VARIANTS", {})
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.id in variants.get(item.originalname, ()):
+            item.add_marker(pytest.mark.slow)
+    if hasattr(config, "workerinput"):
+        rank = {m: i for i, m in enumerate(SLOW_MODULES_FIRST)}
+        items.sort(key=lambda item: rank.get(_module_path(item.nodeid), len(rank)))
+
+
+@pytest.hookimpl(optionalhook=True)     # a hook of pytest-xdist
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``: a module per unit of work, in collection order."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ModuleScheduling(LoadFileScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            # keep the collection order (slow modules first), not xdist's
+            # default of the modules with the most tests first
+            config.option.loadscopereorder = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = _module_path(nodeid)
+            for part in SPLIT_MODULES.get(module, ()):
+                if part in nodeid.split("::", 1)[1]:
+                    return f"{module}::{part}"
+            return module
+
+    return ModuleScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
