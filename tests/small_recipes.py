@@ -26,3 +26,22 @@ def write_recipe(folder: Path, name: str, tag: str, data_dir: Path, *,
     path = Path(folder) / f"{name}.toml"
     path.write_text("\n".join(lines) + extra)
     return path
+
+
+#: The ``[synapses.columns]`` table of a recipe reading the bundle's Kenyon
+#: cell input table (synapses/kc-5813078552/KCinputs1847.csv: upstream_*, u*,
+#: downstream_*, d* columns) as synapse pairs.
+KC_SYNAPSE_COLUMNS = """[synapses.columns]
+bodyId_pre = "upstream_bodyId"
+bodyId_post = "downstream_bodyId"
+roi_pre = "upstream_roi"
+roi_post = "downstream_roi"
+x_pre = "ux"
+y_pre = "uy"
+z_pre = "uz"
+x_post = "dx"
+y_post = "dy"
+z_post = "dz"
+confidence_pre = "upstream_confidence"
+confidence_post = "downstream_confidence"
+"""

@@ -46,6 +46,7 @@ from connectograph.loading.write import dataset_writer as writer_module
 from connectograph.loading.write.dataset_writer import DatasetWriter
 from connectograph.service.backend import Backend
 from connectograph.service.cypher_rewrite import rewrite_query
+from small_recipes import KC_SYNAPSE_COLUMNS
 
 pytestmark = pytest.mark.neo4j
 
@@ -71,20 +72,6 @@ KC = 5813078552      # the Kenyon cell whose synapses and skeleton the small rec
 
 OLD_NEURONS = ["neuprint-exports/perc_PPL_df.csv"]
 NEW_NEURONS = OLD_NEURONS + ["neuprint-exports/perc_APL_df.csv"]
-KC_COLUMNS = """[synapses.columns]
-bodyId_pre = "upstream_bodyId"
-bodyId_post = "downstream_bodyId"
-roi_pre = "upstream_roi"
-roi_post = "downstream_roi"
-x_pre = "ux"
-y_pre = "uy"
-z_pre = "uz"
-x_post = "dx"
-y_post = "dy"
-z_post = "dz"
-confidence_pre = "upstream_confidence"
-confidence_post = "downstream_confidence"
-"""
 
 
 def recipe_text(bundle_dir: Path, version: str) -> str:
@@ -118,7 +105,7 @@ bodyId = {KC}
         text += f'\n[[roi_connections]]\nfile = "{f}"\n'
     for f in synapses:
         text += (f'\n[[synapses]]\nkind = "synapse_connections"\nfile = "{f}"\n'
-                 f'unknown_bodies = "add"\n{KC_COLUMNS}')
+                 f'unknown_bodies = "add"\n{KC_SYNAPSE_COLUMNS}')
     return text
 
 

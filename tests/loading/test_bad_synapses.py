@@ -15,6 +15,7 @@ from connectograph.errors import ValidationError
 from connectograph.loading import load
 from connectograph.loading.recipe import check_recipe, load_recipe
 from connectograph.loading.read.recipe_sources import read_sources
+from small_recipes import KC_SYNAPSE_COLUMNS
 
 BAD_DATASET = "badsyn:v1"
 
@@ -24,20 +25,6 @@ KC_IN = "synapses/kc-5813078552/KCinputs1847.csv"
 DA1 = "synapses/da1-pn/722817260.csv"
 BODIES = "neurons/bodies.csv"
 N_ROWS = 40
-KC_MAP = """[synapses.columns]
-bodyId_pre = "upstream_bodyId"
-bodyId_post = "downstream_bodyId"
-roi_pre = "upstream_roi"
-roi_post = "downstream_roi"
-x_pre = "ux"
-y_pre = "uy"
-z_pre = "uz"
-x_post = "dx"
-y_post = "dy"
-z_post = "dz"
-confidence_pre = "upstream_confidence"
-confidence_post = "downstream_confidence"
-"""
 
 
 def recipe_text(data_dir: Path, extra: str = "") -> str:
@@ -61,7 +48,7 @@ folder = "synapses/da1-pn"
 [[synapses]]
 kind = "synapse_connections"
 file = "{KC_IN}"
-{KC_MAP}
+{KC_SYNAPSE_COLUMNS}
 {extra}"""
 
 

@@ -28,6 +28,7 @@ from connectograph import NC, Client, fetch_custom, fetch_neurons
 from connectograph.errors import ValidationError
 from connectograph.identifiers import DatasetName
 from connectograph.loading import check, drop, load
+from small_recipes import KC_SYNAPSE_COLUMNS
 
 PPL = "neuprint-exports/perc_PPL_df.csv"              # 21 neurons, roiInfo as JSON text
 CONNS = "neuprint-exports/perc_conn_PPLKC_df.csv"
@@ -36,18 +37,6 @@ INFO = "rois/np_roiInfo.json"
 HIERARCHY = "rois/np_roiHierarchy.json"
 BAD_DATASET = "badroiname:v1"
 HOSTILE_DATASET = "hostile-roi:v1"
-KC_MAP = """[synapses.columns]
-bodyId_pre = "upstream_bodyId"
-bodyId_post = "downstream_bodyId"
-roi_pre = "upstream_roi"
-roi_post = "downstream_roi"
-x_pre = "ux"
-y_pre = "uy"
-z_pre = "uz"
-x_post = "dx"
-y_post = "dy"
-z_post = "dz"
-"""
 
 #: Real ROIs of the PPL neurons, each renamed to a name Neo4j would read as
 #: (or near) a Unicode escape: a backtick that closes the name, an invalid
@@ -195,7 +184,7 @@ def test_bad_roi_name_in_synapse_table_without_definitions(tmp_path, data_dir, b
         path, index=False)
     set_cell(path, 9, "downstream_roi", "CA(\x07R)")
     extra = (f'[[synapses]]\nkind = "synapse_connections"\nfile = "{KC_IN}"\n'
-             f'unknown_bodies = "add"\n{KC_MAP}')
+             f'unknown_bodies = "add"\n{KC_SYNAPSE_COLUMNS}')
     options = {}
     if partitioned:
         (tmp_path / "spill").mkdir()

@@ -26,6 +26,7 @@ from connectograph.errors import RecipeError, SkeletonFileError, ValidationError
 from connectograph.loading import check
 from connectograph.loading.read.meshes import load_meshes
 from connectograph.loading.read.source_files import read_csv_text_chunks, read_csv_texts
+from small_recipes import KC_SYNAPSE_COLUMNS
 
 PPL = "neuprint-exports/perc_PPL_df.csv"               # 21 neurons, JSON roiInfo in quotes
 CONNS = "neuprint-exports/perc_conn_PPLKC_df.csv"
@@ -39,20 +40,6 @@ SWC = "skeletons/upn-raw/1006258344.swc"
 SKEL_CSV = "skeletons/kc-5813078552/KCskel1847.csv"
 INFO = "rois/np_roiInfo.json"
 N_ROWS = 40
-KC_MAP = """[synapses.columns]
-bodyId_pre = "upstream_bodyId"
-bodyId_post = "downstream_bodyId"
-roi_pre = "upstream_roi"
-roi_post = "downstream_roi"
-x_pre = "ux"
-y_pre = "uy"
-z_pre = "uz"
-x_post = "dx"
-y_post = "dy"
-z_post = "dz"
-confidence_pre = "upstream_confidence"
-confidence_post = "downstream_confidence"
-"""
 BIG = "99999999999999999999"           # 20 digits, beyond int64 (9223372036854775807)
 
 
@@ -98,7 +85,7 @@ folder = "points"
 [[synapses]]
 kind = "synapse_connections"
 file = "{KC_IN}"
-{KC_MAP}
+{KC_SYNAPSE_COLUMNS}
 {extra}"""
 
 
