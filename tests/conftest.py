@@ -38,7 +38,6 @@ SLOW_MODULES_FIRST = [
     "tests/test_bench_smoke.py",
     "tests/loading/test_load_synapses.py",
     "tests/test_browser.py",
-    "tests/test_bench_bulk.py",
     "tests/loading/test_partitioned_load.py",
     "tests/loading/test_neuprint_exports.py",
     "tests/loading/test_synapse_partitions.py",

@@ -104,6 +104,29 @@ def test_bulk_import_row(smoke_run, table):
 
 
 @pytest.mark.neo4j
+def test_measure_bulk_import_smoke(smoke_run, table):
+    """``measure_bulk_import`` end to end on the smoke size (the bulk row of the
+    smoke run, on its own throw-away instance, removed at the end): the import
+    holds what the generator wrote, and its stages add up."""
+    from connectograph.neo4j_server.settings import InstanceSettings
+    (dataset, m), = smoke_run.datasets.items()
+    row = table[(table["section"] == "ingest") & (table["case"] == "load (bulk import)")].iloc[0]
+    r = json.loads(row["extra"])
+    # bodies, synapse points, ROIs, skeletons, Meta and 2 SynapseSets per connected pair;
+    # SynapsesTo is one relationship per synapse pair
+    assert r["nodes"] >= m["bodies"] + m["synapse_points"] + m["skeletons"] + 1
+    assert r["relationships"] >= m["synapse_pairs"] + m["connections"]
+    assert r["store_bytes"] > 0
+    assert row["ratio_min"] == pytest.approx(r["admin_rate"] / r["ours_rate"], rel=1e-9)
+    assert {"prepare", "csv", "import", "rename", "indexes"} <= set(r["stages"])
+    st = r["stages"]
+    assert r["import_phase_s"] == pytest.approx(st["prepare"] + st["csv"] + st["import"])
+    assert r["import_phase_s"] < row["ours_min_s"]
+    instance = os.environ.get("CONNECTOGRAPH_TEST_INSTANCE", "test") + "-bench-bulk"
+    assert not InstanceSettings(name=instance).root.exists()
+
+
+@pytest.mark.neo4j
 def test_loaded_counts_match_generator(smoke_run, neo4j_connection):
     from connectograph import Client
     (dataset, manifest), = smoke_run.datasets.items()

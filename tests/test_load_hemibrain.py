@@ -18,6 +18,8 @@ import pytest
 from connectograph import Client, NC, fetch_adjacencies, fetch_meta, fetch_neurons
 from connectograph.loading import load
 
+from bundle_graph import count_by_label, count_by_rel_type, graph_sites
+
 pytestmark = pytest.mark.neo4j
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,18 +110,6 @@ def merged_type(bundle: Path) -> pd.DataFrame:
 @cache
 def roi_json(bundle: Path) -> dict:
     return json.loads((bundle / _recipe()["rois"]["info"]).read_text())
-
-
-def count_by_label(client: Client) -> dict[str, int]:
-    rows = client.read("MATCH (n) UNWIND labels(n) AS l WITH l WHERE l STARTS WITH $p "
-                       "RETURN l AS label, count(*) AS n", {"p": PREFIX})
-    return {r["label"]: r["n"] for r in rows}
-
-
-def count_by_rel_type(client: Client) -> dict[str, int]:
-    rows = client.read("MATCH (a)-[r]->() WHERE any(l IN labels(a) WHERE l STARTS WITH $p) "
-                       "RETURN type(r) AS t, count(*) AS n", {"p": PREFIX})
-    return {r["t"]: r["n"] for r in rows}
 
 
 def weight_checksum(client: Client) -> tuple[int, int]:
@@ -549,12 +539,45 @@ def property_signature(client: Client) -> dict:
         "meta": json.dumps(meta, sort_keys=True, default=str)}
 
 
-def test_second_load_is_skipped_and_force_reload_is_identical(neo4j_connection, client,
-                                                              bundle_dir, loaded):
+def synapse_signature(client: Client) -> tuple:
+    """Counts, every synapse site with its ROI flags, and the Kenyon cell's
+    connections and properties."""
+    sites = graph_sites(client)
+    sites["rois"] = sites["rois"].map(lambda r: tuple(sorted(r)))
+    sites = sites.sort_values("id", ignore_index=True)
+    conns = client.read(f"MATCH (a:{SEG})-[r:ConnectsTo]->(b:{SEG}) WHERE a.bodyId = $kc OR "
+                        "b.bodyId = $kc RETURN a.bodyId AS a, b.bodyId AS b, r.weight AS w, "
+                        "r.roiInfo AS i ORDER BY a, b", {"kc": KC})
+    kc = client.read(f"MATCH (n:{SEG} {{bodyId: $kc}}) RETURN properties(n) AS p", {"kc": KC})
+    return (count_by_label(client), count_by_rel_type(client),
+            sites.to_dict("list"), conns, kc)
+
+
+def _snapshot(client: Client) -> dict:
+    return {"labels": count_by_label(client), "rels": count_by_rel_type(client),
+            "weights": weight_checksum(client), "properties": property_signature(client),
+            "synapses": synapse_signature(client)}
+
+
+@pytest.fixture(scope="module")
+def reloaded(neo4j_connection, client, bundle_dir, loaded):
+    """The dataset read out before, after a second load (skipped: same data) and
+    after a forced reload with one synapse writer (the first load had two, the
+    default); with both load summaries. One reload for the two tests below."""
     uri, auth = neo4j_connection
-    labels0, rels0, weights0 = (count_by_label(client), count_by_rel_type(client),
-                                weight_checksum(client))
-    properties0 = property_signature(client)
+    before = _snapshot(client)
+    with Client(uri, auth=auth, dataset=DATASET, check_dataset=False) as writer:
+        again = load("hemibrain-mb", client=writer, data_dir=str(bundle_dir), progress=None)
+        after_again = _snapshot(client)
+        forced = load("hemibrain-mb", client=writer, data_dir=str(bundle_dir), force=True,
+                      writers=1, progress=None)
+    return {"before": before, "again": again, "after_again": after_again,
+            "forced": forced, "after_forced": _snapshot(client)}
+
+
+def test_second_load_is_skipped_and_force_reload_is_identical(client, loaded, reloaded):
+    b = reloaded["before"]
+    labels0, rels0, weights0, properties0 = b["labels"], b["rels"], b["weights"], b["properties"]
     assert len(properties0["segments"]) == loaded.counts["Segment nodes"]
     assert labels0[f"{PREFIX}Segment"] == loaded.counts["Segment nodes"]
     assert labels0[f"{PREFIX}Neuron"] == loaded.counts["Neuron nodes"]
@@ -565,22 +588,31 @@ def test_second_load_is_skipped_and_force_reload_is_identical(neo4j_connection, 
     assert rels0["InROI"] == loaded.counts["InROI relationships"]
     assert not any("~staging" in k for k in labels0)
 
-    with Client(uri, auth=auth, dataset=DATASET, check_dataset=False) as writer:
-        again = load("hemibrain-mb", client=writer, data_dir=str(bundle_dir), progress=None)
-    assert again.skipped is True
-    assert (count_by_label(client), count_by_rel_type(client)) == (labels0, rels0)
-    assert weight_checksum(client) == weights0
+    assert reloaded["again"].skipped is True
+    a = reloaded["after_again"]
+    assert (a["labels"], a["rels"]) == (labels0, rels0)
+    assert a["weights"] == weights0
 
-    with Client(uri, auth=auth, dataset=DATASET, check_dataset=False) as writer:
-        forced = load("hemibrain-mb", client=writer, data_dir=str(bundle_dir), force=True,
-                      progress=None)
+    forced, f = reloaded["forced"], reloaded["after_forced"]
     assert forced.skipped is False
     assert forced.counts == loaded.counts
-    assert count_by_label(client) == labels0
-    assert count_by_rel_type(client) == rels0
-    assert weight_checksum(client) == weights0
-    assert property_signature(client) == properties0
+    assert f["labels"] == labels0
+    assert f["rels"] == rels0
+    assert f["weights"] == weights0
+    assert f["properties"] == properties0
     # still exactly one published, complete Meta for the dataset
     metas = client.read("MATCH (m:Meta) WHERE m.dataset = 'hemibrain-mb' AND m.tag = 'v1.2.1' "
                         "RETURN m.loadComplete AS c")
     assert metas == [{"c": True}]
+
+
+def test_reload_with_synapses_is_identical(loaded, reloaded):
+    """The synapse part: the skipped load and the reload with one synapse writer
+    leave every site, its ROI flags and the Kenyon cell's links as they were."""
+    before = reloaded["before"]["synapses"]
+    assert reloaded["again"].skipped
+    assert reloaded["after_again"]["synapses"] == before
+    forced = reloaded["forced"]
+    assert not forced.skipped and forced.counts == loaded.counts
+    assert reloaded["after_forced"]["synapses"] == before
+    assert [c.describe() for c in forced.conflicts] == [c.describe() for c in loaded.conflicts]

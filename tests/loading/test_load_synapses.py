@@ -20,8 +20,7 @@ import pytest
 import trimesh
 from trimesh.ray.ray_triangle import RayMeshIntersector
 
-from connectograph import Client
-from connectograph.loading import load
+from bundle_graph import count_by_label, graph_sites
 
 pytestmark = pytest.mark.neo4j
 
@@ -177,26 +176,6 @@ def table_rows(bundle: Path) -> pd.DataFrame:
               for i, s in enumerate(recipe()["roi_connections"])]
     allrows = pd.concat(frames, ignore_index=True).sort_values("order", kind="stable")
     return allrows.drop_duplicates(["bodyId_pre", "bodyId_post", "roi"]).drop(columns="order")
-
-
-def count_by_label(client: Client) -> dict[str, int]:
-    rows = client.read("MATCH (n) UNWIND labels(n) AS l WITH l WHERE l STARTS WITH $p "
-                       "RETURN l AS label, count(*) AS n", {"p": PREFIX})
-    return {r["label"]: r["n"] for r in rows}
-
-
-def count_by_rel_type(client: Client) -> dict[str, int]:
-    rows = client.read("MATCH (a)-[r]->() WHERE any(l IN labels(a) WHERE l STARTS WITH $p) "
-                       "RETURN type(r) AS t, count(*) AS n", {"p": PREFIX})
-    return {r["t"]: r["n"] for r in rows}
-
-
-def graph_sites(client: Client) -> pd.DataFrame:
-    rows = client.read(
-        f"MATCH (s:{SYN}) RETURN s.bodyId AS bodyId, s.type AS type, s.location.x AS x, "
-        "s.location.y AS y, s.location.z AS z, s.confidence AS confidence, s.synapseId AS id, "
-        "[k IN keys(s) WHERE s[k] = true] AS rois")
-    return pd.DataFrame(rows)
 
 
 def _key(df: pd.DataFrame) -> pd.Series:
@@ -444,30 +423,5 @@ def test_mesh_assignment(client, loaded, bundle_dir):
         assert set(by_key[k]) == set(sets[i])
 
 
-# --- idempotency (last: it reloads the dataset) ----------------------------------------------
-
-def _signature(client: Client) -> tuple:
-    sites = graph_sites(client)
-    sites["rois"] = sites["rois"].map(lambda r: tuple(sorted(r)))
-    sites = sites.sort_values("id", ignore_index=True)
-    conns = client.read(f"MATCH (a:{SEG})-[r:ConnectsTo]->(b:{SEG}) WHERE a.bodyId = $kc OR "
-                        "b.bodyId = $kc RETURN a.bodyId AS a, b.bodyId AS b, r.weight AS w, "
-                        "r.roiInfo AS i ORDER BY a, b", {"kc": KC})
-    kc = client.read(f"MATCH (n:{SEG} {{bodyId: $kc}}) RETURN properties(n) AS p", {"kc": KC})
-    return (count_by_label(client), count_by_rel_type(client),
-            sites.to_dict("list"), conns, kc)
-
-
-def test_reload_with_synapses_is_identical(neo4j_connection, client, bundle_dir, loaded):
-    before = _signature(client)
-    uri, auth = neo4j_connection
-    with Client(uri, auth=auth, dataset=DATASET, check_dataset=False) as writer:
-        again = load("hemibrain-mb", client=writer, data_dir=str(bundle_dir), progress=None)
-        assert again.skipped
-        assert _signature(client) == before
-        # one synapse writer here, two (the default) in the first load
-        forced = load("hemibrain-mb", client=writer, data_dir=str(bundle_dir), force=True,
-                      writers=1, progress=None)
-    assert not forced.skipped and forced.counts == loaded.counts
-    assert _signature(client) == before
-    assert [c.describe() for c in forced.conflicts] == [c.describe() for c in loaded.conflicts]
+# The reload with one synapse writer is checked in test_load_hemibrain.py
+# (test_reload_with_synapses_is_identical), by the same reload as the bodies'.
