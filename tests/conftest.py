@@ -40,6 +40,7 @@ SLOW_MODULES_FIRST = [
     "tests/test_browser.py",
     "tests/loading/test_partitioned_load.py",
     "tests/loading/test_neuprint_exports.py",
+    "tests/loading/test_bulk_files.py",
     "tests/loading/test_synapse_partitions.py",
     "tests/criteria/test_roi_seek_db.py",
 ]
@@ -66,13 +67,20 @@ def _module_path(nodeid: str) -> str:
 def pytest_collection_modifyitems(config, items):
     """The ``slow`` mark on the cases a module lists in ``SLOW_VARIANTS``
     (test function name -> ids of its parametrized cases), for cases whose
-    parameters come from a fixture and cannot carry a mark of their own.
+    parameters come from a fixture and cannot carry a mark of their own, and
+    on every test that uses a parametrized fixture with a value listed in
+    ``SLOW_FIXTURE_PARAMS`` (fixture name -> parameter values).
     In an xdist worker: the slow modules first (a stable sort: the order
     inside a module, which some modules rely on, is kept)."""
     for item in items:
         variants = getattr(item.module, "SLOW_VARIANTS", {})
+        slow_params = getattr(item.module, "SLOW_FIXTURE_PARAMS", {})
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.id in variants.get(item.originalname, ()):
+        if callspec is None:
+            continue
+        if callspec.id in variants.get(item.originalname, ()) or any(
+                name in callspec.params and callspec.params[name] in values
+                for name, values in slow_params.items()):
             item.add_marker(pytest.mark.slow)
     if hasattr(config, "workerinput"):
         rank = {m: i for i, m in enumerate(SLOW_MODULES_FIRST)}

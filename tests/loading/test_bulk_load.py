@@ -29,16 +29,11 @@ DATASET = "hemibrain-mb:v1.2.1"
 PREFIX = DATASET + "_"
 KC = 5813078552
 
-#: The refusals and failures do not depend on how the bundle was prepared
-#: (their bulk_load calls prepare in memory either way): ``make test`` runs
-#: them on the instance prepared in memory; their runs on the partitioned
-#: one are slow variants (``make test-slow``; tests/conftest.py marks them).
-SLOW_VARIANTS = {name: ["partitions of 3000 rows"] for name in (
-    "test_refuses_an_instance_that_holds_data",
-    "test_refuses_a_stopped_instance_that_holds_data",
-    "test_bad_data_leaves_a_running_instance_running",
-    "test_failed_import_leaves_an_empty_running_database",
-)}
+#: The bundle imported from partitions of 3,000 rows is a slow variant, every
+#: test on it (``make test-slow``; tests/conftest.py marks them): ``make test``
+#: imports the files prepared in memory, and test_bulk_files.py checks there,
+#: without a server, that a partitioned prepare writes the same import rows.
+SLOW_FIXTURE_PARAMS = {"bulk_instance": [3000]}
 
 
 @pytest.fixture(scope="module", params=[None, 3000],
