@@ -7,6 +7,7 @@
 
 from .client import Client, default_client, set_default_client
 from .criteria import NC, IsNull, NeuronCriteria, NotNull, SynapseCriteria
+from .criteria import Above, AtLeast, AtMost, Below, Between, NotIn, Regex
 from .errors import ConnectographError
 from .fetch import (fetch_adjacencies, fetch_all_rois, fetch_custom, fetch_meta, fetch_neurons,
                     fetch_primary_rois, fetch_roi_hierarchy, fetch_skeleton)
@@ -20,7 +21,8 @@ from .utils import connection_table_to_matrix, merge_neuron_properties
 __version__ = "0.1.0"
 
 __all__ = ["Client", "set_default_client", "default_client", "NeuronCriteria", "NC",
-           "SynapseCriteria", "IsNull", "NotNull", "ConnectographError", "fetch_custom",
+           "SynapseCriteria", "IsNull", "NotNull", "AtLeast", "AtMost", "Above", "Below",
+           "Between", "NotIn", "Regex", "ConnectographError", "fetch_custom",
            "fetch_neurons", "fetch_adjacencies", "fetch_meta", "fetch_all_rois",
            "fetch_primary_rois", "fetch_roi_hierarchy", "fetch_skeleton",
            "connection_table_to_matrix", "merge_neuron_properties",

@@ -9,6 +9,7 @@ from ..identifiers import DatasetName
 from .conditions import (And, BoolProperty, Condition, ElementIdInCollect, Equals, Exists,
                          GreaterEq, In, Or, PropertyIsNotNull, PropertyIsNull, RegexMatch,
                          check_variable)
+from .filters import PropertyFilter
 from .neuron_values import REGEX_FIELDS, IsNull, NotNull
 
 # Relationship type linking a body to each ROI it has synapses in (per-ROI counts).
@@ -22,10 +23,13 @@ def _value_condition(var: str, key: str, values: list, regex: bool) -> Condition
     ``[]`` -> nothing; ``[None]``/``[IsNull]`` -> IS NULL; ``[NotNull]`` -> IS NOT
     NULL; one value -> ``=`` (``=~`` with regex); several -> ``IN`` (with regex,
     one ``=~`` per pattern, OR-ed: ``(n.type =~ $p0 OR n.type =~ $p1)``); a
-    None/IsNull among several -> ``(... OR IS NULL)``.
+    None/IsNull among several -> ``(... OR IS NULL)``; a value filter
+    (:mod:`.filters`) -> its own condition.
     """
     if not values:
         return None
+    if isinstance(values[0], PropertyFilter):     # alone (checked by the criteria)
+        return values[0].condition(var, key)
     if values == [NotNull]:
         return PropertyIsNotNull(var, key)
     wants_null = any(v is None or v is IsNull for v in values)

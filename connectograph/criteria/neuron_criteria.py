@@ -53,6 +53,7 @@ import numpy as np
 from ..errors import CriteriaError, UnknownRoiError
 from ..identifiers import DatasetName, escape_name
 from .conditions import Condition, Parameters, check_variable, render_conjunct
+from .filters import PropertyFilter
 from .neuron_conditions import neuron_condition
 from .neuron_values import (_LABELS, _RESERVED, _ROI_REQ, REGEX_CHARACTERS, REGEX_FIELDS, IsNull,
                             NotNull, _check_pattern, _check_rois, _check_values, _closest,
@@ -137,6 +138,11 @@ class NeuronCriteria:
         may also be booleans, integers (within 64 bits) or floats (not NaN:
         use None or IsNull for a missing value). Names are escaped, and
         checked against the dataset in :meth:`validate`.
+
+        Instead of values, ``type``, ``instance``, ``status``, ``statusLabel``
+        and any other property take one value filter (:mod:`.filters`):
+        ``ntGabaProb=AtLeast(0.5)``, ``pre=Between(100, 500)``,
+        ``type=NotIn(['KCab'])``, ``hemilineage=Regex('0[0-9]A')``.
 
     Raises
     ------
@@ -230,6 +236,8 @@ class NeuronCriteria:
         if self.regex:
             for f in REGEX_FIELDS:
                 for v in self._field(f):
+                    if isinstance(v, PropertyFilter):
+                        continue        # a filter says what it matches
                     if not (v is None or isinstance(v, (str, _NullSentinel))):
                         raise CriteriaError(f"{f}: regular expressions must be strings, got {v!r}")
                     if isinstance(v, str):

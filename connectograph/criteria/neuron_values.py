@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..errors import CriteriaError, InvalidRegexError
 from ..identifiers import escape_name
+from .filters import PropertyFilter
 from .regex import regex_problem
 from .values import as_list, check_int, check_text, is_integer, plain_scalar
 
@@ -83,8 +84,17 @@ def _check_values(values: list, name: str, *, kind: str) -> list:
     kind: 'int' (bodyId: integers within int64), 'str' (type, status...: text),
     'any' (extra properties: text, booleans, int64 integers or floats but NaN).
     None, IsNull and NotNull pass for every kind (the caller refuses them where
-    they make no sense).
+    they make no sense). One value filter (:mod:`.filters`) alone passes for
+    'str' and 'any', its values checked.
     """
+    filters = [v for v in values if isinstance(v, PropertyFilter)]
+    if filters:
+        if kind == "int" or len(values) != 1:
+            where = ("bodyId takes integers only" if kind == "int" else
+                     "give the filter alone, not in a list")
+            raise CriteriaError(f"{name}: a value filter ({filters[0]!r}) cannot be used here: "
+                                f"{where}")
+        return [filters[0].checked(name)]
     out = []
     for v in values:
         v = plain_scalar(v)
