@@ -81,6 +81,10 @@ class TableSource(_Strict):
     ``columns`` maps canonical name → source column; source columns not named
     there keep their own name unless listed in ``drop``. ``keep_unmapped =
     false`` keeps only the canonical columns (mapped, or already so named).
+    ``values`` maps a column's source texts onto the names the graph uses
+    (per column, after renaming; other texts stay as they are), ``constants``
+    adds columns with one value on every row. A CSV file may be gzipped
+    (``.csv.gz``).
     """
 
     file: str
@@ -88,6 +92,12 @@ class TableSource(_Strict):
     columns: dict[str, str] = Field(default_factory=dict)
     drop: list[str] = Field(default_factory=list)
     keep_unmapped: bool = True
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="per column (graph name), source text -> text "
+        "stored, e.g. predictedNt = { ACH = 'acetylcholine' }")
+    constants: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="columns with one value on every row, e.g. "
+        "roi = 'NotPrimary' for connections summed over the whole brain")
     version: str = ""
     description: str = ""
 
@@ -327,10 +337,13 @@ def check_recipe(recipe: Recipe) -> None:
                         f"recipe {recipe.source}, [[{section}]] file {path}: column {column!r} "
                         f"(mapped to {canonical!r}) does not exist; columns are {header}")
             for canonical in required:
-                if src.columns.get(canonical, canonical) not in header:
+                if canonical not in src.constants and \
+                        src.columns.get(canonical, canonical) not in header:
                     raise RecipeError(
                         f"recipe {recipe.source}, [[{section}]] file {path}: required column "
-                        f"{canonical!r} is missing (map it in 'columns'); columns are {header}")
+                        f"{canonical!r} is missing (map it in 'columns', or give it in "
+                        f"'constants'); columns are {header}")
+            _check_constants_and_values(recipe, section, path, src, header)
     for src in recipe.skeletons:
         if (src.folder is None) == (src.file is None):
             raise RecipeError(f"recipe {recipe.source}, [[skeletons]]: give exactly one of "
@@ -362,6 +375,24 @@ def _check_columns(recipe: Recipe, section: str, path: Path, fmt: str,
             raise RecipeError(
                 f"recipe {recipe.source}, [[{section}]] file {path}: required column "
                 f"{canonical!r} is missing (map it in 'columns'); columns are {header}")
+
+
+def _check_constants_and_values(recipe: Recipe, section: str, path: Path, src: TableSource,
+                                header: list[str]) -> None:
+    """A constant must not shadow a column of the file; ``values`` must name
+    a column the table has."""
+    renamed = {source: name for name, source in src.columns.items()}
+    graph_names = {renamed.get(c, c) for c in header} | set(src.columns)
+    for name in src.constants:
+        if name in graph_names and name not in src.drop:
+            raise RecipeError(
+                f"recipe {recipe.source}, [[{section}]] file {path}: constant {name!r} is also "
+                "a column of the file; drop the column or rename the constant")
+    for name in src.values:
+        if name not in graph_names or name in src.drop:
+            raise RecipeError(
+                f"recipe {recipe.source}, [[{section}]] file {path}: 'values' maps column "
+                f"{name!r}, which the table does not have; columns are {sorted(graph_names)}")
 
 
 def _check_synapse_sources(recipe: Recipe) -> None:

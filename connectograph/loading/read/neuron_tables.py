@@ -57,7 +57,12 @@ def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...]) -> pd.Da
         columns={source: name for name, source in src.columns.items()})
     if not src.keep_unmapped:
         df = df[[c for c in df.columns if c in src.columns or c in canonical]]
-    return df.drop(columns=[c for c in src.drop if c in df.columns])
+    df = df.drop(columns=[c for c in src.drop if c in df.columns])
+    for name, mapping in src.values.items():
+        df[name] = df[name].map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
+    for name, value in src.constants.items():
+        df[name] = str(value) if isinstance(value, str) else value
+    return df
 
 
 def _int64_if_complete(values: pd.Series) -> pd.Series:

@@ -1,0 +1,119 @@
+"""The flywire-mb783 recipe on the real FlyWire v783 files: 139,255 Codex
+neurons with 18-digit root ids (above 2**53), transmitter predictions under
+neuPrint's names, and the mushroom body's 25,080 connections.
+
+Loaded once into the session's server beside the hemibrain bundle. Every
+expected value is computed with pandas from the source files in
+shared/datasets/flywire-mb783 (its README.md lists the facts checked here).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from connectograph import NC, Client, IsNull, fetch_adjacencies, fetch_custom, fetch_neurons
+
+pytestmark = pytest.mark.neo4j
+
+DATASET = "flywire-mb783:v783"
+FOLDER = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "flywire-mb783"
+CODEX_NT = {"ACH": "acetylcholine", "GABA": "gaba", "GLUT": "glutamate", "DA": "dopamine",
+            "SER": "serotonin", "OCT": "octopamine"}
+
+
+@pytest.fixture(scope="module")
+def source():
+    ids = {"root_id": "int64"}
+    return {
+        "nodes": pd.read_csv(FOLDER / "mb_fafb783_nodes.csv", dtype=ids),
+        "edges": pd.read_csv(FOLDER / "mb_fafb783_edges.csv",
+                             dtype={"pre_root_id": "int64", "post_root_id": "int64"}),
+        "codex": pd.read_csv(FOLDER / "codex" / "neurons.csv.gz", dtype=ids),
+        "classes": pd.read_csv(FOLDER / "codex" / "classification.csv.gz", dtype=ids),
+    }
+
+
+@pytest.fixture(scope="module")
+def flywire(neo4j_connection, loaded):
+    from connectograph.loading import load
+
+    uri, auth = neo4j_connection
+    with Client(uri, auth=auth, dataset=DATASET, check_dataset=False) as writer:
+        summary = load("flywire-mb783", client=writer, progress=None)
+    c = Client(uri, auth=auth, dataset=DATASET)
+    yield c, summary
+    c.close()
+
+
+def test_counts_and_readme_facts(flywire, source):
+    client, summary = flywire
+    edges = source["edges"]
+    assert summary.counts["Segment nodes"] == len(source["codex"]) == 139_255
+    assert summary.counts["Neuron nodes"] == 139_255
+    assert summary.counts["ConnectsTo relationships"] == len(edges) == 25_080
+    total = fetch_custom(f"MATCH (:`{DATASET}_Neuron`)-[e:ConnectsTo]->() "
+                         "RETURN sum(e.weight) AS w", client=client)["w"][0]
+    assert total == edges["syn_count"].sum() == 319_706
+
+
+def test_root_ids_come_back_exactly(flywire, source):
+    client, _ = flywire
+    ids = source["nodes"]["root_id"]
+    assert ids.max() > 2**53          # not representable as a float64
+    neurons, _ = fetch_neurons(NC(bodyId=ids.tolist()), client=client, omit_rois=True)
+    assert neurons["bodyId"].dtype == np.int64
+    assert sorted(neurons["bodyId"].tolist()) == sorted(ids.tolist())
+    # the largest ids of the whole table, through raw Cypher
+    top = fetch_custom(f"MATCH (n:`{DATASET}_Neuron`) RETURN n.bodyId AS id "
+                       "ORDER BY id DESC LIMIT 20", client=client)
+    assert top["id"].tolist() == sorted(source["codex"]["root_id"].tolist())[::-1][:20]
+    # and as connection ends
+    _, conn = fetch_adjacencies(NC(bodyId=int(ids.max())), None, client=client)
+    expected = source["edges"].loc[source["edges"]["pre_root_id"] == ids.max()]
+    assert sorted(conn["bodyId_post"].tolist()) == sorted(expected["post_root_id"].tolist())
+    assert conn["bodyId_post"].dtype == np.int64
+
+
+def test_transmitters_under_neuprint_names(flywire, source):
+    client, _ = flywire
+    codex = source["codex"]
+    counts = codex["nt_type"].value_counts()
+    assert counts.to_dict() == {"ACH": 82_298, "GLUT": 19_605, "GABA": 16_017, "SER": 1_021,
+                                "DA": 584, "OCT": 72}
+    got = fetch_custom(f"MATCH (n:`{DATASET}_Neuron`) RETURN n.predictedNt AS nt, "
+                       "count(*) AS n", client=client)
+    got = dict(zip(got["nt"].where(got["nt"].notna(), None), got["n"]))
+    assert got == {**{CODEX_NT[k]: v for k, v in counts.items()},
+                   None: int(codex["nt_type"].isna().sum())}
+    assert got[None] == 19_658
+    sample = codex.sample(50, random_state=1)
+    neurons, _ = fetch_neurons(NC(bodyId=sample["root_id"].tolist()), client=client,
+                               omit_rois=True)
+    neurons = neurons.set_index("bodyId").loc[sample["root_id"]]
+    for ours, theirs in (("predictedNtProb", "nt_type_score"), ("ntGabaProb", "gaba_avg"),
+                         ("ntAcetylcholineProb", "ach_avg"), ("ntDopamineProb", "da_avg")):
+        assert neurons[ours].tolist() == sample[theirs].tolist(), ours
+    assert neurons["predictedNt"].tolist() == [
+        CODEX_NT.get(v) if isinstance(v, str) else None for v in sample["nt_type"]]
+    untyped, _ = fetch_neurons(NC(predictedNt=IsNull, super_class="optic"), client=client,
+                               omit_rois=True)
+    classes = source["classes"].set_index("root_id")["super_class"]
+    expected = codex.loc[codex["nt_type"].isna(), "root_id"]
+    assert len(untyped) == int((classes.loc[expected] == "optic").sum())
+
+
+def test_kcab_to_mbon_synapses(flywire, source):
+    client, _ = flywire
+    nodes, edges = source["nodes"], source["edges"]
+    kinds = nodes.set_index("root_id")
+    expected = edges.loc[(edges["pre_root_id"].map(kinds["cell_type"]) == "KCab")
+                         & (edges["post_root_id"].map(kinds["group"]) == "MBON"), "syn_count"]
+    assert expected.sum() == 29_888
+    _, conn = fetch_adjacencies(NC(type="KCab"), NC(mbGroup="MBON"), client=client)
+    assert conn["weight"].sum() == 29_888
+    assert len(conn) == len(expected)
+    assert set(conn["roi"]) == {"NotPrimary"}
