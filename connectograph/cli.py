@@ -255,7 +255,8 @@ def drop_command(dataset, yes) -> None:
               help="Folder of the hemibrain-mb bundle (default: ../shared/datasets/hemibrain-mb).")
 @_friendly_errors
 def demo_command(data_dir) -> None:
-    """Start Neo4j, load the real hemibrain-mb bundle (once) and tour it.
+    """Start Neo4j, load the real hemibrain-mb bundle (once) and tour it; then
+    load manc-nt and flywire-mb783 (once) and ask one question of each.
 
     With NEO4J_URI set, the demo uses that server instead of the local one.
     """
@@ -263,7 +264,7 @@ def demo_command(data_dir) -> None:
 
     from . import neo4j_server
     from .client import Client
-    from .demo import DEMO_DATASET, DEMO_RECIPE, tour
+    from .demo import DEMO_DATASET, DEMO_RECIPE, MORE_DATASETS, tour
     from .loading import load
     if not os.environ.get("NEO4J_URI"):
         neo4j_server.install(echo=click.echo)
@@ -272,6 +273,11 @@ def demo_command(data_dir) -> None:
     click.echo(summary.describe())
     with Client(dataset=DEMO_DATASET) as client:
         tour(client, echo=click.echo)
+    for recipe, dataset, more in MORE_DATASETS:
+        click.echo("")
+        load(recipe, echo=click.echo)
+        with Client(dataset=dataset) as client:
+            more(client, echo=click.echo)
 
 
 @main.command("browse")

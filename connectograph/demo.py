@@ -1,5 +1,7 @@
 """``connectograph demo``: start the local server, load the real hemibrain-mb
-bundle (idempotently) and print a short tour of what is in it."""
+bundle (idempotently) and print a short tour of what is in it; then load the
+MANC transmitter table and FlyWire's Codex tables and ask one question of each
+(:data:`MORE_DATASETS`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Callable
 import pandas as pd
 
 from .client import Client
-from .criteria import NC
+from .criteria import NC, AtLeast
 from .fetch import fetch_adjacencies, fetch_custom, fetch_neurons
 from .utils import connection_table_to_matrix, merge_neuron_properties
 
@@ -70,3 +72,35 @@ def tour(client: Client, echo: Callable[[str], None] = print) -> None:
     echo("  Browser: connectograph neo4j status   (prints the Neo4j Browser address)")
     echo(f"  Cypher:  MATCH (n:{neuron} {{type: 'MBON14'}})<-[e:ConnectsTo]-(m) "
          "RETURN m.type, sum(e.weight) AS w ORDER BY w DESC LIMIT 5")
+
+
+def tour_manc(client: Client, echo: Callable[[str], None] = print) -> None:
+    """One question of manc-nt: the predicted transmitters of MANC neurons."""
+    _section(echo, "5. MANC: neurons per predicted transmitter, and those with "
+                   "ntGabaProb >= 0.9  [fetch_neurons, NC(ntGabaProb=AtLeast(0.9))]")
+    neurons, _ = fetch_neurons(NC(predictedNt=["acetylcholine", "gaba", "glutamate"]),
+                               client=client, omit_rois=True)
+    per_nt = (neurons.groupby("predictedNt")["predictedNtProb"].agg(["count", "mean"])
+              .rename(columns={"count": "neurons", "mean": "mean predictedNtProb"})
+              .round(3).reset_index())
+    _show(echo, per_nt)
+    sure, _ = fetch_neurons(NC(ntGabaProb=AtLeast(0.9)), client=client, omit_rois=True)
+    echo(f"{len(sure):,} neurons have ntGabaProb >= 0.9")
+
+
+def tour_flywire(client: Client, echo: Callable[[str], None] = print) -> None:
+    """One question of flywire-mb783: KC types onto MBONs, by the KCs' transmitter."""
+    _section(echo, "6. FlyWire v783: Kenyon cell types onto MBONs, with the KCs' predicted "
+                   "transmitter  [fetch_adjacencies, 64-bit root ids]")
+    neurons_df, conn = fetch_adjacencies(NC(mbGroup="KC"), NC(mbGroup="MBON"),
+                                         properties=["type", "predictedNt"], client=client)
+    conn = merge_neuron_properties(neurons_df, conn, ["type", "predictedNt"])
+    table = (conn.groupby(["type_pre", "predictedNt_pre"])["weight"].sum()
+             .sort_values(ascending=False).reset_index())
+    _show(echo, table)
+    echo(f"(e.g. root id {conn['bodyId_pre'].iloc[0]}: FlyWire's ids, exact as int64)")
+
+
+#: The datasets the demo loads after the hemibrain bundle: (recipe, dataset, tour).
+MORE_DATASETS = [("manc-nt", "manc-nt:v1", tour_manc),
+                 ("flywire-mb783", "flywire-mb783:v783", tour_flywire)]
