@@ -74,3 +74,15 @@ def test_missing_required_column_names_constants_as_a_fix(tmp_path):
     path = _variant(tmp_path, 'constants = { roi = "NotPrimary" }\n', "")
     with pytest.raises(RecipeError, match=r"required column 'roi' is missing.*'constants'"):
         checked_recipe(load_recipe(path))
+
+
+def test_merged_neuron_tables_keep_64_bit_root_ids(recipe):
+    # the three tables cover different rows: the merge once passed bodyId
+    # through float64 (720575940596125868 came back as ...824)
+    from connectograph.loading.read.neuron_tables import merge_by_precedence
+    frames = [(s.file, read_neuron_table(recipe, s)) for s in recipe.neurons]
+    merged = merge_by_precedence(frames, "neurons", [])
+    codex = pd.read_csv(FOLDER / "codex" / "neurons.csv.gz", dtype={"root_id": "int64"})
+    assert merged["bodyId"].dtype == "int64"
+    assert sorted(merged["bodyId"].tolist()) == sorted(codex["root_id"].tolist())
+    assert (merged["bodyId"].to_numpy() == merged.index.to_numpy()).all()

@@ -181,6 +181,10 @@ def merge_by_precedence(frames: list[tuple[str, pd.DataFrame]], table: str,
         merged = merged.combine_first(df)
         origin = origin.combine_first(df_origin)
     assert merged is not None
+    # combine_first passes a column through float64 when the frames' rows
+    # differ (NaN for the rows one lacks): 64-bit ids above 2**53, such as
+    # FlyWire's root ids, came back changed. The index kept them exactly.
+    merged["bodyId"] = merged.index.to_numpy(dtype=np.int64)
     return merged
 
 
