@@ -41,6 +41,7 @@ SLOW_MODULES_FIRST = [
     "tests/loading/test_partitioned_load.py",
     "tests/loading/test_neuprint_exports.py",
     "tests/loading/test_bulk_files.py",
+    "tests/test_flywire.py",
     "tests/loading/test_synapse_partitions.py",
     "tests/criteria/test_roi_seek_db.py",
 ]

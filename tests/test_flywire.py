@@ -86,7 +86,7 @@ def test_transmitters_under_neuprint_names(flywire, source):
                                 "DA": 584, "OCT": 72}
     got = fetch_custom(f"MATCH (n:`{DATASET}_Neuron`) RETURN n.predictedNt AS nt, "
                        "count(*) AS n", client=client)
-    got = dict(zip(got["nt"].where(got["nt"].notna(), None), got["n"]))
+    got = {None if pd.isna(nt) else nt: n for nt, n in zip(got["nt"], got["n"])}
     assert got == {**{CODEX_NT[k]: v for k, v in counts.items()},
                    None: int(codex["nt_type"].isna().sum())}
     assert got[None] == 19_658
@@ -97,7 +97,7 @@ def test_transmitters_under_neuprint_names(flywire, source):
     for ours, theirs in (("predictedNtProb", "nt_type_score"), ("ntGabaProb", "gaba_avg"),
                          ("ntAcetylcholineProb", "ach_avg"), ("ntDopamineProb", "da_avg")):
         assert neurons[ours].tolist() == sample[theirs].tolist(), ours
-    assert neurons["predictedNt"].tolist() == [
+    assert [None if pd.isna(v) else v for v in neurons["predictedNt"]] == [
         CODEX_NT.get(v) if isinstance(v, str) else None for v in sample["nt_type"]]
     untyped, _ = fetch_neurons(NC(predictedNt=IsNull, super_class="optic"), client=client,
                                omit_rois=True)
