@@ -80,9 +80,9 @@ def tour_manc(client: Client, echo: Callable[[str], None] = print) -> None:
                    "ntGabaProb >= 0.9  [fetch_neurons, NC(ntGabaProb=AtLeast(0.9))]")
     neurons, _ = fetch_neurons(NC(predictedNt=["acetylcholine", "gaba", "glutamate"]),
                                client=client, omit_rois=True)
-    per_nt = (neurons.groupby("predictedNt")["predictedNtProb"].agg(["count", "mean"])
-              .rename(columns={"count": "neurons", "mean": "mean predictedNtProb"})
-              .round(3).reset_index())
+    per_nt = (neurons.groupby("predictedNt")
+              .agg(neurons=("bodyId", "size"), mean_prob=("predictedNtProb", "mean"))
+              .rename(columns={"mean_prob": "mean predictedNtProb"}).round(3).reset_index())
     _show(echo, per_nt)
     sure, _ = fetch_neurons(NC(ntGabaProb=AtLeast(0.9)), client=client, omit_rois=True)
     echo(f"{len(sure):,} neurons have ntGabaProb >= 0.9")
