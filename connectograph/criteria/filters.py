@@ -22,6 +22,7 @@ parameters and its condition is one node of the parenthesised condition tree
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,10 +36,11 @@ __all__ = ["PropertyFilter", "Range", "AtLeast", "AtMost", "Above", "Below", "Be
            "NotIn", "Regex"]
 
 
-class PropertyFilter:
+class PropertyFilter(ABC):
     """Base class of the value filters (:class:`Range`, :class:`NotIn`, :class:`Regex`)."""
 
-    def checked(self, name: str) -> "PropertyFilter":   # pragma: no cover - abstract
+    @abstractmethod
+    def checked(self, name: str) -> "PropertyFilter":
         """The filter with its values checked for field ``name``.
 
         Raises
@@ -46,11 +48,10 @@ class PropertyFilter:
         CriteriaError
             A value that cannot be a query parameter or makes no sense here.
         """
-        raise NotImplementedError
 
-    def condition(self, var: str, key: str) -> Condition:   # pragma: no cover - abstract
+    @abstractmethod
+    def condition(self, var: str, key: str) -> Condition:
         """The condition on property ``key`` of node ``var``."""
-        raise NotImplementedError
 
 
 def _number(value: Any, name: str) -> int | float | None:

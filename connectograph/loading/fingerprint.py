@@ -6,6 +6,7 @@ does nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from .recipe import Recipe
@@ -13,11 +14,29 @@ from .recipe import Recipe
 __all__ = ["fingerprint"]
 
 
+#: Table-source keys added to the recipe format after datasets were loaded
+#: with it: left out of the fingerprint when unused, so that a recipe which
+#: does not use them keeps its fingerprint, and its dataset is not reloaded
+#: after an upgrade.
+LATER_TABLE_KEYS = ("values", "constants")
+
+
+def _settings(recipe: Recipe) -> str:
+    """The recipe's settings as JSON (:data:`LATER_TABLE_KEYS` only where used)."""
+    data = recipe.model_dump(mode="json", exclude={"source", "base_dir"})
+    for section in ("neurons", "roi_connections"):
+        for table in data[section]:
+            for key in LATER_TABLE_KEYS:
+                if not table[key]:
+                    del table[key]
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
 def fingerprint(recipe: Recipe) -> str:
     """SHA-256 over the recipe's settings and the bytes of every input file
     (files named relative to the data folder, or absolute when outside it)."""
     h = hashlib.sha256()
-    h.update(recipe.model_dump_json(exclude={"source", "base_dir"}).encode())
+    h.update(_settings(recipe).encode())
 
     def name(path: Path) -> str:
         try:
