@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from connectograph import NC, Client, IsNull, fetch_adjacencies, fetch_custom, fetch_neurons
+from connectograph import NC, IsNull, fetch_adjacencies, fetch_custom, fetch_neurons
+
+from other_datasets import another_dataset
 
 pytestmark = pytest.mark.neo4j
 
@@ -39,14 +41,8 @@ def source():
 
 @pytest.fixture(scope="module")
 def flywire(neo4j_connection, loaded):
-    from connectograph.loading import load
-
-    uri, auth = neo4j_connection
-    with Client(uri, auth=auth, dataset=DATASET, check_dataset=False) as writer:
-        summary = load("flywire-mb783", client=writer, progress=None)
-    c = Client(uri, auth=auth, dataset=DATASET)
-    yield c, summary
-    c.close()
+    with another_dataset(neo4j_connection, "flywire-mb783", DATASET) as (c, summary):
+        yield c, summary
 
 
 def test_counts_and_readme_facts(flywire, source):

@@ -14,8 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from connectograph import (NC, Above, AtLeast, Between, Client, NotIn, Regex, fetch_adjacencies,
+from connectograph import (NC, Above, AtLeast, Between, NotIn, Regex, fetch_adjacencies,
                            fetch_neurons, fetch_synapse_connections)
+
+from other_datasets import another_dataset
 
 pytestmark = pytest.mark.neo4j
 
@@ -35,14 +37,8 @@ def source():
 
 @pytest.fixture(scope="module")
 def manc(neo4j_connection, loaded):
-    from connectograph.loading import load
-
-    uri, auth = neo4j_connection
-    with Client(uri, auth=auth, dataset=DATASET, check_dataset=False) as writer:
-        summary = load("manc-nt", client=writer, progress=None)
-    c = Client(uri, auth=auth, dataset=DATASET)
-    yield c, summary
-    c.close()
+    with another_dataset(neo4j_connection, "manc-nt", DATASET) as (c, summary):
+        yield c, summary
 
 
 def bodies(criteria, client) -> set[int]:
