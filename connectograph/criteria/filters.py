@@ -21,7 +21,6 @@ parameters and its condition is one node of the parenthesised condition tree
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +29,7 @@ from ..errors import CriteriaError, InvalidRegexError
 from .conditions import (And, Condition, Greater, GreaterEq, In, Less, LessEq, Not, Or,
                          PropertyIsNull, RegexMatch)
 from .regex import regex_problem
-from .values import as_list, check_int, check_text, is_integer, plain_scalar
+from .values import as_list, check_number, check_property_value, check_text, plain_scalar
 
 __all__ = ["PropertyFilter", "Range", "AtLeast", "AtMost", "Above", "Below", "Between",
            "NotIn", "Regex"]
@@ -54,18 +53,6 @@ class PropertyFilter(ABC):
         """The condition on property ``key`` of node ``var``."""
 
 
-def _number(value: Any, name: str) -> int | float | None:
-    value = plain_scalar(value)
-    if value is None:
-        return None
-    if is_integer(value):
-        return check_int(value, name)
-    if isinstance(value, float) and not math.isnan(value):
-        return value
-    raise CriteriaError(f"{name}: a range bound must be an integer or a float (not NaN, "
-                        f"not a boolean or text), got {value!r} ({type(value).__name__})")
-
-
 @dataclass(frozen=True)
 class Range(PropertyFilter):
     """Numeric range ``low <= value <= high`` (either bound may be None;
@@ -79,7 +66,8 @@ class Range(PropertyFilter):
     include_high: bool = True
 
     def checked(self, name: str) -> "Range":
-        low, high = _number(self.low, name), _number(self.high, name)
+        low, high = (None if b is None else check_number(b, f"{name}: a range bound")
+                     for b in (self.low, self.high))
         if low is None and high is None:
             raise CriteriaError(f"{name}: a range needs at least one bound")
         if low is not None and high is not None and low > high:
@@ -136,19 +124,9 @@ class NotIn(PropertyFilter):
         object.__setattr__(self, "values", tuple(as_list(values, "NotIn")))
 
     def checked(self, name: str) -> "NotIn":
-        out = []
-        for v in self.values:
-            v = plain_scalar(v)
-            if v is None or isinstance(v, bool):
-                pass
-            elif isinstance(v, str):
-                check_text(v, name)
-            elif is_integer(v):
-                v = check_int(v, name)
-            elif not (isinstance(v, float) and not math.isnan(v)):
-                raise CriteriaError(f"{name}: NotIn values must be strings, integers, floats, "
-                                    f"booleans or None, got {v!r} ({type(v).__name__})")
-            out.append(v)
+        refusal = f"{name}: NotIn values must be strings, integers, floats, booleans or None"
+        out = [None if v is None else check_property_value(v, name, refusal)
+               for v in map(plain_scalar, self.values)]
         if not [v for v in out if v is not None]:
             raise CriteriaError(f"{name}: NotIn needs at least one value (NotIn([None]) is "
                                 "NotNull)")

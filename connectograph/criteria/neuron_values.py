@@ -21,7 +21,8 @@ from ..errors import CriteriaError, InvalidRegexError
 from ..identifiers import escape_name
 from .filters import PropertyFilter
 from .regex import regex_problem
-from .values import as_list, check_int, check_text, is_integer, plain_scalar
+from .values import (as_list, check_int, check_property_value, check_text, is_integer,
+                     plain_scalar)
 
 
 class _NullSentinel:
@@ -113,14 +114,10 @@ def _check_values(values: list, name: str, *, kind: str) -> list:
                     f"{name} must be a string, a list of strings, None, IsNull or NotNull; "
                     f"got {v!r}{_missing_hint(v)}")
             check_text(v, name)
-        elif isinstance(v, str):
-            check_text(v, name)
-        elif is_integer(v):
-            v = check_int(v, name)
-        elif not (isinstance(v, bool) or (isinstance(v, float) and not math.isnan(v))):
-            raise CriteriaError(
-                f"{name} values must be strings, integers, floats, booleans, None, IsNull or "
-                f"NotNull; got {v!r} ({type(v).__name__}){_missing_hint(v)}")
+        else:
+            v = check_property_value(
+                v, name, f"{name} values must be strings, integers, floats, booleans, None, "
+                "IsNull or NotNull", _missing_hint(v))
         out.append(v)
     if NotNull in out and len(out) > 1:
         raise CriteriaError(f"{name}: NotNull cannot be combined with other values")

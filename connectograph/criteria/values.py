@@ -146,6 +146,26 @@ def check_number(value: Any, name: str, *, minimum: float | None = None) -> int 
     return number
 
 
+def check_property_value(value: Any, name: str, refusal: str, hint: str = "") -> Any:
+    """``value`` (a plain Python scalar, see :func:`plain_scalar`) if it can be
+    a property value to compare with: text (:func:`check_text`), a boolean, an
+    integer within 64 bits (:func:`check_int`) or a float but NaN.
+
+    Raises
+    ------
+    CriteriaError
+        ``refusal`` (what the field takes), the value and its type, then
+        ``hint``, for anything else.
+    """
+    if isinstance(value, str):
+        return check_text(value, name)
+    if is_integer(value):
+        return check_int(value, name)
+    if isinstance(value, bool) or (isinstance(value, float) and not math.isnan(value)):
+        return value
+    raise CriteriaError(f"{refusal}; got {value!r} ({type(value).__name__}){hint}")
+
+
 def check_text(value: str, name: str) -> str:
     """``value`` (a str) if it can be sent to Neo4j as text.
 

@@ -64,6 +64,7 @@ def test_numpy_scalars_and_big_integers_are_plain_parameters():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(x=AtLeast(float("nan"))), "range bound"),
+    (dict(x=AtMost(float("inf"))), "finite"),
     (dict(x=AtLeast(True)), "range bound"),
     (dict(x=AtLeast("3")), "range bound"),
     (dict(x=AtLeast(2**63)), "64"),
