@@ -330,19 +330,8 @@ def check_recipe(recipe: Recipe) -> None:
             path = recipe.path(src.file)
             if not path.is_file():
                 raise RecipeError(f"recipe {recipe.source}, [[{section}]]: file {path} does not exist")
-            header = _header(recipe, section, path, src.format)
-            for canonical, column in src.columns.items():
-                if column not in header:
-                    raise RecipeError(
-                        f"recipe {recipe.source}, [[{section}]] file {path}: column {column!r} "
-                        f"(mapped to {canonical!r}) does not exist; columns are {header}")
-            for canonical in required:
-                if canonical not in src.constants and \
-                        src.columns.get(canonical, canonical) not in header:
-                    raise RecipeError(
-                        f"recipe {recipe.source}, [[{section}]] file {path}: required column "
-                        f"{canonical!r} is missing (map it in 'columns', or give it in "
-                        f"'constants'); columns are {header}")
+            header = _check_columns(recipe, section, path, src.format, src.columns, required,
+                                    constants=src.constants)
             _check_constants_and_values(recipe, section, path, src, header)
     for src in recipe.skeletons:
         if (src.folder is None) == (src.file is None):
@@ -363,18 +352,24 @@ def check_recipe(recipe: Recipe) -> None:
 
 
 def _check_columns(recipe: Recipe, section: str, path: Path, fmt: str,
-                   columns: dict[str, str], required: tuple[str, ...]) -> None:
+                   columns: dict[str, str], required: tuple[str, ...],
+                   constants: dict | None = None) -> list[str]:
+    """Check that the file has every mapped and every required column (a
+    required one may instead be among ``constants``, for the sections that
+    take them); return the file's header."""
     header = _header(recipe, section, path, fmt)
     for canonical, column in columns.items():
         if column not in header:
             raise RecipeError(
                 f"recipe {recipe.source}, [[{section}]] file {path}: column {column!r} "
                 f"(mapped to {canonical!r}) does not exist; columns are {header}")
+    fix = "map it in 'columns'" + (", or give it in 'constants'" if constants is not None else "")
     for canonical in required:
-        if columns.get(canonical, canonical) not in header:
+        if canonical not in (constants or {}) and columns.get(canonical, canonical) not in header:
             raise RecipeError(
                 f"recipe {recipe.source}, [[{section}]] file {path}: required column "
-                f"{canonical!r} is missing (map it in 'columns'); columns are {header}")
+                f"{canonical!r} is missing ({fix}); columns are {header}")
+    return header
 
 
 def _check_constants_and_values(recipe: Recipe, section: str, path: Path, src: TableSource,
