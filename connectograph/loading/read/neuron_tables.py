@@ -61,7 +61,7 @@ def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...]) -> pd.Da
     for name, mapping in src.values.items():
         df[name] = df[name].map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
     for name, value in src.constants.items():
-        df[name] = str(value) if isinstance(value, str) else value
+        df[name] = value
     return df
 
 
