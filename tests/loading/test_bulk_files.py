@@ -68,22 +68,21 @@ def import_graph(files) -> tuple[dict, Counter]:
     properties))."""
     ids: dict[tuple[str, str], tuple] = {}
     nodes: dict[str, dict] = {}
+    # a real name has the same placeholder under every label
+    renames = {p: name for names in files.renames.values() for p, name in names.items()}
     for paths in files.nodes:
         header, rows = _read(paths)
         group = next((ID_FIELD.fullmatch(f).group(2) for f in header
                       if ID_FIELD.fullmatch(f)), "Meta")
-        renames = {}
-        for names in files.renames.values():
-            renames.update(names)
         fields = [_name(f, renames) if not f.startswith(":") else f for f in header]
+        id_at = next((i for i, f in enumerate(header) if f.startswith(":ID")), None)
         for row in rows:
             props = {f: v for f, v in zip(fields, row) if v != "" and not f.startswith(":ID")}
             by_name = {f.rpartition(":")[0]: v for f, v in props.items()}
             key = tuple(by_name[k] for k in NODE_KEYS.get(group, ("dataset",)))
-            id_at = [i for i, f in enumerate(header) if f.startswith(":ID")]
-            if id_at:
-                assert (group, row[id_at[0]]) not in ids
-                ids[(group, row[id_at[0]])] = (group, *key)
+            if id_at is not None:
+                assert (group, row[id_at]) not in ids
+                ids[(group, row[id_at])] = (group, *key)
             assert key not in nodes.setdefault(group, {}), (group, key)
             nodes[group][key] = props
     relationships: Counter = Counter()
