@@ -165,12 +165,31 @@ def load_command(recipe, dataset, data_dir, force, batch_size, writers, bulk, in
     By default the dataset is written over Bolt into the running server, next to
     any other datasets. --bulk imports it with neo4j-admin into an empty
     instance instead (see docs/loading.md, Bulk import). --check validates a
-    recipe and its data without writing (see docs/recipes.md).
+    recipe and its data without writing (see docs/recipes.md). A recipe that
+    makes several datasets (a [[series]], e.g. celegans-witvliet2021) loads
+    them all, one after another, or the one --dataset names.
     """
     if overwrite and not bulk:
         raise click.UsageError("--overwrite only applies with --bulk")
     if spill_dir and not partition_rows:
         raise click.UsageError("--spill-dir only applies with --partition-rows")
+    if dataset is None:
+        from .loading.recipe import recipe_datasets
+        several = recipe_datasets(recipe)
+        if len(several) > 1:
+            # a [[series]] recipe: every dataset it makes, one after another
+            if bulk or conflicts_csv:
+                raise click.UsageError(f"{recipe} makes {len(several)} datasets; with --bulk "
+                                       "or --conflicts, choose one with --dataset")
+            for one in several:
+                click.echo(f"== {one}")
+                ctx = click.get_current_context()
+                ctx.invoke(load_command, recipe=recipe, dataset=one, data_dir=data_dir,
+                           force=force, batch_size=batch_size, writers=writers, bulk=bulk,
+                           instance=instance, overwrite=overwrite, check_only=check_only,
+                           conflicts_csv=None, partition_rows=partition_rows,
+                           spill_dir=spill_dir)
+            return
     if check_only:
         if bulk or force or overwrite:
             raise click.UsageError("--check writes nothing; it takes no --bulk, --force "

@@ -14,21 +14,32 @@ from .recipe import Recipe
 __all__ = ["fingerprint"]
 
 
-#: Table-source keys added to the recipe format after datasets were loaded
-#: with it: left out of the fingerprint when unused, so that a recipe which
-#: does not use them keeps its fingerprint, and its dataset is not reloaded
-#: after an upgrade.
-LATER_TABLE_KEYS = ("values", "constants")
+#: Recipe keys added to the format after datasets were loaded with it, each
+#: with its default: left out of the fingerprint while at the default, so
+#: that a recipe which does not use them keeps its fingerprint, and its
+#: dataset is not reloaded after an upgrade.
+LATER_TABLE_KEYS = {"values": {}, "constants": {}, "where": {}, "body_names": False,
+                    "type_rule": None, "rows": "all", "malformed_rows": "error"}
+LATER_RECIPE_KEYS = {"gap_junctions": [], "unlisted_bodies": [], "series": []}
+LATER_RULE_KEYS = {"listed": False}
+
+
+def _without_defaults(section: dict, later: dict) -> None:
+    for key, default in later.items():
+        if key in section and section[key] == default:
+            del section[key]
 
 
 def _settings(recipe: Recipe) -> str:
-    """The recipe's settings as JSON (:data:`LATER_TABLE_KEYS` only where used)."""
+    """The recipe's settings as JSON (the later keys only where used)."""
     data = recipe.model_dump(mode="json", exclude={"source", "base_dir"})
-    for section in ("neurons", "roi_connections"):
+    for section in ("neurons", "roi_connections", "gap_junctions"):
         for table in data[section]:
-            for key in LATER_TABLE_KEYS:
-                if not table[key]:
-                    del table[key]
+            _without_defaults(table, LATER_TABLE_KEYS)
+    _without_defaults(data, LATER_RECIPE_KEYS)
+    _without_defaults(data["neuron_rule"], LATER_RULE_KEYS)
+    if not data["dataset"]["tag"]:
+        data["dataset"].pop("tag")
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -44,7 +55,7 @@ def fingerprint(recipe: Recipe) -> str:
         except ValueError:
             return str(path)
 
-    files = [s.file for s in recipe.neurons + recipe.roi_connections]
+    files = [s.file for s in recipe.neurons + recipe.roi_connections + recipe.gap_junctions]
     for src in recipe.skeletons:
         files += ([name(p) for p in sorted(recipe.path(src.folder).iterdir())] if src.folder
                   else [src.file])

@@ -30,6 +30,9 @@ NEURON_COLUMNS = ("bodyId", "type", "instance", "status", "statusLabel", "croppe
                   "post", "upstream", "downstream", "size", "somaLocation", "somaRadius",
                   "cellBodyFiber", "roiInfo")
 ROI_CONNECTION_COLUMNS = ("bodyId_pre", "bodyId_post", "roi", "weight")
+#: Columns of a gap-junction table: the two bodies (order carries no
+#: meaning) and the number of gap junctions between them.
+GAP_JUNCTION_COLUMNS = ("bodyId_a", "bodyId_b", "weight")
 #: Required columns of each synapse source kind (canonical names; map others
 #: onto them with ``columns``). ``roi*`` and ``confidence*`` columns are optional.
 SYNAPSE_COLUMNS = {
@@ -50,7 +53,8 @@ class DatasetSection(_Strict):
     """``[dataset]``: what the load is called and its units."""
 
     name: str = Field(description="dataset name, e.g. 'hemibrain-mb'")
-    tag: str = Field(description="version tag, e.g. 'v1.2.1'")
+    tag: str = Field("", description="version tag, e.g. 'v1.2.1' (a [[series]] recipe gives "
+                     "one per member instead)")
     description: str = ""
     data_dir: str = Field(".", description="folder the file paths are relative to; relative "
                           "paths are looked up from the current folder, then the repository")
@@ -73,6 +77,8 @@ class NeuronRule(_Strict):
     soma: bool = True
     named: bool = True
     with_status: bool = True
+    listed: bool = Field(False, description="every body a [[neurons]] table lists is a Neuron "
+                         "(for sources whose neuron tables list neurons only)")
 
 
 class TableSource(_Strict):
@@ -88,10 +94,26 @@ class TableSource(_Strict):
     """
 
     file: str
-    format: Literal["csv", "parquet"] = "csv"
+    format: Literal["csv", "parquet", "xlsx"] = "csv"
     columns: dict[str, str] = Field(default_factory=dict)
     drop: list[str] = Field(default_factory=list)
     keep_unmapped: bool = True
+    where: dict[str, str] = Field(
+        default_factory=dict, description="keep only the rows whose source column holds this "
+        "text, e.g. type = 'chemical' in an edge list of several synapse kinds")
+    body_names: bool = Field(
+        False, description="the body columns (bodyId, bodyId_pre...) hold neuron names, not "
+        "integers: bodyIds are minted from the names (connectograph.loading.read.body_names) "
+        "and a neuron table keeps the name as instance")
+    type_rule: Literal["symmetry-suffixes"] | None = Field(
+        None, description="neuron tables: the type of each body derived from its instance "
+        "(connectograph.loading.read.type_rules); a mapped type column wins")
+    rows: Literal["all", "connected"] = Field(
+        "all", description="neuron tables: 'connected' keeps only the bodies that a connection "
+        "or gap-junction table of this dataset names (a species-wide cell table)")
+    malformed_rows: Literal["error", "skip"] = Field(
+        "error", description="CSV rows with more or fewer cells than the header: an error "
+        "naming file and line, or left out and each listed in the load summary")
     values: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="per column (graph name), source text -> text "
         "stored, e.g. predictedNt = { ACH = 'acetylcholine' }")
@@ -100,6 +122,28 @@ class TableSource(_Strict):
         "roi = 'NotPrimary' for connections summed over the whole brain")
     version: str = ""
     description: str = ""
+
+
+class UnlistedBodies(_Strict):
+    """One ``[[unlisted_bodies]]`` rule: properties for the bodies that no
+    neuron table lists (named in connection tables only), chosen by a
+    regular expression on their ``instance`` (their name, with
+    ``body_names``), e.g. ``pattern = '^BWM-'`` gives ``class = "body wall
+    muscle"``. The first matching rule wins."""
+
+    pattern: str
+    properties: dict[str, str | int | float | bool]
+
+
+class SeriesMember(_Strict):
+    """One ``[[series]]`` entry: a dataset the recipe makes (its tag), the
+    files it reads (``files`` fills ``{key}`` in the tables' file names) and
+    extra ``:Meta`` properties (e.g. ``stage = "L1"``)."""
+
+    tag: str
+    description: str = ""
+    files: dict[str, str] = Field(default_factory=dict)
+    meta: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
 class RoiSection(_Strict):
@@ -195,6 +239,13 @@ class Recipe(_Strict):
     synapses: list[SynapseSource] = Field(
         default_factory=list, description="synapse sources, highest precedence first")
     synapse_partners: list[SynapsePartnerSource] = Field(default_factory=list)
+    gap_junctions: list[TableSource] = Field(
+        default_factory=list, description="electrical synapses (bodyId_a, bodyId_b, weight), "
+        "one row per unordered pair, highest precedence first")
+    unlisted_bodies: list[UnlistedBodies] = Field(default_factory=list)
+    series: list[SeriesMember] = Field(
+        default_factory=list, description="several datasets from one recipe, one per entry "
+        "(e.g. the animals of a developmental series); a load picks one by its tag")
 
     # set by load_recipe
     source: str = ""
@@ -234,6 +285,32 @@ def _resolve_data_dir(data_dir: str, recipe_dir: Path | None) -> Path:
     return candidates[0]
 
 
+def _recipe_text(recipe: str | os.PathLike) -> tuple[str, str, Path | None]:
+    """A recipe's TOML text, how to name it in messages, and its folder
+    (None for a bundled recipe)."""
+    path = Path(recipe)
+    if path.suffix == ".toml" and path.exists():
+        return path.read_text(), str(path), path.resolve().parent
+    if str(recipe) in bundled_recipes():
+        res = resources.files("connectograph.recipes").joinpath(bundled_recipes()[str(recipe)])
+        return res.read_text(), f"{recipe} (bundled)", None
+    raise RecipeError(f"recipe {recipe!r} is neither a .toml file nor a bundled recipe "
+                      f"({', '.join(sorted(bundled_recipes())) or 'none'})")
+
+
+def _parse(text: str, source: str) -> Recipe:
+    """A recipe's TOML text validated by :class:`Recipe`."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise RecipeError(f"recipe {source}: invalid TOML: {err}") from None
+    try:
+        return Recipe.model_validate(raw)
+    except PydanticValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        raise RecipeError(f"recipe {source}: {problems}") from None
+
+
 def load_recipe(recipe: str | os.PathLike, *, dataset: str | None = None,
                 data_dir: str | os.PathLike | None = None) -> Recipe:
     """Read and validate a recipe.
@@ -254,25 +331,10 @@ def load_recipe(recipe: str | os.PathLike, *, dataset: str | None = None,
         Unknown recipe, TOML syntax error or a schema violation (the message
         names the recipe and the offending key).
     """
-    path = Path(recipe)
-    recipe_dir: Path | None
-    if path.suffix == ".toml" and path.exists():
-        text, source, recipe_dir = path.read_text(), str(path), path.resolve().parent
-    elif str(recipe) in bundled_recipes():
-        res = resources.files("connectograph.recipes").joinpath(bundled_recipes()[str(recipe)])
-        text, source, recipe_dir = res.read_text(), f"{recipe} (bundled)", None
-    else:
-        raise RecipeError(f"recipe {recipe!r} is neither a .toml file nor a bundled recipe "
-                          f"({', '.join(sorted(bundled_recipes())) or 'none'})")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise RecipeError(f"recipe {source}: invalid TOML: {err}") from None
-    try:
-        parsed = Recipe.model_validate(raw)
-    except PydanticValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        raise RecipeError(f"recipe {source}: {problems}") from None
+    text, source, recipe_dir = _recipe_text(recipe)
+    parsed = _parse(text, source)
+    if parsed.series:
+        _choose_member(parsed, source, dataset)
     try:
         ds = DatasetName.parse(dataset if dataset is not None
                                else f"{parsed.dataset.name}:{parsed.dataset.tag}")
@@ -283,6 +345,49 @@ def load_recipe(recipe: str | os.PathLike, *, dataset: str | None = None,
     parsed.base_dir = (Path(data_dir).resolve() if data_dir is not None
                        else _resolve_data_dir(parsed.dataset.data_dir, recipe_dir))
     return parsed
+
+
+def recipe_datasets(recipe: str | os.PathLike) -> list[str]:
+    """The datasets (``name:tag``) a recipe makes: one, or one per
+    ``[[series]]`` member, in the recipe's order.
+
+    Raises
+    ------
+    RecipeError
+        As :func:`load_recipe`.
+    """
+    text, source, _ = _recipe_text(recipe)
+    parsed = _parse(text, source)
+    if not parsed.series:
+        return [str(load_recipe(recipe).dataset_name)]
+    return [f"{parsed.dataset.name}:{m.tag}" for m in parsed.series]
+
+
+def _choose_member(parsed: Recipe, source: str, dataset: str | None) -> None:
+    """Make a ``[[series]]`` recipe the recipe of one member: the one whose tag
+    ``dataset`` names; its ``files`` fill the tables' ``{key}`` file names,
+    and only it stays in ``series`` (so its fingerprint covers it alone)."""
+    tags = [m.tag for m in parsed.series]
+    if dataset is None:
+        raise RecipeError(
+            f"recipe {source} makes {len(tags)} datasets ({', '.join(tags)}): choose one, e.g. "
+            f"dataset='{parsed.dataset.name}:{tags[0]}' (the CLI's `connectograph load` loads "
+            "them all)")
+    tag = dataset.rpartition(":")[2]
+    member = next((m for m in parsed.series if m.tag == tag), None)
+    if member is None:
+        raise RecipeError(f"recipe {source}: no [[series]] member has the tag {tag!r}; its "
+                          f"tags are {', '.join(tags)}")
+    parsed.dataset.tag = member.tag
+    if member.description:
+        parsed.dataset.description = member.description
+    for src in (parsed.neurons + parsed.roi_connections + parsed.gap_junctions):
+        try:
+            src.file = src.file.format(**member.files)
+        except (KeyError, IndexError, ValueError) as err:
+            raise RecipeError(f"recipe {source}: file name {src.file!r} needs {err} from the "
+                              f"[[series]] member {tag!r}'s 'files'") from None
+    parsed.series = [member]
 
 
 def _header(recipe: Recipe, section: str, path: Path, fmt: str) -> list[str]:
@@ -324,7 +429,8 @@ def check_recipe(recipe: Recipe) -> None:
         raise RecipeError(f"recipe {recipe.source}: data folder {recipe.base_dir} does not exist; "
                           "pass --data-dir or set CONNECTOGRAPH_DATA_DIR")
     groups = (("neurons", recipe.neurons, ("bodyId",)),
-              ("roi_connections", recipe.roi_connections, ROI_CONNECTION_COLUMNS))
+              ("roi_connections", recipe.roi_connections, ROI_CONNECTION_COLUMNS),
+              ("gap_junctions", recipe.gap_junctions, GAP_JUNCTION_COLUMNS))
     for section, sources, required in groups:
         for src in sources:
             path = recipe.path(src.file)
@@ -375,7 +481,19 @@ def _check_columns(recipe: Recipe, section: str, path: Path, fmt: str,
 def _check_constants_and_values(recipe: Recipe, section: str, path: Path, src: TableSource,
                                 header: list[str]) -> None:
     """A constant must not shadow a column of the file; ``values`` must name
-    a column the table has."""
+    a column the table has, ``where`` a column of the file; the neuron-table
+    and CSV-only settings only where they apply."""
+    for column in src.where:
+        if column not in header:
+            raise RecipeError(
+                f"recipe {recipe.source}, [[{section}]] file {path}: 'where' names column "
+                f"{column!r}, which the file does not have; columns are {header}")
+    if src.malformed_rows != "error" and src.format != "csv":
+        raise RecipeError(f"recipe {recipe.source}, [[{section}]] file {path}: malformed_rows "
+                          "applies to CSV files only")
+    if section != "neurons" and (src.type_rule or src.rows != "all"):
+        raise RecipeError(f"recipe {recipe.source}, [[{section}]] file {path}: 'type_rule' and "
+                          "'rows' apply to [[neurons]] tables only")
     renamed = {source: name for name, source in src.columns.items()}
     graph_names = {renamed.get(c, c) for c in header} | set(src.columns)
     for name in src.constants:

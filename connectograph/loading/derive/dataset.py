@@ -95,6 +95,31 @@ def _warnings(neurons: pd.DataFrame, n_added: int) -> list[str]:
     return out
 
 
+def named_and_classified(neurons: pd.DataFrame, listed: pd.Index, body_names: dict[int, str],
+                         rules: list) -> pd.DataFrame:
+    """Bodies whose ids were minted from names get the name as ``instance``
+    where they have none; bodies no neuron table lists (``listed``) get the
+    properties of the first ``[[unlisted_bodies]]`` rule whose pattern their
+    instance matches (``re.search``), where they have none."""
+    if body_names:
+        names = pd.Series(body_names, dtype=object)
+        have = neurons["instance"] if "instance" in neurons.columns else pd.Series(
+            None, index=neurons.index, dtype=object)
+        neurons["instance"] = have.fillna(names.reindex(neurons.index))
+    if not rules or "instance" not in neurons.columns:
+        return neurons
+    unlisted = ~neurons.index.isin(listed) & neurons["instance"].notna()
+    todo = pd.Series(unlisted, index=neurons.index)
+    for rule in rules:
+        hit = todo & neurons["instance"].astype(str).str.contains(rule.pattern, regex=True)
+        for key, value in rule.properties.items():
+            if key not in neurons.columns:
+                neurons[key] = pd.Series(None, index=neurons.index, dtype=object)
+            neurons.loc[hit & neurons[key].isna(), key] = value
+        todo &= ~hit
+    return neurons
+
+
 def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: str) -> dict:
     """The ``:Meta`` properties (neuPrint names; JSON strings where neuPrint uses them)."""
     totals = roi_totals(neurons)
@@ -123,6 +148,8 @@ def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: 
         "citation": ds.citation,
         "recipe": recipe.source,
         "fingerprint": fp,
+        # a [[series]] member's own (e.g. its developmental stage)
+        **(recipe.series[0].meta if recipe.series else {}),
     }
 
 
@@ -180,6 +207,9 @@ class PreparedDataset:
     table_connection_rows: int
     skeletons: dict
     synapses: SynapseData | PartitionedSynapseData
+    #: ``bodyId_a <= bodyId_b, weight``: one ``GapJunction`` per unordered pair
+    gap_junctions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {c: pd.Series(dtype="int64") for c in ("bodyId_a", "bodyId_b", "weight")}))
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: the temporary folder of the spilled synapse tables (None when in memory)
@@ -216,6 +246,7 @@ class PreparedDataset:
             "ROI nodes": len(self.roi_rows),
             "Skeleton nodes": len(self.skeletons),
             "ConnectsTo relationships": len(self.connections),
+            "GapJunction relationships": len(self.gap_junctions),
             "InROI relationships": len(self.memberships),
             "PartOf relationships": len(self.roi_parents),
             # Segment -> Skeleton, Segment -> SynapseSet, SynapseSet -> Synapse
@@ -279,10 +310,20 @@ def derive_dataset(recipe: Recipe, fp: str, tables: SourceTables,
             f"{conns.filled:,} (connection, ROI) weights come from synapses for connections "
             "the per-ROI tables list only in other ROIs")
     base = tables.neurons
-    if synapse_bodies:
-        extra = pd.Index(synapse_bodies, dtype="int64")
+    gaps = tables.gap_junctions
+    gap_only = pd.Index([], dtype="int64")
+    if gaps is not None and len(gaps):
+        gap_only = pd.Index(pd.concat([gaps["bodyId_a"], gaps["bodyId_b"]]).unique()).difference(
+            base.index).difference(conns.connected)
+        if len(gap_only):
+            synapse_warnings.append(f"{len(gap_only):,} bodies appear only in gap-junction "
+                                    "tables (loaded as bare Segments)")
+    extra = pd.Index(synapse_bodies, dtype="int64").append(gap_only)
+    if len(extra):
         base = pd.concat([base, pd.DataFrame({"bodyId": extra}, index=extra)])
     neurons, n_added = complete_bodies_from(base, conns.connected, conns.derived_roi_counts)
+    neurons = named_and_classified(neurons, tables.neurons.index, tables.body_names,
+                                   recipe.unlisted_bodies)
     neurons = fill_bodies(neurons, syn.totals, syn.roi_counts, tables.conflicts,
                           connection_counts=conns.derived_roi_counts)
     # now in neurons' roiInfo
@@ -303,6 +344,12 @@ def derive_dataset(recipe: Recipe, fp: str, tables: SourceTables,
         roi_rows.append(row)
     names = set(tables.roi_info)
     neuron_flag = is_neuron(neurons, recipe.neuron_rule)
+    if recipe.neuron_rule.listed:
+        neuron_flag |= neurons.index.isin(tables.neurons.index)
+    gap_rows = (gaps if gaps is not None else
+                pd.DataFrame({c: pd.Series(dtype="int64") for c in ("bodyId_a", "bodyId_b",
+                                                                   "weight")}))
+    meta["hasGapJunctions"] = bool(len(gap_rows))
     # Ours: body counts per label, so a fetch can plan batches without counting.
     meta.update(segmentCount=len(neurons), neuronCount=int(neuron_flag.sum()))
     memberships = roi_memberships(neurons)
@@ -313,7 +360,7 @@ def derive_dataset(recipe: Recipe, fp: str, tables: SourceTables,
         neurons=neurons, neuron_flag=neuron_flag,
         memberships=memberships[memberships["roi"].isin(names)].reset_index(drop=True),
         roi_flags=sorted(memberships["roi"].unique()),
-        connections=conns.connections,
+        connections=conns.connections, gap_junctions=gap_rows,
         roi_connection_rows=conns.roi_connection_rows, table_connection_rows=table_rows,
         skeletons=tables.skeletons, synapses=syn, conflicts=tables.conflicts,
         warnings=(tables.warnings + synapse_warnings + syn.warnings

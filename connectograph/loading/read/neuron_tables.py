@@ -29,26 +29,46 @@ import numpy as np
 import pandas as pd
 
 from ..conflicts import Conflict, connection_keys
-from ..recipe import NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe, TableSource
+from ..recipe import (GAP_JUNCTION_COLUMNS, NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe,
+                      TableSource)
 from .names import check_name
 from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
                            roi_info_cell, soma_cell)
 from .number_cells import float_column, int_column
-from .source_files import read_table
+from ...errors import ValidationError
+from .body_names import minted_body_ids
+from .source_files import SkippedRow, read_table
+from .type_rules import symmetry_suffix_types
 from .table_schemas import COUNT_COLUMNS, NeuronTable, RoiConnectionTable
 
-__all__ = ["merge_by_precedence", "read_neuron_table", "read_roi_connections"]
+__all__ = ["merge_by_precedence", "read_gap_junctions", "read_neuron_table",
+           "read_roi_connections"]
 
 _INT_COLUMNS = COUNT_COLUMNS
 _FLOAT_COLUMNS = ("somaRadius",)
 
 
-def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...]) -> pd.DataFrame:
+def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...],
+          warnings: list[str] | None = None) -> pd.DataFrame:
     """One table source with its columns renamed to ``canonical`` names; with
     ``keep_unmapped = false``, only the canonical columns (whether mapped or
     already so named) are kept. A file column that has the name of a mapped
-    one (``type`` beside ``type = "cell_type"``) gives way to the mapping."""
-    df = read_table(recipe.path(src.file), src.format)
+    one (``type`` beside ``type = "cell_type"``) gives way to the mapping.
+    Only the rows ``where`` selects are kept; CSV rows skipped under
+    ``malformed_rows = "skip"`` are listed in ``warnings``."""
+    skipped: list[SkippedRow] = []
+    df = read_table(recipe.path(src.file), src.format, malformed_rows=src.malformed_rows,
+                    skipped=skipped)
+    if skipped:
+        lines = _line_ranges([r.line for r in skipped])
+        message = (f"{skipped[0].file}: {len(skipped)} malformed rows skipped (malformed_rows = "
+                   f"'skip'), lines {lines}; the first: {skipped[0].text!r}")
+        if warnings is None:
+            raise ValidationError(message)
+        warnings.append(message)
+    for column, text in src.where.items():
+        df = df[df[column].astype(str) == text]
+    df = df.reset_index(drop=True)
     # An unnamed first column is a saved pandas index ("Unnamed: 0").
     df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
     shadowed = [name for name, source in src.columns.items()
@@ -65,6 +85,38 @@ def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...]) -> pd.Da
     return df
 
 
+def _named_bodies(df: pd.DataFrame, src: TableSource, file: str,
+                  names: dict[int, str]) -> pd.DataFrame:
+    """A table whose bodyId column holds names: the name kept as ``instance``
+    (unless the table maps one), the bodyId minted from it."""
+    column = src.columns.get("bodyId", "bodyId")
+    instance = df["bodyId"].astype(str)
+    df["bodyId"] = minted_body_ids(df["bodyId"], names, file=file, column=column)
+    if "instance" not in df.columns:
+        df["instance"] = instance
+    return df
+
+
+def _typed_by_rule(df: pd.DataFrame, src: TableSource) -> pd.DataFrame:
+    """``type`` derived from ``instance`` by the table's ``type_rule``, where
+    the table gives none."""
+    if src.type_rule == "symmetry-suffixes" and "instance" in df.columns:
+        instance = df["instance"].dropna().astype(str)
+        types = df["instance"].map(symmetry_suffix_types(instance))
+        df["type"] = df["type"].fillna(types) if "type" in df.columns else types
+    return df
+
+
+def _line_ranges(lines: list[int]) -> str:
+    """Line numbers as ranges: ``312-317, 394``."""
+    out, start = [], lines[0]
+    for prev, line in zip(lines, lines[1:] + [None]):
+        if line is None or line != prev + 1:
+            out.append(str(start) if start == prev else f"{start}-{prev}")
+            start = line
+    return ", ".join(out)
+
+
 def _int64_if_complete(values: pd.Series) -> pd.Series:
     """``values`` (nullable Int64) as int64 when none is missing; else as it is,
     for the table's model to report the first empty cell."""
@@ -72,7 +124,8 @@ def _int64_if_complete(values: pd.Series) -> pd.Series:
 
 
 def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | None = None,
-                      warnings: list[str] | None = None) -> pd.DataFrame:
+                      warnings: list[str] | None = None,
+                      names: dict[int, str] | None = None) -> pd.DataFrame:
     """One neuron source as a canonical table (validated; see module docstring).
 
     Reads neuprint-python's ``fetch_neurons`` ``neuron_df`` as a lab saves it:
@@ -92,6 +145,9 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
         ROI names of the recipe's definitions; roiInfo may name no other.
     warnings : list of str, optional
         Receives notes for the load summary.
+    names : dict, optional
+        bodyId -> name of the names minted so far in this load (with
+        ``body_names``; :func:`~.body_names.minted_body_ids`), updated.
 
     Raises
     ------
@@ -105,7 +161,10 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
         bodyIds, counts >= 0, somaRadius finite >= 0, known ROIs).
     """
     file = str(recipe.path(src.file))
-    df = _read(recipe, src, NEURON_COLUMNS)
+    df = _read(recipe, src, NEURON_COLUMNS, warnings)
+    if src.body_names:
+        df = _named_bodies(df, src, file, {} if names is None else names)
+    df = _typed_by_rule(df, src)
     derived = [c for c in DERIVED_NEURON_COLUMNS if c in df.columns]
     if derived:
         df = df.drop(columns=derived)
@@ -189,7 +248,8 @@ def merge_by_precedence(frames: list[tuple[str, pd.DataFrame]], table: str,
 
 
 def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
-                         conflicts: list[Conflict]) -> pd.DataFrame:
+                         conflicts: list[Conflict], names: dict[int, str] | None = None,
+                         warnings: list[str] | None = None) -> pd.DataFrame:
     """All per-ROI connection sources as one canonical table, deduplicated by
     (bodyId_pre, bodyId_post, roi) with the first source winning.
 
@@ -206,9 +266,9 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
     frames, files = [], []
     for order, src in enumerate(recipe.roi_connections):
         file = str(recipe.path(src.file))
-        df = _read(recipe, src, ROI_CONNECTION_COLUMNS)[list(ROI_CONNECTION_COLUMNS)].copy()
-        for col in ("bodyId_pre", "bodyId_post"):
-            df[col] = _int64_if_complete(int_column(df, col, file))
+        df = _read(recipe, src, ROI_CONNECTION_COLUMNS, warnings)[
+            list(ROI_CONNECTION_COLUMNS)].copy()
+        _body_columns(df, src, ("bodyId_pre", "bodyId_post"), file, names)
         df["weight"] = _int64_if_complete(int_column(df, "weight", file, positive=True))
         df = RoiConnectionTable.build(df, file=file, roi_names=roi_names).frame
         df["_order"] = np.int32(order)
@@ -234,6 +294,81 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
         allrows = _first_source_wins(allrows, conflicts)
         allrows["_file"] = allrows["_file"].cat.remove_unused_categories()
     return allrows
+
+
+def _body_columns(df: pd.DataFrame, src: TableSource, columns: tuple[str, ...], file: str,
+                  names: dict[int, str] | None) -> None:
+    """The body id columns of a connection table as int64: parsed integers,
+    or minted from names (``body_names``), in place."""
+    for col in columns:
+        if src.body_names:
+            df[col] = minted_body_ids(df[col], {} if names is None else names, file=file,
+                                      column=src.columns.get(col, col))
+        else:
+            df[col] = _int64_if_complete(int_column(df, col, file))
+
+
+def read_gap_junctions(recipe: Recipe, conflicts: list[Conflict],
+                       names: dict[int, str] | None = None,
+                       warnings: list[str] | None = None) -> pd.DataFrame:
+    """All gap-junction (electrical synapse) sources as one canonical table:
+    ``bodyId_a <= bodyId_b`` (int64; the order of a row's two bodies carries
+    no meaning, so each pair is stored once, the lower bodyId first) and
+    ``weight`` (int64 > 0, the number of gap junctions between them).
+    A pair a later source repeats is dropped (first source wins), and a
+    different weight is recorded in ``conflicts``.
+
+    Raises
+    ------
+    ValidationError
+        Body ids that are not integers or beyond int64 (or empty names), a
+        weight that is not a positive integer, or one unordered pair listed
+        twice in one file (as ``A, B`` and ``B, A`` or twice the same way),
+        naming file, rows and column.
+    """
+    frames = []
+    key = ["bodyId_a", "bodyId_b"]
+    for src in recipe.gap_junctions:
+        file = str(recipe.path(src.file))
+        df = _read(recipe, src, GAP_JUNCTION_COLUMNS, warnings)[list(GAP_JUNCTION_COLUMNS)].copy()
+        _body_columns(df, src, ("bodyId_a", "bodyId_b"), file, names)
+        df["weight"] = _int64_if_complete(int_column(df, "weight", file, positive=True))
+        if df["weight"].isna().any():
+            row = int(np.flatnonzero(df["weight"].isna().to_numpy())[0]) + 1
+            raise ValidationError("empty gap-junction count", file=file, row=row,
+                                  column=src.columns.get("weight", "weight"))
+        low = np.minimum(df["bodyId_a"], df["bodyId_b"])
+        df["bodyId_b"] = np.maximum(df["bodyId_a"], df["bodyId_b"])
+        df["bodyId_a"] = low
+        repeated = df.duplicated(key, keep=False)
+        if repeated.any():
+            rows = (np.flatnonzero(repeated.to_numpy()) + 1).tolist()
+            same = df[repeated].groupby(key)["weight"].nunique().max() == 1
+            raise ValidationError(
+                f"a gap-junction pair is listed {'twice' if len(rows) == 2 else 'more than once'} "
+                f"(rows {rows[:6]}{'...' if len(rows) > 6 else ''}"
+                f"{', with the same count' if same else ', with different counts'}): a gap "
+                "junction is symmetric, so A-B and B-A are one pair; keep one row per pair",
+                file=file, row=rows[0], column=src.columns.get("bodyId_a", "bodyId_a"))
+        df["_file"] = file
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in GAP_JUNCTION_COLUMNS})
+    allrows = pd.concat(frames, ignore_index=True)
+    repeat = allrows.duplicated(key, keep="first")
+    if repeat.any():
+        kept = allrows[~repeat].set_index(key)
+        later = allrows[repeat]
+        for file, grp in later.groupby("_file"):
+            old = kept.loc[list(zip(grp["bodyId_a"], grp["bodyId_b"]))]
+            differ = old["weight"].to_numpy() != grp["weight"].to_numpy()
+            if differ.any():
+                g = grp[differ]
+                conflicts.append(Conflict.of(
+                    "gap_junctions", "weight", old["_file"].iloc[0], file,
+                    [f"{a}-{b}" for a, b in zip(g["bodyId_a"], g["bodyId_b"])],
+                    old["weight"][differ], g["weight"]))
+    return allrows[~repeat].drop(columns="_file").reset_index(drop=True)
 
 
 def _first_source_wins(allrows: pd.DataFrame, conflicts: list[Conflict]) -> pd.DataFrame:

@@ -19,7 +19,8 @@ from ...skeletons import Skeleton
 from ..conflicts import Conflict
 from ..recipe import Recipe
 from .meshes import load_meshes
-from .neuron_tables import merge_by_precedence, read_neuron_table, read_roi_connections
+from .neuron_tables import (merge_by_precedence, read_gap_junctions, read_neuron_table,
+                            read_roi_connections)
 from .roi_schemas import validate_roi_definitions, validate_roi_hierarchy
 from .skeleton_files import read_skeletons
 from .source_files import read_text
@@ -51,6 +52,10 @@ class SourceTables:
     #: instead of the two synapse tables, the same rows spilled to disk by
     #: partition
     synapse_spill: SpilledSynapses | None = None
+    #: electrical synapses (:func:`~.neuron_tables.read_gap_junctions`)
+    gap_junctions: pd.DataFrame | None = None
+    #: bodyId -> name of the bodyIds minted from names (``body_names``)
+    body_names: dict[int, str] = field(default_factory=dict)
 
 
 def _read_json(path: Path):
@@ -117,13 +122,16 @@ def read_sources(recipe: Recipe, *, partition_rows: int | None = None,
     warnings: list[str] = []
     roi_info, hierarchy = read_rois(recipe)
     roi_names = set(roi_info) if roi_info else None
-    frames = [(str(recipe.path(s.file)), read_neuron_table(recipe, s, roi_names, warnings))
+    names: dict[int, str] = {}
+    frames = [(str(recipe.path(s.file)), read_neuron_table(recipe, s, roi_names, warnings, names))
               for s in recipe.neurons]
+    conns = read_roi_connections(recipe, roi_names, conflicts, names, warnings)
+    gaps = read_gap_junctions(recipe, conflicts, names, warnings)
+    frames = _connected_only(recipe, frames, conns, gaps)
     if frames:
         neurons = merge_by_precedence(frames, "neurons", conflicts)
     else:
         neurons = pd.DataFrame({"bodyId": pd.Series(dtype="int64")}).set_index("bodyId", drop=False)
-    conns = read_roi_connections(recipe, roi_names, conflicts)
     skeletons = read_skeletons(recipe, conflicts)
     points = pairs = spill = None
     if partition_rows:
@@ -145,4 +153,17 @@ def read_sources(recipe: Recipe, *, partition_rows: int | None = None,
     return SourceTables(neurons=neurons, roi_connections=conns, roi_info=roi_info,
                         roi_hierarchy=hierarchy, skeletons=skeletons, conflicts=conflicts,
                         warnings=warnings, synapse_points=points, synapse_pairs=pairs,
-                        meshes=meshes, synapse_spill=spill)
+                        meshes=meshes, synapse_spill=spill, gap_junctions=gaps,
+                        body_names=names)
+
+
+def _connected_only(recipe: Recipe, frames: list[tuple[str, pd.DataFrame]],
+                    conns: pd.DataFrame, gaps: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The neuron tables, those with ``rows = "connected"`` cut to the bodies
+    a connection or gap-junction table names."""
+    if all(src.rows == "all" for src in recipe.neurons):
+        return frames
+    named = pd.Index(pd.concat([conns["bodyId_pre"], conns["bodyId_post"], gaps["bodyId_a"],
+                                gaps["bodyId_b"]]).unique())
+    return [(file, df[df.index.isin(named)] if src.rows == "connected" else df)
+            for (file, df), src in zip(frames, recipe.neurons)]

@@ -13,12 +13,19 @@ the files pyarrow rejects (duplicate column names; rows with fewer cells than
 the header, which pandas pads with empty cells), so every file reads the same
 either way (measured in docs/scaling.md, session 13). Parquet tables keep
 their own column types (:func:`read_parquet`, :func:`read_parquet_chunks`).
+Excel workbooks (``.xlsx``, the first sheet, read by openpyxl through pandas)
+are read as text columns like CSV files (:func:`read_xlsx_texts`).
+
+A CSV row with more cells than the header is an error naming file and line;
+a recipe may say ``malformed_rows = "skip"``, and then such rows are left out
+and listed (:func:`read_csv_texts_skipping`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -29,9 +36,10 @@ from ...errors import ValidationError
 from ...text_files import empty_file_message, find_not_utf8, read_utf8
 from .unreadable_files import check_not_cut, csv_read_errors, parquet_read_errors
 
-__all__ = ["CSV_TEXT_OPTIONS", "read_csv_text_chunks", "read_csv_texts", "read_header",
-           "read_parquet", "read_parquet_chunks", "read_parquet_schema", "read_table",
-           "read_table_chunks", "read_text"]
+__all__ = ["CSV_TEXT_OPTIONS", "SkippedRow", "read_csv_text_chunks", "read_csv_texts",
+           "read_csv_texts_skipping", "read_header", "read_parquet", "read_parquet_chunks",
+           "read_parquet_schema", "read_table", "read_table_chunks", "read_text",
+           "read_xlsx_texts"]
 
 
 #: ``pandas.read_csv`` options that read every cell as text (NaN for empty cells).
@@ -64,16 +72,108 @@ def read_csv_texts(path: Path) -> pd.DataFrame:
             return pd.read_csv(path, **CSV_TEXT_OPTIONS)
 
 
-def read_table(path: Path, fmt: str) -> pd.DataFrame:
-    """A table source file: a CSV file as text columns (:func:`read_csv_texts`)
-    or a Parquet file with its own column types.
+@dataclass(frozen=True)
+class SkippedRow:
+    """A CSV line left out under ``malformed_rows = "skip"``: the file, its
+    1-based line number (the header is line 1), the cells found and expected,
+    and the line's text."""
+
+    file: str
+    line: int
+    cells: int
+    expected: int
+    text: str
+
+    def describe(self) -> str:
+        return (f"{self.file}, line {self.line}: {self.cells} cells under a {self.expected}-column "
+                f"header, skipped: {self.text}")
+
+
+def read_csv_texts_skipping(path: Path, skipped: list[SkippedRow]) -> pd.DataFrame:
+    """:func:`read_csv_texts`, but rows with more (or fewer) cells than the
+    header are left out and appended to ``skipped`` (pyarrow's parser, one
+    thread, so that each bad row's line number is known).
+
+    Raises
+    ------
+    ValidationError
+        As :func:`read_csv_texts` for every other fault.
+    """
+    found: list[SkippedRow] = []
+
+    def skip(row) -> str:
+        # pyarrow numbers rows from 1 with the header as row 1: the file's line
+        found.append(SkippedRow(str(path), int(row.number), int(row.actual_columns),
+                                int(row.expected_columns), row.text))
+        return "skip"
+
+    with csv_read_errors(path):
+        check_not_cut(path)
+        names = [str(n) for n in pd.read_csv(path, nrows=0).columns]
+        table = pa_csv.read_csv(
+            path, read_options=pa_csv.ReadOptions(use_threads=False),
+            parse_options=pa_csv.ParseOptions(invalid_row_handler=skip),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, null_values=[""],
+                strings_can_be_null=True, quoted_strings_can_be_null=True))
+    skipped += found
+    df = table.to_pandas()
+    return df.astype(object).where(df.notna(), None)
+
+
+def read_xlsx_texts(path: Path) -> pd.DataFrame:
+    """The first sheet of an Excel workbook (``.xlsx``) as text columns
+    (the first row is the header; NaN for empty cells; numbers as their
+    text, integral ones without a decimal point).
+
+    Raises
+    ------
+    ValidationError
+        An empty file, or one that is not an xlsx workbook (cut short,
+        damaged, another format), naming the file and how to fix it.
+    """
+    if os.path.getsize(path) == 0:
+        raise ValidationError(empty_file_message("Excel workbook"), file=str(path))
+    try:
+        df = pd.read_excel(path, sheet_name=0, engine="openpyxl", dtype=object)
+    except ImportError as err:
+        raise ValidationError(f"reading Excel workbooks needs openpyxl ({err}); install it with "
+                              "pip install openpyxl", file=str(path)) from None
+    except Exception as err:        # zipfile, XML and openpyxl errors of a damaged file
+        raise ValidationError(
+            f"cannot be read as an Excel workbook ({type(err).__name__}: {err}): the file is "
+            "cut short, damaged or not .xlsx; save it again from the spreadsheet, or export it "
+            "as CSV and set format = \"csv\" in the recipe", file=str(path)) from None
+    df.columns = [str(c) for c in df.columns]
+    return df.apply(lambda col: col.map(_cell_text)).astype(object)
+
+
+def _cell_text(value):
+    """An Excel cell's value as text (None for an empty cell)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_table(path: Path, fmt: str, *, malformed_rows: str = "error",
+               skipped: list[SkippedRow] | None = None) -> pd.DataFrame:
+    """A table source file: a CSV file or an Excel workbook as text columns
+    (:func:`read_csv_texts`, :func:`read_xlsx_texts`) or a Parquet file with
+    its own column types.
 
     Parameters
     ----------
     path : Path
         The file.
-    fmt : {"csv", "parquet"}
+    fmt : {"csv", "parquet", "xlsx"}
         Its format, as the recipe gives it.
+    malformed_rows : {"error", "skip"}
+        For CSV: a row whose cell count differs from the header's is an error
+        naming file and line, or is left out and appended to ``skipped``.
+    skipped : list of SkippedRow, optional
+        Receives the rows left out.
 
     Returns
     -------
@@ -83,9 +183,16 @@ def read_table(path: Path, fmt: str) -> pd.DataFrame:
     ------
     ValidationError
         A file that cannot be read as ``fmt`` (empty, not UTF-8, cut short,
-        not Parquet), naming the file and, for CSV, the row and column.
+        not Parquet or xlsx, a malformed row), naming the file and, for CSV,
+        the row and column.
     """
-    return read_parquet(path) if fmt == "parquet" else read_csv_texts(path)
+    if fmt == "parquet":
+        return read_parquet(path)
+    if fmt == "xlsx":
+        return read_xlsx_texts(path)
+    if malformed_rows == "skip":
+        return read_csv_texts_skipping(path, skipped if skipped is not None else [])
+    return read_csv_texts(path)
 
 
 def _column_names(path: Path) -> list[str]:
@@ -184,6 +291,8 @@ def read_header(path: Path, fmt: str) -> list[str]:
     """
     if fmt == "parquet":
         return read_parquet_schema(path)
+    if fmt == "xlsx":
+        return list(read_xlsx_texts(path).columns)
     with csv_read_errors(path):
         names = list(pd.read_csv(path, nrows=0).columns)
     if any("\x00" in str(name) for name in names):

@@ -57,7 +57,7 @@ def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> None:
     <connectograph.loading.write.dataset_writer.DatasetWriter.publish>`).
 
     ROIs and their hierarchy first, then the bodies, their ``InROI`` links,
-    ``ConnectsTo``, skeletons, the synapse graph
+    ``ConnectsTo``, ``GapJunction``, skeletons, the synapse graph
     (:func:`~.synapse_graph.write_synapse_graph`) and the Meta last.
 
     Parameters
@@ -86,6 +86,10 @@ def write_prepared(writer: DatasetWriter, prepared: PreparedDataset) -> None:
                                len(p.memberships))
     writer.write_connections(_connection_batches(p.connections, body_ids, size),
                              len(p.connections))
+    g = p.gap_junctions
+    writer.write_gap_junctions([{"a": body_ids[a], "b": body_ids[b], "weight": w}
+                                for a, b, w in zip(g["bodyId_a"].tolist(), g["bodyId_b"].tolist(),
+                                                   g["weight"].tolist())])
     writer.write_skeletons([{"body": body_ids[b], "props": skeleton_properties(s, b)}
                             for b, s in sorted(p.skeletons.items())])
     write_synapse_graph(writer, p.synapses, body_ids)

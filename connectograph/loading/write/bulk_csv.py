@@ -125,6 +125,11 @@ def write_import_files(prepared, folder: Path, echo=lambda s: None) -> ImportFil
         del c
         release_arrow_memory()
 
+    g = p.gap_junctions
+    if len(g):
+        w.relationships("GapJunction", ("Body", body(g["bodyId_a"])), ("Body", body(g["bodyId_b"])),
+                        [Column("weight", "long", pa.array(g["weight"], pa.int64()))])
+
     # Skeletons
     if p.skeletons:
         bodies = sorted(p.skeletons)

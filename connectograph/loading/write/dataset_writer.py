@@ -264,6 +264,14 @@ class DatasetWriter:
                                     self.staging)[0]
         self._batched_iter(cypher, batches, total, "ConnectsTo")
 
+    def write_gap_junctions(self, rows: list[dict]) -> None:
+        """Create Segment ``GapJunction`` relationships (``load_connections.cypher``,
+        ``create_gap_junctions``), rows ``{a, b, weight}`` with element ids."""
+        cypher = dataset_statements("load_connections.cypher", "create_gap_junctions",
+                                    self.staging)[0]
+        if rows:
+            self._batched(cypher, rows, "GapJunction")
+
     def create_staging_schema(self) -> None:
         """Create the indexes the load needs on its staging labels (synapseId of
         ``:Synapse``, to attach relationships by id) and wait until they are online."""
