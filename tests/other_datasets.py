@@ -17,6 +17,6 @@ def another_dataset(neo4j_connection, recipe: str, dataset: str):
 
     uri, auth = neo4j_connection
     with Client(uri, auth=auth, dataset=dataset, check_dataset=False) as writer:
-        summary = load(recipe, client=writer, progress=None)
+        summary = load(recipe, client=writer, dataset=dataset, progress=None)
     with Client(uri, auth=auth, dataset=dataset) as c:
         yield c, summary

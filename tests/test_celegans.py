@@ -1,0 +1,104 @@
+"""The celegans-witvliet2021 recipe in the real server: the first L1 animal
+(witvliet2021:d1) and the last adult (witvliet2021:d8), loaded beside the
+hemibrain bundle. Named neurons with minted bodyIds, chemical synapses as
+ConnectsTo and gap junctions as GapJunction.
+
+Every expected value is computed with pandas from the xlsx edge lists in
+shared/datasets/celegans-witvliet2021 (the other six animals and the recipe's
+refusals are checked without a server in tests/loading/test_celegans_recipe.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from connectograph import NC, fetch_custom, fetch_neurons, fetch_simple_connections
+from connectograph.loading import load
+
+from other_datasets import another_dataset
+
+pytestmark = pytest.mark.neo4j
+
+FOLDER = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "celegans-witvliet2021"
+RECIPE = "celegans-witvliet2021"
+
+
+def edges(k: int, stage: str) -> pd.DataFrame:
+    return pd.read_excel(FOLDER / "edges" / f"witvliet_2020_{k} {stage}.xlsx")
+
+
+@pytest.fixture(scope="module")
+def adult(neo4j_connection, loaded):
+    with another_dataset(neo4j_connection, RECIPE, "witvliet2021:d8") as (c, summary):
+        yield c, summary, edges(8, "adult")
+
+
+@pytest.fixture(scope="module")
+def larva(neo4j_connection, adult):
+    with another_dataset(neo4j_connection, RECIPE, "witvliet2021:d1") as (c, summary):
+        yield c, summary, edges(1, "L1")
+
+
+def test_counts_in_the_graph(adult):
+    client, summary, src = adult
+    chem, elec = src[src["type"] == "chemical"], src[src["type"] == "electrical"]
+    got = fetch_custom("MATCH (:`witvliet2021:d8_Segment`)-[g:GapJunction]->() "
+                       "RETURN count(g) AS n, sum(g.weight) AS w", client=client).iloc[0]
+    assert (got["n"], got["w"]) == (len(elec), elec["synapses"].sum()) == (310, 430)
+    got = fetch_custom("MATCH (:`witvliet2021:d8_Segment`)-[c:ConnectsTo]->() "
+                       "RETURN count(c) AS n, sum(c.weight) AS w", client=client).iloc[0]
+    assert (got["n"], got["w"]) == (len(chem), chem["synapses"].sum()) == (2186, 7970)
+    assert summary.counts["Segment nodes"] == len(set(src["pre"]) | set(src["post"]))
+
+
+def test_gap_junctions_of_aval_read_symmetrically(adult):
+    client, _, src = adult
+    elec = src[src["type"] == "electrical"]
+    mine = elec[(elec["pre"] == "AVAL") | (elec["post"] == "AVAL")]
+    expected = {(b if a == "AVAL" else a): w for a, b, w in
+                zip(mine["pre"], mine["post"], mine["synapses"])}
+    got = fetch_custom("MATCH (a:`witvliet2021:d8_Segment` {instance: $name})-[g:GapJunction]-(b) "
+                       "RETURN b.instance AS partner, g.weight AS weight",
+                       {"name": "AVAL"}, client=client)
+    assert dict(zip(got["partner"], got["weight"])) == expected
+    assert len(expected) >= 5
+
+
+def test_chemical_inputs_of_aval(adult):
+    client, _, src = adult
+    chem = src[(src["type"] == "chemical") & (src["post"] == "AVAL")]
+    got = fetch_simple_connections(None, NC(instance="AVAL"), client=client)
+    assert dict(zip(got["instance_pre"], got["weight"])) == dict(zip(chem["pre"], chem["synapses"]))
+    assert set(got["type_post"]) == {"AVA"}
+
+
+def test_same_name_same_bodyid_across_animals(adult, larva):
+    c8, c1 = adult[0], larva[0]
+    n8 = fetch_neurons(NC(), client=c8)[0].set_index("instance")["bodyId"]
+    n1 = fetch_neurons(NC(), client=c1)[0].set_index("instance")["bodyId"]
+    shared = n8.index.intersection(n1.index)
+    assert len(shared) > 150
+    assert (n8[shared] == n1[shared]).all()
+    assert n8.dtype == "int64"
+
+
+def test_non_neuronal_cells_are_segments_with_a_class(adult):
+    client, _, src = adult
+    muscles = sorted(n for n in set(src["pre"]) | set(src["post"]) if n.startswith("BWM-"))
+    got = fetch_custom("MATCH (n:`witvliet2021:d8_Segment`) WHERE n.instance STARTS WITH 'BWM-' "
+                       "RETURN n.instance AS name, n.class AS class, "
+                       "n:`witvliet2021:d8_Neuron` AS neuron ORDER BY name", client=client)
+    assert got["name"].tolist() == muscles
+    assert set(got["class"]) == {"body wall muscle"} and not got["neuron"].any()
+
+
+def test_stage_in_meta_and_second_load_skipped(larva, neo4j_connection):
+    client, _, _ = larva
+    meta = fetch_custom("MATCH (m:`witvliet2021:d1_Meta`) RETURN m.stage AS stage, "
+                        "m.hasGapJunctions AS gaps", client=client).iloc[0]
+    assert (meta["stage"], meta["gaps"]) == ("L1", True)
+    again = load(RECIPE, client=client, dataset="witvliet2021:d1", progress=None)
+    assert again.skipped
