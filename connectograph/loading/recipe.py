@@ -455,6 +455,33 @@ def check_recipe(recipe: Recipe) -> None:
             raise RecipeError(f"recipe {recipe.source}, [rois] meshes: folder "
                               f"{recipe.path(recipe.rois.meshes)} does not exist")
     _check_synapse_sources(recipe)
+    _check_names_and_patterns(recipe)
+
+
+def _check_names_and_patterns(recipe: Recipe) -> None:
+    """``[[unlisted_bodies]]`` patterns must compile, and the property names
+    they and ``[[series]]`` add must be names a query can splice."""
+    import re
+
+    from .read.names import check_name
+    for k, rule in enumerate(recipe.unlisted_bodies, start=1):
+        try:
+            re.compile(rule.pattern)
+        except re.error as err:
+            raise RecipeError(f"recipe {recipe.source}, [[unlisted_bodies]] #{k}: pattern "
+                              f"{rule.pattern!r} is not a regular expression ({err})") from None
+        for name in rule.properties:
+            _recipe_name(recipe, check_name, name, f"[[unlisted_bodies]] #{k} property")
+    for member in recipe.series:
+        for name in member.meta:
+            _recipe_name(recipe, check_name, name, f"[[series]] {member.tag!r} meta key")
+
+
+def _recipe_name(recipe: Recipe, check_name, name: str, what: str) -> None:
+    try:
+        check_name(name, what, file=recipe.source)
+    except ValidationError as err:
+        raise RecipeError(f"recipe {recipe.source}: {err}") from None
 
 
 def _check_columns(recipe: Recipe, section: str, path: Path, fmt: str,

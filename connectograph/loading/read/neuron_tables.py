@@ -25,6 +25,8 @@ load summary.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -34,7 +36,7 @@ from ..recipe import (GAP_JUNCTION_COLUMNS, NEURON_COLUMNS, ROI_CONNECTION_COLUM
 from .names import check_name
 from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
                            roi_info_cell, soma_cell)
-from .number_cells import float_column, int_column
+from .number_cells import float_column, id_column, int_column
 from ...errors import ValidationError
 from .body_names import minted_body_ids
 from .source_files import SkippedRow, read_table
@@ -178,7 +180,7 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
         # every column is a Segment property, its name spliced into queries
         check_name(col, "column name", file=file, column=str(col),
                    fix="rename the column, or list it in 'drop'")
-    df["bodyId"] = _int64_if_complete(int_column(df, "bodyId", file))
+    df["bodyId"] = _int64_if_complete(id_column(df, "bodyId", file))
     for col in _INT_COLUMNS:
         if col in df.columns:
             # Counts come as "395.0" in some exports: accept integral floats.
@@ -201,8 +203,30 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
         nums = pd.to_numeric(df[col], errors="coerce")
         if df[col].notna().any() and not (nums.isna() & df[col].notna()).any():
             df[col] = nums
+    _check_probabilities(df, file)
     df = df.set_index("bodyId", drop=False)
     return NeuronTable.build(df, file=file, roi_names=roi_names).frame
+
+
+#: neuPrint's transmitter probabilities of a neuron (predictedNtProb,
+#: ntAcetylcholineProb, ntGabaProb...): each in [0, 1].
+_PROBABILITY = re.compile(r"^(predictedNtProb|nt[A-Z][A-Za-z]*Prob)$")
+
+
+def _check_probabilities(df: pd.DataFrame, file: str) -> None:
+    """Transmitter probabilities must be numbers from 0 to 1 (empty cells
+    allowed); raise at the first that is not, naming file, row and column."""
+    for col in df.columns:
+        if not _PROBABILITY.match(str(col)):
+            continue
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = (values.isna() & df[col].notna()) | (values < 0) | (values > 1)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValidationError(
+                f"'{df[col].iloc[i]}' is not a probability: transmitter scores ({col}) are "
+                "numbers from 0 to 1; fix the cell, or map the column to another name if it "
+                "is not a probability", file=file, row=i + 1, column=str(col))
 
 
 def _values_differ(a: pd.Series, b: pd.Series) -> pd.Series:
@@ -305,7 +329,7 @@ def _body_columns(df: pd.DataFrame, src: TableSource, columns: tuple[str, ...], 
             df[col] = minted_body_ids(df[col], {} if names is None else names, file=file,
                                       column=src.columns.get(col, col))
         else:
-            df[col] = _int64_if_complete(int_column(df, col, file))
+            df[col] = _int64_if_complete(id_column(df, col, file))
 
 
 def read_gap_junctions(recipe: Recipe, conflicts: list[Conflict],

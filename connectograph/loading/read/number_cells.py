@@ -192,3 +192,35 @@ def float_column(df: pd.DataFrame, column: str, file: str) -> pd.Series:
         raise ValidationError(f"{raw.iloc[i]!r} is not a number", file=file, row=i + 1,
                               column=column)
     return nums.astype("float64")
+
+
+def id_column(df: pd.DataFrame, column: str, file: str, *, first_row: int = 1) -> pd.Series:
+    """:func:`int_column` for a column of body ids, which must also be written
+    as integers: a decimal (``"1.0"``) or a float column means the ids went
+    through a float on their way here, which holds integers exactly only up
+    to 2**53 (FlyWire's root ids are above it), so they may have been changed.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`int_column`, and at the first id written as a decimal
+        number (or a float column), naming file, row and column.
+    """
+    raw = df[column]
+    where = {"file": file, "column": column}
+    if pd.api.types.is_float_dtype(raw):
+        raise ValidationError(
+            "body ids stored as floating-point numbers: a float holds integers exactly only "
+            "up to 2**53, so ids may have been changed on the way; store them as 64-bit "
+            "integers (e.g. df[col].astype('int64') before to_parquet)", **where)
+    if raw.dtype == object or pd.api.types.is_string_dtype(raw):
+        text = raw.dropna().astype(str)
+        decimal = text.str.contains(r"[.eE]", regex=True)
+        if decimal.any():
+            i = int(np.flatnonzero(raw.index.isin(decimal[decimal].index))[0])
+            raise ValidationError(
+                f"{raw.iloc[i]!r} is a decimal number, not an integer id: a float holds "
+                "integers exactly only up to 2**53, so ids written this way may have been "
+                "changed on the way; write the ids as integers (e.g. from an int64 column)",
+                row=first_row + i, **where)
+    return int_column(df, column, file, first_row=first_row)
