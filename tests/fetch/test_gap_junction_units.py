@@ -274,3 +274,21 @@ def test_matrix_synapse_type_needs_the_column_and_a_known_value():
         connection_table_to_matrix(df, synapse_type="chemical")
     with pytest.raises(InvalidArgumentError, match="must be None, 'chemical'"):
         connection_table_to_matrix(_both_table(), synapse_type="gap")
+
+
+# --- Browser style ---------------------------------------------------------------------------
+
+def test_browser_style_draws_gap_junctions_apart():
+    from connectograph.browser import browser_style, browser_style_command
+
+    def block(selector):
+        return browser_style().split(selector + " {", 1)[1].split("\n}", 1)[0]
+
+    def value(text, key):
+        return text.split(f"{key}:", 1)[1].split(";", 1)[0].strip()
+
+    gap, chem = block("relationship.GapJunction"), block("relationship.ConnectsTo")
+    assert value(gap, "caption") == '"{weight}"'
+    assert value(gap, "color") != value(chem, "color")
+    assert value(gap, "shaft-width") != value(chem, "shaft-width")
+    assert "relationship.GapJunction {" in browser_style_command()

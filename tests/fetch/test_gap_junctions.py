@@ -210,10 +210,12 @@ def test_adjacencies_electrical_totals_and_symmetry(adult, edges):
         conn[["bodyId_pre", "bodyId_post", "weight"]])
 
 
-def test_adjacencies_both_keeps_the_kinds_apart(adult, edges):
+def test_adjacencies_both_keeps_the_kinds_apart(adult, edges, tmp_path):
     c = chemical(edges)
     _, conn = fetch_adjacencies(NC(instance="AVAL"), None, synapse_type="both",
-                                omit_rois=True, client=adult)
+                                omit_rois=True, export_dir=str(tmp_path), client=adult)
+    exported = pd.read_csv(tmp_path / "total-connections.csv")
+    assert exported.astype({"synapse_type": object}).equals(conn)
     assert list(conn.columns) == ["bodyId_pre", "bodyId_post", "weight", "synapse_type"]
     chem = conn[conn.synapse_type == "chemical"]
     expected = {body_id(q): w for q, w in zip(c[c.pre == "AVAL"].post, c[c.pre == "AVAL"].synapses)}
