@@ -9,8 +9,11 @@ import pandas as pd
 
 from .errors import InvalidArgumentError
 
-#: The column that says which kind of synapse a connection row is
-#: (``synapse_type="both"`` results of the fetch functions).
+#: The values of the connection functions' ``synapse_type`` argument (see
+#: docs/synapse-types.md): ConnectsTo, GapJunction, or both with a column
+#: saying which.
+SYNAPSE_TYPES = ("chemical", "electrical", "both")
+#: That column: which kind of synapse a connection row is.
 SYNAPSE_TYPE_COLUMN = "synapse_type"
 
 
@@ -109,7 +112,7 @@ def connection_table_to_matrix(conn_df: pd.DataFrame, group_cols: str | tuple[st
 def _one_synapse_type(conn_df: pd.DataFrame, synapse_type: str | None) -> pd.DataFrame:
     """The rows of ``conn_df`` that :func:`connection_table_to_matrix` adds
     up for ``synapse_type`` (see there); raises InvalidArgumentError."""
-    if synapse_type not in (None, "chemical", "electrical", "both"):
+    if synapse_type is not None and synapse_type not in SYNAPSE_TYPES:
         raise InvalidArgumentError(
             "connection_table_to_matrix: synapse_type must be None, 'chemical', "
             f"'electrical' or 'both' (their sum), not {synapse_type!r}")

@@ -18,18 +18,17 @@ import pandas as pd
 
 from ..client import Client
 from ..errors import DatasetLacksDataError, InvalidArgumentError
+from ..utils import SYNAPSE_TYPE_COLUMN as KIND_COLUMN
+from ..utils import SYNAPSE_TYPES
 from ._dataset import dataset_info
 
 SynapseType = Literal["chemical", "electrical", "both"]
 
-#: The values ``synapse_type`` accepts.
-SYNAPSE_TYPES = ("chemical", "electrical", "both")
-#: The kinds a result row can be of (the values of a ``synapse_type`` column).
+#: The kinds a result row can be of (the values of the ``synapse_type`` column,
+#: :data:`KIND_COLUMN`, of ``synapse_type="both"`` results).
 KINDS = ("chemical", "electrical")
 #: Relationship type of each kind.
 RELATIONSHIP = {"chemical": "ConnectsTo", "electrical": "GapJunction"}
-#: Name of the column saying which kind a row is (``synapse_type="both"``).
-KIND_COLUMN = "synapse_type"
 #: Meta property that, where a loader writes it, says whether the dataset has
 #: gap junctions (without it, :func:`has_gap_junctions` asks the graph).
 META_FLAG = "hasGapJunctions"

@@ -12,8 +12,8 @@ from ..criteria import Parameters
 from ..errors import CriteriaError, InvalidArgumentError, UnknownRoiError
 from ..identifiers import escape_name
 from ._dataset import checked_criteria, dataset_info, weight_condition
-from ._synapse_types import (KIND_COLUMN, SynapseType, check_synapse_type, edge, kinds,
-                             require_gap_junctions, with_kind_column)
+from ._synapse_types import (SynapseType, check_synapse_type, edge, kinds, require_gap_junctions,
+                             with_kind_column)
 from .roi_info_tables import parse_roi_info
 
 
@@ -23,20 +23,19 @@ def _as_list(value) -> list:
     return [value] if isinstance(value, str) else list(value)
 
 
-def simple_connection_columns(properties: list[str], with_kind: bool = False) -> list[str]:
-    """Column order of :func:`fetch_simple_connections` (``with_kind``: its
-    ``synapse_type="both"`` form, ending in a ``synapse_type`` column)."""
+def simple_connection_columns(properties: list[str]) -> list[str]:
+    """Column order of :func:`fetch_simple_connections` (``synapse_type="both"``
+    adds a last column, ``synapse_type``)."""
     cols = ["bodyId_pre", "bodyId_post", "weight"]
     for p in properties:
         cols += [f"{p}_pre", f"{p}_post"]
-    return cols + ["conn_roiInfo"] + ([KIND_COLUMN] if with_kind else [])
+    return cols + ["conn_roiInfo"]
 
 
 def _conn_roi_info(kind: str, var: str = "e") -> str:
     """The ``conn_roiInfo`` expression of a kind: the stored roiInfo of a
     ``ConnectsTo``; ``'{}'`` (no ROI) for a gap junction, which has none."""
     return f"{var}.roiInfo" if kind == "chemical" else "'{}'"
-
 
 
 def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
