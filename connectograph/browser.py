@@ -10,7 +10,9 @@ Two files in ``cypher/`` set it up for a dataset:
   :func:`write_favorites` writes them as a zip that Browser's Favorites pane
   imports.
 - ``browser_style.grass``: a GraSS style (neurons captioned by ``type``,
-  segments by ``bodyId``, ROIs by ``name``, ``ConnectsTo`` by ``weight``).
+  segments by ``bodyId``, ROIs by ``name``, ``ConnectsTo`` by ``weight``;
+  ``GapJunction``, the electrical synapses, in another colour and thicker,
+  also by ``weight``).
 """
 
 from __future__ import annotations

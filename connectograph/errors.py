@@ -84,6 +84,24 @@ class InvalidArgumentError(ConnectographError, ValueError):
     hold, a negative timeout...); the message says which values it accepts."""
 
 
+class DatasetLacksDataError(ConnectographError, LookupError):
+    """The dataset holds none of what a function was asked about (e.g.
+    electrical synapses, ``synapse_type="electrical"``, in a dataset
+    without gap junctions), so there is no answer to give: an empty result
+    would look like one. The message says what the dataset lacks and what it
+    has instead.
+
+    Attributes
+    ----------
+    lacks : str
+        What the dataset lacks, e.g. ``"gap junctions"``.
+    """
+
+    def __init__(self, message: str, *, lacks: str):
+        super().__init__(message)
+        self.lacks = lacks
+
+
 class MissingDependencyError(ConnectographError, ImportError):
     """An optional dependency a function needs is not installed; the message
     says which extra to install."""

@@ -7,6 +7,15 @@ from typing import Sequence
 
 import pandas as pd
 
+from .errors import InvalidArgumentError
+
+#: The values of the connection functions' ``synapse_type`` argument (see
+#: docs/synapse-types.md): ConnectsTo, GapJunction, or both with a column
+#: saying which.
+SYNAPSE_TYPES = ("chemical", "electrical", "both")
+#: That column: which kind of synapse a connection row is.
+SYNAPSE_TYPE_COLUMN = "synapse_type"
+
 
 def merge_neuron_properties(neuron_df: pd.DataFrame, conn_df: pd.DataFrame,
                             properties: Sequence[str] | str = ("type", "instance")) -> pd.DataFrame:
@@ -34,7 +43,8 @@ def merge_neuron_properties(neuron_df: pd.DataFrame, conn_df: pd.DataFrame,
 
 def connection_table_to_matrix(conn_df: pd.DataFrame, group_cols: str | tuple[str, str] = "bodyId",
                                weight_col: str = "weight", sort_by: str | tuple | None = None,
-                               make_square: bool = False) -> pd.DataFrame:
+                               make_square: bool = False, *,
+                               synapse_type: str | None = None) -> pd.DataFrame:
     """Pivot a connection table into an upstream × downstream weight matrix.
 
     Mirrors neuprint-python's ``connection_table_to_matrix``: ``group_cols``
@@ -54,13 +64,31 @@ def connection_table_to_matrix(conn_df: pd.DataFrame, group_cols: str | tuple[st
         Sort rows/columns by these columns' values (default: by group label).
     make_square : bool
         Use the union of row and column labels on both axes (missing = 0).
+    synapse_type : {'chemical', 'electrical', 'both'}, optional
+        For a table with a ``synapse_type`` column (the fetch functions'
+        ``synapse_type='both'`` results), which rows make the matrix:
+        ``'chemical'`` or ``'electrical'`` keeps those rows only; ``'both'``
+        adds the two kinds into one number per cell (an explicit choice:
+        a chemical count is directional, a gap-junction count is not). None
+        (default): the table must hold one kind only. A table without the
+        column is used whole (its rows are of the kind it was fetched with);
+        only None is accepted for it.
 
     Returns
     -------
     DataFrame
         Index: upstream groups; columns: downstream groups; int64 weights (0 where
-        there is no connection).
+        there is no connection). Gap junctions are symmetric, so an electrical
+        matrix of a set of neurons with itself is symmetric.
+
+    Raises
+    ------
+    InvalidArgumentError
+        An unknown ``synapse_type``; chemical and electrical rows mixed in
+        ``conn_df`` with ``synapse_type=None``; ``synapse_type`` given for a
+        table without a ``synapse_type`` column.
     """
+    conn_df = _one_synapse_type(conn_df, synapse_type)
     if isinstance(group_cols, str):
         pre_col, post_col = f"{group_cols}_pre", f"{group_cols}_post"
     else:
@@ -79,3 +107,32 @@ def connection_table_to_matrix(conn_df: pd.DataFrame, group_cols: str | tuple[st
         matrix = matrix.loc[row_order, col_order]
     matrix.index.name, matrix.columns.name = pre_col, post_col
     return matrix.astype("int64")
+
+
+def _one_synapse_type(conn_df: pd.DataFrame, synapse_type: str | None) -> pd.DataFrame:
+    """The rows of ``conn_df`` that :func:`connection_table_to_matrix` adds
+    up for ``synapse_type`` (see there); raises InvalidArgumentError."""
+    if synapse_type is not None and synapse_type not in SYNAPSE_TYPES:
+        raise InvalidArgumentError(
+            "connection_table_to_matrix: synapse_type must be None, 'chemical', "
+            f"'electrical' or 'both' (their sum), not {synapse_type!r}")
+    if SYNAPSE_TYPE_COLUMN not in conn_df.columns:
+        if synapse_type is not None:
+            raise InvalidArgumentError(
+                f"connection_table_to_matrix: synapse_type={synapse_type!r} needs a "
+                f"'{SYNAPSE_TYPE_COLUMN}' column in conn_df (fetch with "
+                "synapse_type='both'); a table without it is of one kind: leave "
+                "synapse_type out")
+        return conn_df
+    if synapse_type is None:
+        found = sorted(conn_df[SYNAPSE_TYPE_COLUMN].dropna().unique())
+        if len(found) > 1:
+            raise InvalidArgumentError(
+                f"connection_table_to_matrix: conn_df mixes {' and '.join(found)} "
+                "connections, which do not add up (chemical synapses are directed, gap "
+                "junctions symmetric); pass synapse_type='chemical' or 'electrical' for "
+                "one matrix per kind, or 'both' for their sum")
+        return conn_df
+    if synapse_type == "both":
+        return conn_df
+    return conn_df[conn_df[SYNAPSE_TYPE_COLUMN] == synapse_type]

@@ -11,9 +11,11 @@ import pandas as pd
 
 from ..client import Client, resolve_client
 from ..criteria import NeuronCriteria, Parameters
-from ..errors import CriteriaError, UnknownRoiError
+from ..errors import CriteriaError, InvalidArgumentError, UnknownRoiError
 from ..vocabulary import NOT_PRIMARY, TRACED
 from ._dataset import checked_criteria, dataset_info, weight_condition
+from ._synapse_types import (SynapseType, check_synapse_type, edge, kinds,
+                             require_gap_junctions, with_kind_column)
 from .roi_info_tables import flatten_roi_info, parse_roi_info
 
 ROI_CONN_COLUMNS = ["bodyId_pre", "bodyId_post", "roi", "weight"]
@@ -153,11 +155,13 @@ def batch_plan(src: NeuronCriteria, tgt: NeuronCriteria, batch_size: int | None,
 
 def _connections_and_bodies(src: NeuronCriteria, tgt: NeuronCriteria, *, min_weight: int,
                             with_roi_info: bool, batch_size: int | None,
-                            properties: list[str] | None,
+                            properties: list[str] | None, kind: str = "chemical",
                             client: Client) -> tuple[pd.DataFrame, dict]:
     """``ConnectsTo`` rows from bodies matching ``src`` to bodies matching
     ``tgt`` with ``weight >= min_weight``, and with ``properties`` also those
-    properties of both ends from the same query.
+    properties of both ends from the same query. ``kind="electrical"``:
+    ``GapJunction`` rows instead, matched undirected (a pair of bodies of both
+    sets is a row each way), with roiInfo ``'{}'`` (none).
 
     Returns
     -------
@@ -178,11 +182,12 @@ def _connections_and_bodies(src: NeuronCriteria, tgt: NeuronCriteria, *, min_wei
                          for side in ("pre", "post")]
 
     def query(side: str | None) -> str:
-        return (f"MATCH {src.match(ds, 'a')}-[e:ConnectsTo]->{tgt.match(ds, 'b')}\n"
+        return (f"MATCH {edge(kind, src.match(ds, 'a'), tgt.match(ds, 'b'))}\n"
                 f"WHERE ({where_a}) AND ({where_b}) AND {weight_condition('e', min_weight)}"
                 + (f" AND {side}.bodyId IN $batch" if side else "") + "\n"
                 "WITH a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight"
-                + (", e.roiInfo AS roiInfo" if with_roi_info else "")
+                + ((", e.roiInfo AS roiInfo" if kind == "chemical" else ", '{}' AS roiInfo")
+                   if with_roi_info else "")
                 + "".join(f", a[$props[{i}]] AS __pre_{i}, b[$props[{i}]] AS __post_{i}"
                           for i in range(len(properties or ()))))
 
@@ -230,7 +235,7 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
                       include_nonprimary: bool = False, export_dir: str | None = None,
                       batch_size: int | None = DEFAULT_BATCH_SIZE,
                       properties: list[str] = ("type", "instance"), *,
-                      omit_rois: bool = False,
+                      omit_rois: bool = False, synapse_type: SynapseType = "chemical",
                       client: Client | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Connections between two sets of neurons, per ROI; mirrors neuprint-python's
     ``fetch_adjacencies`` (same arguments in the same order).
@@ -267,6 +272,13 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
     omit_rois : bool
         Return total weights only (no ``roi`` column); faster. Cannot be
         combined with ``rois``, ``min_roi_weight > 1`` or ``include_nonprimary``.
+    synapse_type : {'chemical', 'electrical', 'both'}
+        ``'chemical'`` (the default, neuPrint's meaning): ``ConnectsTo``.
+        ``'electrical'``: gap junctions, which are symmetric: a coupling of
+        A and B gives an A → B row when A is a source and B a target, and a
+        B → A row when B is a source and A a target (a body coupled to
+        itself: one row). ``'both'``: the rows of each kind and a
+        ``synapse_type`` column. Unless chemical, ``rois`` cannot be given.
     client : Client, optional
 
     Returns
@@ -279,6 +291,16 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
         PSDs of the downstream body in that ROI contacted by the upstream
         body), sorted by ``bodyId_pre, bodyId_post`` then weight descending.
         With ``omit_rois``: ``bodyId_pre, bodyId_post, weight`` (the total).
+        A gap junction has no ROI breakdown: its one row has ``roi``
+        ``'NotPrimary'`` and ``weight`` the pair's number of gap junctions
+        (neuPrint's rule, "weight outside every primary ROI", applied to a
+        connection with no ROI information, as it is to a chemical
+        connection of a dataset without ROIs: a pair's rows still sum to its
+        weight, and ``roi`` is never missing, so group-bys keep the row).
+        With ``synapse_type='both'``: a last column ``synapse_type`` (str:
+        ``'chemical'`` or ``'electrical'``), sorted by ``bodyId_pre,
+        bodyId_post``, chemical rows first; ``min_total_weight`` applies to
+        each kind's total on its own.
 
     Raises
     ------
@@ -287,6 +309,10 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
     UnknownRoiError
         An ROI not in the dataset, or a non-primary one without
         ``include_nonprimary``.
+    InvalidArgumentError
+        An unknown ``synapse_type``, or ``rois`` with electrical connections.
+    DatasetLacksDataError
+        Electrical connections asked of a dataset without gap junctions.
 
     Notes
     -----
@@ -298,6 +324,7 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
     even for small requests; here one query is sent unless a side has more than
     ``batch_size`` bodies.
     """
+    synapse_type = check_synapse_type(synapse_type, "fetch_adjacencies")
     client = resolve_client(client)
     if sources is None and targets is None:
         raise CriteriaError("fetch_adjacencies needs sources or targets (or both)")
@@ -315,6 +342,10 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
     if unknown:
         raise UnknownRoiError(f"unknown ROI(s) in fetch_adjacencies: {unknown}; see "
                               "fetch_all_rois() for this dataset's ROIs")
+    if rois and synapse_type != "chemical":
+        raise InvalidArgumentError(
+            f"fetch_adjacencies: rois cannot filter synapse_type={synapse_type!r}: gap "
+            "junctions have no ROI breakdown; use synapse_type='chemical' with rois")
     nonprimary = [r for r in rois if r not in info.primary_rois]
     if nonprimary and not include_nonprimary:
         raise UnknownRoiError(
@@ -323,30 +354,23 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
     min_roi_weight = max(int(min_roi_weight), 1)
     min_total_weight = max(int(min_total_weight), min_roi_weight)
 
+    require_gap_junctions(client, synapse_type, "fetch_adjacencies")
     properties = [p for p in properties if p != "bodyId"]
-    connections, known = _connections_and_bodies(
-        src, tgt, min_weight=min_total_weight, with_roi_info=not omit_rois,
-        batch_size=batch_size, properties=properties, client=client)
-    if omit_rois:
-        conn = connections[TOTAL_CONN_COLUMNS]
-    elif connections.empty:  # (expanding, filtering and sorting no rows costs ~3 ms)
-        conn = _empty_table(ROI_CONN_COLUMNS)
+    tables, totals, known = {}, {}, {}
+    for kind in kinds(synapse_type):
+        connections, found = _connections_and_bodies(
+            src, tgt, min_weight=min_total_weight, with_roi_info=not omit_rois,
+            batch_size=batch_size, properties=properties, kind=kind, client=client)
+        known.update(found)
+        totals[kind] = connections[TOTAL_CONN_COLUMNS]
+        tables[kind] = (totals[kind] if omit_rois else _roi_table(
+            connections, info.primary_rois, rois, include_nonprimary, min_roi_weight,
+            min_total_weight))
+    if synapse_type == "both":
+        conn = with_kind_column(tables, ["bodyId_pre", "bodyId_post"])
+        total = with_kind_column(totals, ["bodyId_pre", "bodyId_post"])
     else:
-        conn = roi_connections_frame(connections, info.primary_rois, include_nonprimary)
-        if len(conn):
-            if rois:
-                conn = conn[conn["roi"].isin(rois)]
-                counted = conn
-            else:
-                counted = conn[conn["roi"].isin(info.primary_rois)
-                               | (conn["roi"] == NOT_PRIMARY)]
-            totals = counted.groupby(["bodyId_pre", "bodyId_post"])["weight"].sum()
-            keep = totals[totals >= min_total_weight].index
-            pair = pd.MultiIndex.from_frame(conn[["bodyId_pre", "bodyId_post"]])
-            conn = conn[pair.isin(keep) & (conn["weight"] >= min_roi_weight).to_numpy()]
-            conn = conn.sort_values(["bodyId_pre", "bodyId_post", "weight"],
-                                    ascending=[True, True, False], ignore_index=True)
-        conn = conn[ROI_CONN_COLUMNS]
+        conn, total = tables[synapse_type], totals[synapse_type]
     bodies = sorted(set(conn["bodyId_pre"]) | set(conn["bodyId_post"]))
     neurons_df = pd.DataFrame([known[b] for b in bodies], columns=["bodyId", *properties])
     if neurons_df.empty:
@@ -357,9 +381,32 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
         neurons_df.to_csv(os.path.join(export_dir, "neurons.csv"), index=False)
         if not omit_rois:
             conn.to_csv(os.path.join(export_dir, "roi-connections.csv"), index=False)
-        connections[TOTAL_CONN_COLUMNS].to_csv(
-            os.path.join(export_dir, "total-connections.csv"), index=False)
+        total.to_csv(os.path.join(export_dir, "total-connections.csv"), index=False)
     return neurons_df, conn.reset_index(drop=True)
+
+
+def _roi_table(connections: pd.DataFrame, primary_rois: list[str], rois: list[str],
+               include_nonprimary: bool, min_roi_weight: int,
+               min_total_weight: int) -> pd.DataFrame:
+    """``roi_conn_df`` of :func:`fetch_adjacencies` from the rows of
+    :func:`_connections_and_bodies` (with roiInfo), filtered and sorted."""
+    if connections.empty:  # (expanding, filtering and sorting no rows costs ~3 ms)
+        return _empty_table(ROI_CONN_COLUMNS)
+    conn = roi_connections_frame(connections, primary_rois, include_nonprimary)
+    if len(conn):
+        if rois:
+            conn = conn[conn["roi"].isin(rois)]
+            counted = conn
+        else:
+            counted = conn[conn["roi"].isin(primary_rois) | (conn["roi"] == NOT_PRIMARY)]
+        totals = counted.groupby(["bodyId_pre", "bodyId_post"])["weight"].sum()
+        keep = totals[totals >= min_total_weight].index
+        pair = pd.MultiIndex.from_frame(conn[["bodyId_pre", "bodyId_post"]])
+        conn = conn[pair.isin(keep) & (conn["weight"] >= min_roi_weight).to_numpy()]
+        conn = conn.sort_values(["bodyId_pre", "bodyId_post", "weight"],
+                                ascending=[True, True, False], ignore_index=True)
+    return conn[ROI_CONN_COLUMNS]
+
 
 
 def fetch_traced_adjacencies(export_dir: str | None = None,

@@ -9,9 +9,11 @@ import pandas as pd
 
 from ..client import Client, resolve_client
 from ..criteria import Parameters
-from ..errors import CriteriaError, UnknownRoiError
+from ..errors import CriteriaError, InvalidArgumentError, UnknownRoiError
 from ..identifiers import escape_name
 from ._dataset import checked_criteria, dataset_info, weight_condition
+from ._synapse_types import (SynapseType, check_synapse_type, edge, kinds, require_gap_junctions,
+                             with_kind_column)
 from .roi_info_tables import parse_roi_info
 
 
@@ -22,16 +24,24 @@ def _as_list(value) -> list:
 
 
 def simple_connection_columns(properties: list[str]) -> list[str]:
-    """Column order of :func:`fetch_simple_connections`."""
+    """Column order of :func:`fetch_simple_connections` (``synapse_type="both"``
+    adds a last column, ``synapse_type``)."""
     cols = ["bodyId_pre", "bodyId_post", "weight"]
     for p in properties:
         cols += [f"{p}_pre", f"{p}_post"]
     return cols + ["conn_roiInfo"]
 
 
+def _conn_roi_info(kind: str, var: str = "e") -> str:
+    """The ``conn_roiInfo`` expression of a kind: the stored roiInfo of a
+    ``ConnectsTo``; ``'{}'`` (no ROI) for a gap junction, which has none."""
+    return f"{var}.roiInfo" if kind == "chemical" else "'{}'"
+
+
 def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
                              rois: list[str] | str | None = None, min_weight: int = 1,
                              properties: list[str] = ("type", "instance"), *,
+                             synapse_type: SynapseType = "chemical",
                              client: Client | None = None) -> pd.DataFrame:
     """Connections from one set of neurons to another, one row per pair;
     mirrors neuprint-python's ``fetch_simple_connections``.
@@ -52,18 +62,31 @@ def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
     properties : list of str
         Neuron properties to add for both sides, as ``<p>_pre`` and
         ``<p>_post``; ``roiInfo`` comes parsed (dicts).
+    synapse_type : {'chemical', 'electrical', 'both'}
+        ``'chemical'`` (neuPrint's meaning, the default): ``ConnectsTo``.
+        ``'electrical'``: gap junctions (``GapJunction``), which are
+        symmetric: a coupling of A and B is both an A → B and a B → A row
+        (``upstream_criteria=A`` lists A's partners as ``bodyId_post``); a
+        body coupled to itself is one row. ``'both'``: the rows of each kind,
+        and a ``synapse_type`` column; a pair with both kinds is two rows.
+        Cannot be combined with ``rois`` unless chemical (gap junctions have
+        no ROI breakdown).
     client : Client, optional
 
     Returns
     -------
     DataFrame
         ``bodyId_pre, bodyId_post`` (int64), ``weight`` (int64: PSDs of the
-        downstream body contacted by the upstream body), then
+        downstream body contacted by the upstream body; for a gap junction
+        row the number of gap junctions of the pair), then
         ``<p>_pre, <p>_post`` for each property (``type_pre, type_post,
         instance_pre, instance_post`` by default; None where absent), then
         ``conn_roiInfo`` (dict ``{roi: {"post": n, "pre": m}}``: PSDs and,
-        where known, T-bars of the connection per ROI).
-        Sorted by weight descending, then ``bodyId_pre``, ``bodyId_post``.
+        where known, T-bars of the connection per ROI; ``{}`` for a gap
+        junction), then with ``synapse_type='both'`` a ``synapse_type``
+        column (str: ``'chemical'`` or ``'electrical'``).
+        Sorted by weight descending, then ``bodyId_pre``, ``bodyId_post``
+        (then chemical before electrical).
 
     Raises
     ------
@@ -71,7 +94,12 @@ def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
         An ROI (in ``rois`` or in the criteria) not in the dataset.
     CriteriaError
         Invalid criteria.
+    InvalidArgumentError
+        An unknown ``synapse_type``, or ``rois`` with electrical connections.
+    DatasetLacksDataError
+        Electrical connections asked of a dataset without gap junctions.
     """
+    synapse_type = check_synapse_type(synapse_type, "fetch_simple_connections")
     client = resolve_client(client)
     info = dataset_info(client)
     up = checked_criteria(upstream_criteria, client)
@@ -81,20 +109,32 @@ def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
     if unknown:
         raise UnknownRoiError(f"unknown ROI(s) in fetch_simple_connections: {unknown}; "
                               "see fetch_all_rois() for this dataset's ROIs")
+    if rois and synapse_type != "chemical":
+        raise InvalidArgumentError(
+            f"fetch_simple_connections: rois cannot filter synapse_type={synapse_type!r}: "
+            "gap junctions have no ROI breakdown; use synapse_type='chemical' with rois")
+    require_gap_junctions(client, synapse_type, "fetch_simple_connections")
     properties = list(properties)
     ds = client.dataset
     params = Parameters()
     where_n, _ = up.where(ds, "n", params)
     where_m, all_params = down.where(ds, "m", params)
     props_ret = _props_return(properties, "n", "m")
-    cypher = (f"MATCH {up.match(ds, 'n')}-[e:ConnectsTo]->{down.match(ds, 'm')}\n"
-              f"WHERE ({where_n}) AND ({where_m}) AND {weight_condition('e', min_weight)}\n"
-              "WITH n.bodyId AS bodyId_pre, m.bodyId AS bodyId_post, e.weight AS weight"
-              f"{props_ret}, e.roiInfo AS conn_roiInfo\n"
-              "ORDER BY weight DESC, bodyId_pre, bodyId_post")
     all_params.update(min_weight=int(min_weight), props=properties)
-    df = _connection_frame(_read_connections(client, cypher, all_params, properties),
-                           properties)
+    frames = {}
+    for kind in kinds(synapse_type):
+        cypher = (f"MATCH {edge(kind, up.match(ds, 'n'), down.match(ds, 'm'))}\n"
+                  f"WHERE ({where_n}) AND ({where_m}) AND {weight_condition('e', min_weight)}\n"
+                  "WITH n.bodyId AS bodyId_pre, m.bodyId AS bodyId_post, e.weight AS weight"
+                  f"{props_ret}, {_conn_roi_info(kind)} AS conn_roiInfo\n"
+                  "ORDER BY weight DESC, bodyId_pre, bodyId_post")
+        frames[kind] = _connection_frame(
+            _read_connections(client, cypher, all_params, properties), properties)
+    if synapse_type != "both":
+        df = frames[synapse_type]
+    else:
+        df = with_kind_column(frames, ["weight", "bodyId_pre", "bodyId_post"],
+                              [False, True, True])
     if rois and not df.empty:
         wanted = set(rois)
         df = df[df["conn_roiInfo"].map(lambda d: not wanted.isdisjoint(d))]
@@ -135,7 +175,8 @@ def _connection_frame(df: pd.DataFrame, properties: list[str]) -> pd.DataFrame:
 def fetch_common_connectivity(criteria, search_direction: Literal["upstream",
                                                                   "downstream"] = "upstream",
                               min_weight: int = 1, properties: list[str] = ("type", "instance"),
-                              *, client: Client | None = None) -> pd.DataFrame:
+                              *, synapse_type: SynapseType = "chemical",
+                              client: Client | None = None) -> pd.DataFrame:
     """Partners shared by every neuron of a set; mirrors neuprint-python's
     ``fetch_common_connectivity`` (neuPrint Explorer's Common Connectivity).
 
@@ -150,6 +191,13 @@ def fetch_common_connectivity(criteria, search_direction: Literal["upstream",
         Only connections of at least this weight count.
     properties : list of str
         As in :func:`fetch_simple_connections`.
+    synapse_type : {'chemical', 'electrical', 'both'}
+        ``'chemical'`` (the default, neuPrint's meaning): ``ConnectsTo``.
+        ``'electrical'``: gap junctions, symmetric, so upstream and downstream
+        find the same partners (in ``_pre`` or ``_post`` as the direction
+        says). ``'both'``: each kind judged on its own (a partner is common
+        if it has that kind of connection with every matched neuron), the
+        rows of both, and a ``synapse_type`` column.
     client : Client, optional
 
     Returns
@@ -159,12 +207,19 @@ def fetch_common_connectivity(criteria, search_direction: Literal["upstream",
         neuron) connection, for the partners (``:Neuron``) connected to every
         matched neuron with at least ``min_weight``. Upstream: matched neurons
         in the ``_post`` columns, partners in ``_pre``; downstream the reverse.
-        Sorted by weight descending, then ``bodyId_pre``, ``bodyId_post``.
+        Sorted by weight descending, then ``bodyId_pre``, ``bodyId_post``
+        (then chemical before electrical). Gap junction rows have
+        ``conn_roiInfo`` ``{}``; with ``synapse_type='both'`` a last column
+        ``synapse_type`` (str).
 
     Raises
     ------
     CriteriaError
         Bad ``search_direction`` or criteria.
+    InvalidArgumentError
+        An unknown ``synapse_type``.
+    DatasetLacksDataError
+        Electrical connections asked of a dataset without gap junctions.
 
     Notes
     -----
@@ -181,35 +236,43 @@ def fetch_common_connectivity(criteria, search_direction: Literal["upstream",
     if search_direction not in ("upstream", "downstream"):
         raise CriteriaError(f"search_direction must be 'upstream' or 'downstream', "
                             f"not {search_direction!r}")
+    synapse_type = check_synapse_type(synapse_type, "fetch_common_connectivity")
     client = resolve_client(client)
     nc = checked_criteria(criteria, client)
+    require_gap_junctions(client, synapse_type, "fetch_common_connectivity")
     ds = client.dataset
     properties = list(properties)
     # x heads the query and is its only criteria: the ROI form may seek.
     where, params = nc.where(ds, "x", roi_seek=True)
-    # One query: collect the matched set, then keep the partners connected to
-    # every member (k = size of the set, so a member without partners leaves
-    # none); only their rows leave the server.
-    if search_direction == "upstream":
-        expand = f"MATCH (y:{ds.label('Neuron')})-[e:ConnectsTo]->(x)"
-        pre, post = "y", "x"
-    else:
-        expand = f"MATCH (x)-[e:ConnectsTo]->(y:{ds.label('Neuron')})"
-        pre, post = "x", "y"
-    cypher = (f"MATCH {nc.match(ds, 'x')} WHERE {where}\n"
-              "WITH collect(x) AS matched\n"
-              "UNWIND matched AS x\n"
-              f"{expand}\n"
-              f"WHERE {weight_condition('e', min_weight)}\n"
-              "WITH y, size(matched) AS k, count(DISTINCT x) AS reached, "
-              "collect([x, e]) AS conns\n"
-              "WHERE reached = k\n"
-              "UNWIND conns AS xe\n"
-              "WITH y, xe[0] AS x, xe[1] AS e\n"
-              f"WITH {pre}.bodyId AS bodyId_pre, {post}.bodyId AS bodyId_post, "
-              f"e.weight AS weight{_props_return(properties, pre, post)}, "
-              "e.roiInfo AS conn_roiInfo\n"
-              "ORDER BY weight DESC, bodyId_pre, bodyId_post")
     params.update(min_weight=int(min_weight), props=properties)
-    return _connection_frame(_read_connections(client, cypher, params, properties),
-                             properties).reset_index(drop=True)
+    partner = f"(y:{ds.label('Neuron')})"
+    pre, post = ("y", "x") if search_direction == "upstream" else ("x", "y")
+    frames = {}
+    for kind in kinds(synapse_type):
+        # One query: collect the matched set, then keep the partners connected to
+        # every member (k = size of the set, so a member without partners leaves
+        # none); only their rows leave the server.
+        if search_direction == "upstream":
+            expand = f"MATCH {edge(kind, partner, '(x)')}"
+        else:
+            expand = f"MATCH {edge(kind, '(x)', partner)}"
+        cypher = (f"MATCH {nc.match(ds, 'x')} WHERE {where}\n"
+                  "WITH collect(x) AS matched\n"
+                  "UNWIND matched AS x\n"
+                  f"{expand}\n"
+                  f"WHERE {weight_condition('e', min_weight)}\n"
+                  "WITH y, size(matched) AS k, count(DISTINCT x) AS reached, "
+                  "collect([x, e]) AS conns\n"
+                  "WHERE reached = k\n"
+                  "UNWIND conns AS xe\n"
+                  "WITH y, xe[0] AS x, xe[1] AS e\n"
+                  f"WITH {pre}.bodyId AS bodyId_pre, {post}.bodyId AS bodyId_post, "
+                  f"e.weight AS weight{_props_return(properties, pre, post)}, "
+                  f"{_conn_roi_info(kind)} AS conn_roiInfo\n"
+                  "ORDER BY weight DESC, bodyId_pre, bodyId_post")
+        frames[kind] = _connection_frame(_read_connections(client, cypher, params, properties),
+                                         properties)
+    if synapse_type != "both":
+        return frames[synapse_type].reset_index(drop=True)
+    return with_kind_column(frames, ["weight", "bodyId_pre", "bodyId_post"],
+                              [False, True, True])
