@@ -3,15 +3,13 @@ Witvliet et al. 2021 adult C. elegans brain (dataset 8), whose edge list has
 chemical and electrical (gap junction) synapse counts.
 
 Every expected value comes from pandas on the source xlsx, never from
-connectograph's code. Until the C. elegans loader lands, the data is written
-by :func:`witvliet_adult_scaffold` (one fixture, to be replaced by the real
-loader) following the loader's graph contract for gap junctions.
+connectograph's code. The data is loaded by the bundled
+celegans-witvliet2021 recipe (:func:`witvliet_adult`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,19 +20,20 @@ from connectograph import NC, Client
 from connectograph.errors import DatasetLacksDataError, InvalidArgumentError
 from connectograph.fetch import (fetch_adjacencies, fetch_common_connectivity,
                                  fetch_shortest_paths, fetch_simple_connections)
-from connectograph.identifiers import DatasetName
+from connectograph.loading import load
 from connectograph.utils import connection_table_to_matrix
 
 pytest.importorskip("openpyxl")
 
 XLSX = (Path(__file__).resolve().parents[3] / "shared" / "datasets" / "celegans-witvliet2021"
         / "edges" / "witvliet_2020_8 adult.xlsx")
-SCAFFOLD = "gapscaffold:v1"            # the adult animal, both kinds of synapse
-CHEMICAL_ONLY = "gapscaffold-chem:v1"  # the same animal's chemical synapses only
+SCAFFOLD = "witvliet2021:d8"                  # the adult animal, both kinds of synapse
+CHEMICAL_ONLY = "witvliet2021-chemical:d8"    # the same animal's chemical synapses only
 
 
 def body_id(name: str) -> int:
-    """The bodyId minted for a neuron name (53 bits, exact in a float too)."""
+    """The bodyId minted for a neuron name, by the rule docs/data-model.md
+    states (53 bits, exact in a float too)."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big") >> 11
 
 
@@ -63,70 +62,36 @@ def chemical(edges: pd.DataFrame) -> pd.DataFrame:
     return edges[edges.type == "chemical"]
 
 
-# --- the scaffold: one fixture, to be replaced by the C. elegans loader -------------------------
+# --- the data: the adult loaded by the C. elegans recipe ---------------------------------------
 
-def _write_dataset(admin: Client, dataset: str, edges: pd.DataFrame) -> None:
-    """Write ``edges`` as a published dataset, as the loader's graph contract
-    says: Segment+Neuron bodies (bodyId, instance = type = name), ConnectsTo
-    {weight, roiInfo '{}'} per chemical row, one GapJunction {weight} per
-    electrical row from the lower bodyId to the higher, and a current Meta.
-    Labels come from our own dataset names; every value is a parameter."""
-    ds = DatasetName.parse(dataset)
-    names = sorted(set(edges.pre) | set(edges.post))
-    _drop(admin, dataset)
-    admin.write(f"UNWIND $rows AS row CREATE (n:Segment:{ds.label('Segment')}"
-                f":Neuron:{ds.label('Neuron')}) SET n = row",
-                {"rows": [{"bodyId": body_id(n), "instance": n, "type": n} for n in names]})
-    seg = ds.label("Segment")
-    chem = chemical(edges)
-    admin.write(f"UNWIND $rows AS row MATCH (a:{seg} {{bodyId: row.pre}}), "
-                f"(b:{seg} {{bodyId: row.post}}) "
-                "CREATE (a)-[:ConnectsTo {weight: row.weight, roiInfo: '{}'}]->(b)",
-                {"rows": [{"pre": body_id(p), "post": body_id(q), "weight": int(w)}
-                          for p, q, w in zip(chem.pre, chem.post, chem.synapses)]})
-    elec = edges[edges.type == "electrical"]
-    pairs = [sorted((body_id(p), body_id(q))) + [int(w)]
-             for p, q, w in zip(elec.pre, elec.post, elec.synapses)]
-    admin.write(f"UNWIND $rows AS row MATCH (a:{seg} {{bodyId: row[0]}}), "
-                f"(b:{seg} {{bodyId: row[1]}}) CREATE (a)-[:GapJunction {{weight: row[2]}}]->(b)",
-                {"rows": pairs})
-    admin.write(f"CREATE (m:Meta:{ds.label('Meta')}) SET m = $props", {"props": {
-        "dataset": ds.name, "tag": ds.tag, "loadComplete": True, "roiInfo": "{}",
-        "roiHierarchy": "{}", "primaryRois": [], "superLevelRois": [],
-        "statusDefinitions": "{}", "segmentCount": len(names), "neuronCount": len(names),
-        "neuronProperties": json.dumps({"bodyId": "integer", "instance": "string",
-                                        "type": "string"})}})
-
-
-def _drop(admin: Client, dataset: str) -> None:
-    ds = DatasetName.parse(dataset)
-    admin.write(f"MATCH (n) WHERE n:{ds.label('Segment')} OR n:{ds.label('Meta')} "
-                "DETACH DELETE n")
+RECIPE = Path(__file__).resolve().parents[2] / "loaders" / "celegans-witvliet2021.toml"
 
 
 @pytest.fixture(scope="module")
-def witvliet_adult_scaffold(neo4j_connection, edges):
-    """TEMPORARY SCAFFOLD until the C. elegans loader lands: writes the real
-    adult edge list as :data:`SCAFFOLD` (chemical and electrical) and its
-    chemical rows alone as :data:`CHEMICAL_ONLY` (a dataset without gap
-    junctions while others have some), with parameterised Cypher; no Meta
-    ``hasGapJunctions``, so the fetch functions find gap junctions by query.
-    Yields a client on each; removes both datasets afterwards. Replace this one
-    function by ``load("celegans-witvliet2021", ...)`` and ``witvliet2021:d8``."""
+def witvliet_adult(neo4j_connection, tmp_path_factory):
+    """The adult animal (witvliet2021:d8) loaded by the bundled recipe, and the
+    same animal loaded by a copy of the recipe without its [[gap_junctions]]
+    table (:data:`CHEMICAL_ONLY`: a dataset without gap junctions while the
+    database holds some). Yields a client on each."""
     uri, auth = neo4j_connection
+    text = RECIPE.read_text()
+    data = XLSX.parents[1]
+    cut = text.index("# Gap junctions:")
+    chemical_only = (text[:cut] + text[text.index("# Cells the edge lists name"):]).replace(
+        'data_dir = "../shared/datasets/celegans-witvliet2021"', f'data_dir = "{data}"')
+    path = tmp_path_factory.mktemp("recipe") / "chemical-only.toml"
+    path.write_text(chemical_only)
     with Client(uri, auth=auth, dataset=SCAFFOLD, check_dataset=False) as admin:
-        _write_dataset(admin, SCAFFOLD, edges)
-        _write_dataset(admin, CHEMICAL_ONLY, chemical(edges))
-        with Client(uri, auth=auth, dataset=SCAFFOLD) as full, \
-                Client(uri, auth=auth, dataset=CHEMICAL_ONLY) as chem_only:
-            yield full, chem_only
-        for name in (SCAFFOLD, CHEMICAL_ONLY):
-            _drop(admin, name)
+        load("celegans-witvliet2021", client=admin, dataset=SCAFFOLD, progress=None)
+        load(str(path), client=admin, dataset=CHEMICAL_ONLY, progress=None)
+    with Client(uri, auth=auth, dataset=SCAFFOLD) as full, \
+            Client(uri, auth=auth, dataset=CHEMICAL_ONLY) as chem_only:
+        yield full, chem_only
 
 
 @pytest.fixture(scope="module")
-def adult(witvliet_adult_scaffold):
-    return witvliet_adult_scaffold[0]
+def adult(witvliet_adult):
+    return witvliet_adult[0]
 
 
 def _named(df: pd.DataFrame, side: str, cols=("weight",)) -> dict:
@@ -193,8 +158,17 @@ def test_self_coupling_appears_once(adult, edges):
 
 # --- fetch_adjacencies ------------------------------------------------------------------------
 
+def neuron_names() -> set[str]:
+    """The cells the recipe makes Neurons: those of WormAtlas' cell table (its
+    malformed rows left out); muscles and glia are Segments only."""
+    cells = pd.read_csv(XLSX.parents[1] / "cells" / "all_cell_info.csv", on_bad_lines="skip")
+    return set(cells["Cell name"])
+
+
 def test_adjacencies_electrical_totals_and_symmetry(adult, edges):
     e = edges[edges.type == "electrical"]
+    neurons = neuron_names()       # NC() matches Neurons
+    e = e[e.pre.isin(neurons) & e.post.isin(neurons)]
     selfs = e[e.pre == e.post]
     expected_rows = 2 * (len(e) - len(selfs)) + len(selfs)
     expected_sum = 2 * int(e.synapses.sum()) - int(selfs.synapses.sum())
@@ -317,8 +291,8 @@ def test_shortest_paths(adult, edges, synapse_type, kinds):
 
 # --- a dataset without gap junctions -----------------------------------------------------------
 
-def test_a_dataset_without_gap_junctions_raises(witvliet_adult_scaffold, edges):
-    _, chem_only = witvliet_adult_scaffold
+def test_a_dataset_without_gap_junctions_raises(witvliet_adult, edges):
+    _, chem_only = witvliet_adult
     for call in (lambda st: fetch_simple_connections(NC(instance="AVAL"), synapse_type=st,
                                                      client=chem_only),
                  lambda st: fetch_adjacencies(NC(instance="AVAL"), synapse_type=st,
