@@ -294,7 +294,7 @@ def demo_command(data_dir) -> None:
         tour(client, echo=click.echo)
     for recipe, dataset, more in MORE_DATASETS:
         click.echo("")
-        load(recipe, echo=click.echo)
+        load(recipe, dataset=dataset, echo=click.echo)
         with Client(dataset=dataset) as client:
             more(client, echo=click.echo)
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .client import Client
 from .criteria import NC, AtLeast
-from .fetch import fetch_adjacencies, fetch_custom, fetch_neurons
+from .fetch import fetch_adjacencies, fetch_custom, fetch_neurons, fetch_simple_connections
 from .utils import connection_table_to_matrix, merge_neuron_properties
 
 DEMO_RECIPE = "hemibrain-mb"
@@ -101,6 +101,23 @@ def tour_flywire(client: Client, echo: Callable[[str], None] = print) -> None:
     echo(f"(e.g. root id {conn['bodyId_pre'].iloc[0]}: FlyWire's ids, exact as int64)")
 
 
+def tour_celegans(client: Client, echo: Callable[[str], None] = print) -> None:
+    """One question of witvliet2021:d8: AVAL's gap-junction partners beside
+    its chemical inputs, in the adult C. elegans."""
+    _section(echo, "7. C. elegans adult (Witvliet et al. 2021, animal 8): AVAL's gap-junction "
+                   "partners and its chemical inputs  [fetch_simple_connections, "
+                   "synapse_type='both']")
+    conn = fetch_simple_connections(None, NC(instance="AVAL"), synapse_type="both",
+                                    client=client)
+    table = (conn.pivot_table(index=["instance_pre", "type_pre"], columns="synapse_type",
+                              values="weight", aggfunc="sum", fill_value=0)
+             .sort_values(["electrical", "chemical"], ascending=False).head(12).reset_index())
+    _show(echo, table)
+    echo("(gap junctions are symmetric: AVAL's electrical partners are also its downstream "
+         "ones; bodyIds are minted from the names, the same in all eight animals)")
+
+
 #: The datasets the demo loads after the hemibrain bundle: (recipe, dataset, tour).
 MORE_DATASETS = [("manc-nt", "manc-nt:v1", tour_manc),
-                 ("flywire-mb783", "flywire-mb783:v783", tour_flywire)]
+                 ("flywire-mb783", "flywire-mb783:v783", tour_flywire),
+                 ("celegans-witvliet2021", "witvliet2021:d8", tour_celegans)]
