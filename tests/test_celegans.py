@@ -102,3 +102,19 @@ def test_stage_in_meta_and_second_load_skipped(larva, neo4j_connection):
     assert (meta["stage"], meta["gaps"]) == ("L1", True)
     again = load(RECIPE, client=client, dataset="witvliet2021:d1", progress=None)
     assert again.skipped
+
+
+def test_demo_tour_shows_both_kinds(adult):
+    from connectograph.demo import tour_celegans
+
+    client, _, src = adult
+    lines: list[str] = []
+    tour_celegans(client, echo=lines.append)
+    text = "\n".join(lines)
+    # RIMR -> AVAL: chemical and electrical, as the source gives them
+    chem = src[(src["type"] == "chemical") & (src["pre"] == "RIMR") & (src["post"] == "AVAL")]
+    pair = {"RIMR", "AVAL"}    # a gap junction is listed once, either cell first
+    elec = src[(src["type"] == "electrical") & src["pre"].isin(pair) & src["post"].isin(pair)
+               & (src["pre"] != src["post"])]
+    row = next(line for line in text.splitlines() if line.split()[:1] == ["RIMR"])
+    assert row.split()[1:] == ["RIM", str(chem["synapses"].sum()), str(elec["synapses"].sum())]
