@@ -157,8 +157,8 @@ def _check_probability(values: np.ndarray, file: str, label: str, what: str) -> 
     bad = ~np.isnan(values) & ((values < 0) | (values > 1))
     if bad.any():
         i = first_true(bad)
-        raise ValidationError(f"{what} {values[i]!r} is outside [0, 1]", file=file, row=i + 1,
-                              column=label)
+        raise ValidationError(f"{what} {float(values[i])!r} is outside [0, 1]", file=file,
+                              row=i + 1, column=label)
 
 
 def synapse_properties(df: pd.DataFrame, src: SynapseSource, file: str) -> dict[str, np.ndarray]:
