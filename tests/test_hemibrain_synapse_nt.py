@@ -232,6 +232,9 @@ def test_neuprint_python_reads_them_through_the_service(hemibrain_nt, chosen, ne
             assert np_client.fetch_synapse_nt_keys() == sorted(PROPERTY.values())
             theirs = neuprint.fetch_synapses(neuprint.NeuronCriteria(bodyId=chosen[:2]),
                                              nt="all", client=np_client)
+            their_pairs = neuprint.fetch_synapse_connections(
+                neuprint.NeuronCriteria(bodyId=chosen[:2]), neuprint.NeuronCriteria(
+                    label="Segment", client=np_client), nt="all", client=np_client)
         finally:
             # every copy of the client (neuprint-python keeps one per thread)
             # gone with its open connections, so the service stops at once
@@ -246,6 +249,14 @@ def test_neuprint_python_reads_them_through_the_service(hemibrain_nt, chosen, ne
     assert theirs[key].astype(str).to_numpy().tolist() == ours[key].astype(str).to_numpy().tolist()
     for nt in FILES:
         assert theirs[nt].dtype == ours[nt].dtype == np.float32
+        np.testing.assert_array_equal(theirs[nt].to_numpy(), ours[nt].to_numpy())
+    # the T-bar's (pre side's) predictions on each pair
+    ours = fetch_synapse_connections(NC(bodyId=chosen[:2]), NC(label="Segment"), nt="all",
+                                     client=client)
+    key = ["bodyId_pre", "bodyId_post", "x_pre", "y_pre", "z_pre", "x_post", "y_post", "z_post"]
+    theirs = their_pairs.sort_values(key, ignore_index=True)
+    assert theirs[key].to_numpy().tolist() == ours[key].to_numpy().tolist() and len(ours) > 0
+    for nt in FILES:
         np.testing.assert_array_equal(theirs[nt].to_numpy(), ours[nt].to_numpy())
 
 
