@@ -389,3 +389,24 @@ pre_properties = { ntGabaProb = "gaba_p", tbarSize = "size" }
     with pytest.raises(ValidationError, match="ntGabaProb 1.5 is outside") as err:
         check(str(recipe), progress=None)
     assert (err.value.row, err.value.column) == (2, "gaba_p")
+
+
+def test_nt_columns_rules():
+    """neuprint-python 0.6.4's rules: column names (every 'nt' and 'Prob'
+    removed, lower case), the first transmitter in property order on a tie;
+    ours also for a site holding only some probabilities."""
+    from connectograph.fetch._synapse_query import nt_column_name, nt_columns
+    props = ["ntAcetylcholineProb", "ntGabaProb", "ntGlutamateProb"]
+    assert [nt_column_name(p) for p in props] == ["acetylcholine", "gaba", "glutamate"]
+    values = pd.DataFrame([[0.2, 0.4, 0.4], [np.nan, 0.7, np.nan], [np.nan] * 3],
+                          columns=props)
+    best = nt_columns("max", props, values)
+    assert [None if pd.isna(v) else v for v in best["nt"]] == ["gaba", "gaba", None]
+    assert list(best["nt"].cat.categories) == ["acetylcholine", "gaba", "glutamate"]
+    np.testing.assert_array_equal(best["ntProb"].to_numpy(),
+                                  np.array([0.4, 0.7, np.nan], dtype="float32"))
+    every = nt_columns("all", props, values)
+    assert list(every) == ["acetylcholine", "gaba", "glutamate"]
+    assert all(c.dtype == np.float32 for c in every.values())
+    empty = nt_columns("max", props, None)
+    assert len(empty["nt"]) == 0 and empty["ntProb"].dtype == np.float32
