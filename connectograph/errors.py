@@ -52,6 +52,13 @@ class DatasetNotFoundError(ConnectographError):
     """The requested dataset (``name:tag``) is not loaded in the database."""
 
 
+class DatasetLacksError(ConnectographError, ValueError):
+    """The dataset holds no data of the kind the call asks for (e.g.
+    per-synapse transmitter predictions for ``fetch_synapses(..., nt=...)``);
+    the message says what it lacks. Raised instead of an empty answer that
+    would look like one."""
+
+
 class NoDefaultClientError(ConnectographError, RuntimeError):
     """A fetch function was called without ``client=`` and no default client
     was set (:func:`connectograph.set_default_client`)."""

@@ -3,7 +3,9 @@
 // bodies): the batch's new :Synapse nodes as parallel columns (cheaper to
 // send than one map per row: $id, $body (int), $type ('pre'/'post'), $conf
 // (float or null), $x, $y, $z (voxels), $roi (index into $rois, the batch's
-// distinct ROI-flag maps such as {`aL(R)`: true, ...})), the
+// distinct ROI-flag maps such as {`aL(R)`: true, ...}), $props (per synapse,
+// a map of the recipe's synapse properties, e.g. {ntGabaProb: 0.97}; an
+// empty list when the dataset has none)), the
 // synapses an earlier batch created ($old: synapseIds, found through the
 // staging index on synapseId), then, by position in that list (new first,
 // then old), the SynapsesTo links ($pre, $post) and each connection's two
@@ -16,6 +18,7 @@ CALL () {
   UNWIND range(0, size($id) - 1) AS i
   CREATE (s:Synapse:{{Synapse}})
   SET s = $rois[$roi[i]],
+      s += coalesce($props[i], {}),
       s.synapseId = $id[i], s.bodyId = $body[i], s.type = $type[i], s.confidence = $conf[i],
       s.location = point({x: $x[i], y: $y[i], z: $z[i]})
   RETURN collect(s) AS created

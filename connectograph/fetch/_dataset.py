@@ -17,7 +17,7 @@ class DatasetInfo:
     ----------
     meta : dict
         Every Meta property, JSON strings parsed (roiInfo, roiHierarchy,
-        neuronProperties, statusDefinitions).
+        neuronProperties, statusDefinitions, ntSynapseProperties).
     all_rois : list of str
         Every ROI name (sorted).
     primary_rois : list of str
@@ -38,7 +38,8 @@ class DatasetInfo:
     label_counts: dict[str, int | None]
 
 
-_JSON_KEYS = ("roiInfo", "roiHierarchy", "neuronProperties", "statusDefinitions")
+_JSON_KEYS = ("roiInfo", "roiHierarchy", "neuronProperties", "statusDefinitions",
+              "ntSynapseProperties")
 
 
 def dataset_info(client: Client) -> DatasetInfo:

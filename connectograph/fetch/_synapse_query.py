@@ -11,7 +11,8 @@ import pandas as pd
 
 from ..client import Client
 from ..criteria import NeuronCriteria, SynapseCriteria
-from ..errors import CriteriaError
+from ..errors import CriteriaError, DatasetLacksError
+from ..identifiers import property_access
 from ..vocabulary import SYNAPSE_TYPES
 from ._dataset import DatasetInfo, dataset_info
 
@@ -135,3 +136,82 @@ def roi_column(lists: pd.Series, primary_only: bool) -> pd.Series:
     if primary_only:
         return lists.map(lambda rs: sorted(rs)[0] if rs else None).astype(object)
     return lists.map(lambda rs: sorted(rs) if rs else [None]).astype(object)
+
+
+# --- per-synapse transmitter predictions (the ``nt`` argument) ------------------------------
+
+#: The ``nt`` argument's values, as neuprint-python 0.6.4 takes them.
+NT_OPTIONS = (None, "max", "all")
+
+
+def nt_properties(nt, info: DatasetInfo, dataset: str) -> list[str]:
+    """The T-bar properties to fetch for ``nt``: none for ``None``, else the
+    keys of the dataset's ``Meta.ntSynapseProperties`` (neuPrint's list of
+    per-synapse transmitter probabilities, ``nt<Transmitter>Prob``), sorted
+    as neuprint-python sorts them.
+
+    Raises
+    ------
+    CriteriaError
+        ``nt`` is not None, ``'max'`` or ``'all'``.
+    DatasetLacksError
+        ``nt`` asks for predictions the dataset does not have.
+    """
+    if not (nt is None or (isinstance(nt, str) and nt in NT_OPTIONS)):
+        raise CriteriaError(f"nt must be None, 'max' or 'all', not {nt!r}")
+    if nt is None:
+        return []
+    names = sorted(info.meta.get("ntSynapseProperties") or {})
+    if not names:
+        raise DatasetLacksError(
+            f"dataset {dataset} has no per-synapse transmitter predictions (its Meta lists no "
+            "ntSynapseProperties); call without nt, or load a recipe that maps them "
+            "([synapses.transmitter] or pre_properties, see docs/recipes.md)")
+    return names
+
+
+def nt_column_name(prop: str) -> str:
+    """neuprint-python's column for a transmitter property: every ``'nt'`` and
+    ``'Prob'`` removed, lower case (``ntGabaProb`` → ``gaba``)."""
+    return prop.replace("nt", "").replace("Prob", "").lower()
+
+
+def nt_fields(var: str, props: list[str]) -> tuple[str, list[str]]:
+    """Cypher projections of ``var``'s transmitter properties (names escaped)
+    and their field names (``nt_0``, ``nt_1``...), for a final ``WITH``."""
+    fields = [f"nt_{i}" for i in range(len(props))]
+    text = "".join(f", {property_access(var, p)} AS {f}" for p, f in zip(props, fields))
+    return text, fields
+
+
+def nt_columns(nt, props: list[str], values: pd.DataFrame | None) -> dict[str, pd.Series]:
+    """The ``nt`` columns of neuprint-python 0.6.4 from ``values`` (one
+    float column per property of ``props``, NaN where a site has none):
+
+    ``'max'``
+        ``nt`` (categorical over every transmitter's column name, in
+        ``props``' order: the most probable transmitter, the first in that
+        order on a tie) and ``ntProb`` (float32, its probability); None and
+        NaN for a site with no probability (every PSD).
+    ``'all'``
+        one float32 column per transmitter (:func:`nt_column_name`).
+
+    Unlike neuprint-python, a site holding only some of the probabilities
+    (a source that gives just the winner's) gets the most probable of those
+    it holds. ``values`` None gives the empty columns.
+    """
+    names = [nt_column_name(p) for p in props]
+    if values is None:
+        values = pd.DataFrame({p: pd.Series(dtype="float64") for p in props})
+    if nt == "all":
+        return {n: pd.to_numeric(values[p]).astype("float32") for n, p in zip(names, props)}
+    probs = values[props].apply(pd.to_numeric).to_numpy(dtype="float64")
+    known = ~np.isnan(probs)
+    best = np.where(known, probs, -np.inf).argmax(axis=1) if len(probs) else \
+        np.zeros(0, dtype=int)
+    some = known.any(axis=1)
+    codes = np.where(some, best, -1)
+    prob = np.where(some, probs[np.arange(len(probs)), best] if len(probs) else 0.0, np.nan)
+    return {"nt": pd.Series(pd.Categorical.from_codes(codes, categories=names),
+                            index=values.index),
+            "ntProb": pd.Series(prob, index=values.index, dtype="float32")}

@@ -20,7 +20,8 @@ from ..vocabulary import SYNAPSE_TYPES
 from ._dataset import checked_criteria, dataset_info, weight_condition
 from ._synapse_query import (ROI_KEYS, SYNAPSE_TYPE_DTYPE, body_batches, check_batch_size,
                              check_bbox, checked_synapse_criteria, coordinates,
-                             default_confidence, returned_rois, roi_column, roi_set)
+                             default_confidence, nt_columns, nt_fields, nt_properties,
+                             returned_rois, roi_column, roi_set)
 
 SYNAPSE_COLUMNS = ["bodyId", "type", "roi", "x", "y", "z", "confidence"]
 MEAN_SYNAPSE_COLUMNS = ["bodyId", "roi", "type", "count", "x", "y", "z", "confidence"]
@@ -59,16 +60,17 @@ _CONNECTION_FIELDS = ["bodyId_pre", "bodyId_post", "roi_pre", "roi_post",
                       "confidence_pre", "confidence_post"]
 
 
-def _empty_synapses() -> pd.DataFrame:
+def _empty_synapses(nt, props: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"bodyId": pd.Series(dtype="int64"),
                          "type": pd.Series(dtype=SYNAPSE_TYPE_DTYPE),
                          "roi": pd.Series(dtype=object),
                          **{c: pd.Series(dtype="int32") for c in "xyz"},
-                         "confidence": pd.Series(dtype="float32")})
+                         "confidence": pd.Series(dtype="float32"),
+                         **(nt_columns(nt, props, None) if nt else {})})
 
 
 def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = None,
-                   batch_size: int = 10, *, bbox=None,
+                   batch_size: int = 10, *, bbox=None, nt=None,
                    client: Client | None = None) -> pd.DataFrame:
     """Synapse sites of some bodies; mirrors neuprint-python's ``fetch_synapses``.
 
@@ -91,6 +93,14 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
         ``x0 <= x <= x1``, ``y0 <= y <= y1`` and ``z0 <= z <= z1`` (8 nm
         voxels; bounds included), found through the point index on
         ``Synapse.location`` (``point.withinBBox``).
+    nt : {None, 'max', 'all'}, default None
+        Per-synapse transmitter predictions, as neuprint-python 0.6.4 returns
+        them: the T-bar properties ``Meta.ntSynapseProperties`` lists
+        (``nt<Transmitter>Prob``). ``'max'`` adds ``nt`` (the most probable
+        transmitter, categorical, e.g. ``'gaba'``) and ``ntProb`` (float32);
+        ``'all'`` adds one float32 column per transmitter (``acetylcholine``,
+        ``gaba``...: the property without ``nt`` and ``Prob``, lower case).
+        PSDs (and T-bars without a prediction) get None/NaN.
     client : Client, optional
 
     Returns
@@ -102,23 +112,26 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
         ``primary_only`` the site's primary ROI, else one row per ROI it lies
         in; restricted to the criteria's ROIs when given; None for a site in
         none), ``x, y, z`` (int32, 8 nm voxels; float64 if some coordinate is
-        fractional), ``confidence`` (float32, NaN where unknown).
+        fractional), ``confidence`` (float32, NaN where unknown); then the
+        ``nt`` columns, if asked for.
 
     Raises
     ------
     CriteriaError
-        Bad criteria, bbox or batch_size; non-primary ROIs with
+        Bad criteria, bbox, batch_size or nt; non-primary ROIs with
         ``primary_only=True``; no neuron criteria and no bbox.
     UnknownRoiError
         An ROI not in the dataset.
+    DatasetLacksError
+        ``nt`` given, and the dataset has no per-synapse transmitter
+        predictions (no ``Meta.ntSynapseProperties``).
 
     Notes
     -----
     neuprint-python 0.6.4 documents one row per ROI with
     ``primary_only=False`` but returns one row per site with an arbitrary one
-    of its ROIs; here every ROI gets its row, as documented. Extra synapse
-    properties and neurotransmitter columns (``nt``) are not returned: the
-    loaders store none.
+    of its ROIs; here every ROI gets its row, as documented. Other synapse
+    properties (neuprint-python adds a column for each) are not returned.
     """
     client = resolve_client(client)
     corners = check_bbox(bbox)
@@ -130,6 +143,8 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
     sc = checked_synapse_criteria(synapse_criteria, client)
     info = dataset_info(client)
     ds = client.dataset
+    props = nt_properties(nt, info, str(ds))
+    nt_text, nt_names = nt_fields("s", props)
     rois = returned_rois(sc, info)
     if sc.rois:
         rois = sorted(set(rois) & sc.rois)
@@ -138,7 +153,7 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
     syn_where, _ = sc.where(ds, "s", params, default_confidence=default_confidence(info))
     types = [sc.type] if sc.type else list(SYNAPSE_TYPES)
     ret = (f"WITH s.bodyId AS bodyId, s.type AS type, {_site_fields('s')}, "
-           f"{_roi_field('s', sc.primary_only)} AS rois")
+           f"{_roi_field('s', sc.primary_only)} AS rois{nt_text}")
     syn = f"(s:{ds.label('Synapse')})"
     if corners is not None:
         # The point index exists on the published labels only: while a reload
@@ -160,13 +175,13 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
                    f"AND ({syn_where})\n{ret}" for b in batches]
         extra = {}
     base = {**params.as_dict(), **extra, "types": types, "roi_set": roi_set(rois)}
-    frames = [client.read_columns(q, _SYNAPSE_FIELDS,
+    frames = [client.read_columns(q, _SYNAPSE_FIELDS + nt_names,
                                   {**base, **({"batch": b} if b is not None else {})},
                                   not_null=("bodyId", "type", "x", "y", "z"))
               for q, b in zip(queries, batches)]
     frames = [f for f in frames if len(f)]
     if not frames:
-        return _empty_synapses()
+        return _empty_synapses(nt, props)
     df = pd.concat(frames, ignore_index=True)
     if sc.primary_only:
         df["roi"] = df["rois"].astype(object)
@@ -179,9 +194,13 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
                         "x": coordinates(df["x"]), "y": coordinates(df["y"]),
                         "z": coordinates(df["z"]),
                         "confidence": pd.to_numeric(df["confidence"]).astype("float32")})
+    if nt:
+        values = df[nt_names].set_axis(props, axis=1).astype("float64")
+        for name, column in nt_columns(nt, props, values).items():
+            out[name] = column
     out = out.sort_values(["bodyId", "type", "x", "y", "z", "roi"], ignore_index=True,
                           na_position="first")
-    return out[SYNAPSE_COLUMNS]
+    return out
 
 
 def fetch_mean_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = None,
@@ -264,12 +283,13 @@ def fetch_mean_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | Non
     })
 
 
-def _empty_connections() -> pd.DataFrame:
+def _empty_connections(nt, props: list[str]) -> pd.DataFrame:
     dtypes = {"bodyId_pre": "int64", "bodyId_post": "int64", "roi_pre": object,
               "roi_post": object, **{f"{a}_{s}": "int32" for s in ("pre", "post")
                                      for a in "xyz"},
               "confidence_pre": "float32", "confidence_post": "float32"}
-    return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in SYNAPSE_CONNECTION_COLUMNS})
+    return pd.DataFrame({**{c: pd.Series(dtype=dtypes[c]) for c in SYNAPSE_CONNECTION_COLUMNS},
+                         **(nt_columns(nt, props, None) if nt else {})})
 
 
 def _partner_batches(pairs: pd.DataFrame, anchor: str, partner: str,
@@ -296,7 +316,7 @@ def _partner_batches(pairs: pd.DataFrame, anchor: str, partner: str,
 def fetch_synapse_connections(source_criteria=None, target_criteria=None,
                               synapse_criteria: SynapseCriteria | None = None,
                               min_total_weight: int = 1, batch_size: int = 10_000, *,
-                              autapses: bool = False,
+                              nt=None, autapses: bool = False,
                               client: Client | None = None) -> pd.DataFrame:
     """Synapse-level connections (T-bar → PSD) between two sets of bodies;
     mirrors neuprint-python's ``fetch_synapse_connections``.
@@ -319,6 +339,10 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
         Body pairs per query. Pairs are found first at neuron level
         (``ConnectsTo``), then their sites fetched grouped by the side with
         fewer distinct bodies, as neuprint-python does.
+    nt : {None, 'max', 'all'}, default None
+        The T-bar's (pre side's) transmitter prediction, as neuprint-python
+        0.6.4 returns it: ``'max'`` adds ``nt`` and ``ntProb``, ``'all'`` one
+        float32 column per transmitter (see :func:`fetch_synapses`).
     autapses : bool, default False
         *Ours*: include connections of a body onto itself. neuprint-python has
         no switch and returns them when the dataset has them.
@@ -333,15 +357,19 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
         (with ``primary_only``: the site's primary ROI or None; else the sorted
         list of its ROIs, ``[None]`` for none), ``x_pre, y_pre, z_pre`` (the
         T-bar) and ``x_post, y_post, z_post`` (the PSD) (int32, 8 nm voxels),
-        ``confidence_pre, confidence_post`` (float32).
+        ``confidence_pre, confidence_post`` (float32); then the ``nt``
+        columns, if asked for.
 
     Raises
     ------
     CriteriaError
-        Neither side given; bad criteria, weight or batch size; non-primary
-        ROIs with ``primary_only=True``.
+        Neither side given; bad criteria, weight, batch size or nt;
+        non-primary ROIs with ``primary_only=True``.
     UnknownRoiError
         An ROI not in the dataset.
+    DatasetLacksError
+        ``nt`` given, and the dataset has no per-synapse transmitter
+        predictions (no ``Meta.ntSynapseProperties``).
 
     Notes
     -----
@@ -362,6 +390,8 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
     sc = checked_synapse_criteria(synapse_criteria, client)
     info = dataset_info(client)
     ds = client.dataset
+    props = nt_properties(nt, info, str(ds))
+    nt_text, nt_names = nt_fields("ns", props)
 
     params = Parameters()
     where_a, _ = src.where(ds, "a", params)
@@ -373,7 +403,7 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
         "RETURN DISTINCT a.bodyId AS pre, b.bodyId AS post",
         {**params.as_dict(), "min_weight": int(min_total_weight)})
     if pairs.empty:
-        return _empty_connections()
+        return _empty_connections(nt, props)
 
     conf = default_confidence(info)
     threshold = sc.effective_confidence(conf)
@@ -398,14 +428,15 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
               "WITH ns.bodyId AS bodyId_pre, ms.bodyId AS bodyId_post, "
               f"{_roi_field('ns', sc.primary_only)} AS roi_pre, "
               f"{_roi_field('ms', sc.primary_only)} AS roi_post, "
-              f"{_site_fields('ns', '_pre')}, {_site_fields('ms', '_post')}")
+              f"{_site_fields('ns', '_pre')}, {_site_fields('ms', '_post')}{nt_text}")
     base = {**sp.as_dict(), "roi_set": roi_set(returned_rois(sc, info))}
-    frames = [client.read_columns(cypher, _CONNECTION_FIELDS, {**base, "groups": groups},
+    frames = [client.read_columns(cypher, _CONNECTION_FIELDS + nt_names,
+                                  {**base, "groups": groups},
                                   not_null=_CONNECTION_FIELDS[:2] + _CONNECTION_FIELDS[4:10])
               for groups in _partner_batches(pairs, anchor, partner, batch_size)]
     frames = [f for f in frames if len(f)]
     if not frames:
-        return _empty_connections()
+        return _empty_connections(nt, props)
     df = pd.concat(frames, ignore_index=True)
     out = pd.DataFrame({"bodyId_pre": df["bodyId_pre"].astype("int64"),
                         "bodyId_post": df["bodyId_post"].astype("int64"),
@@ -416,5 +447,9 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
             out[f"{axis}_{side}"] = coordinates(df[f"{axis}_{side}"])
     for side in ("pre", "post"):
         out[f"confidence_{side}"] = pd.to_numeric(df[f"confidence_{side}"]).astype("float32")
+    if nt:
+        values = df[nt_names].set_axis(props, axis=1).astype("float64")
+        for name, column in nt_columns(nt, props, values).items():
+            out[name] = column
     return out.sort_values(["bodyId_pre", "bodyId_post", "x_pre", "y_pre", "z_pre",
                             "x_post", "y_post", "z_post"], ignore_index=True)

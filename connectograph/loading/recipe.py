@@ -12,6 +12,7 @@ anything is written, and names the recipe, the file and the column.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError
 
 from ..errors import InvalidIdentifierError, RecipeError, ValidationError
-from ..identifiers import DatasetName
+from ..identifiers import DatasetName, escape_name
 from .read.canonical_table import INT64_MAX, INT64_MIN
 from .read.source_files import read_header
 
@@ -43,6 +44,13 @@ SYNAPSE_COLUMNS = {
     "points": ("id", "type", "x", "y", "z"),
 }
 SYNAPSE_PARTNER_COLUMNS = ("pre_id", "post_id")
+#: Synapse keys the loader itself sets: a recipe's synapse properties may not
+#: take these names (``location`` is the point; ROI flags are the ROI names).
+RESERVED_SYNAPSE_PROPERTIES = ("synapseId", "bodyId", "type", "confidence", "location", "roi")
+#: neuPrint's per-synapse transmitter probabilities: ``nt<Transmitter>Prob``
+#: on the T-bar (``ntAcetylcholineProb``, ``ntGabaProb``...), as
+#: ``Meta.ntSynapseProperties`` lists them and neuprint-python reads them.
+NT_PROBABILITY_PROPERTY = r"nt[A-Z][A-Za-z0-9]*Prob"
 
 
 class _Strict(BaseModel):
@@ -170,6 +178,20 @@ class SkeletonSource(_Strict):
     description: str = ""
 
 
+class SynapseTransmitter(_Strict):
+    """``[synapses.transmitter]``: a per-synapse transmitter prediction given
+    as two columns, the transmitter's name and its probability, stored on the
+    T-bar under neuPrint's per-transmitter property (``properties`` maps each
+    name the source uses onto it, e.g. ``gaba = "ntGabaProb"``). The other
+    transmitters' probabilities are unknown and stay unset."""
+
+    transmitter: str = Field(description="source column naming the predicted transmitter")
+    probability: str = Field(description="source column with its probability, in [0, 1]")
+    properties: dict[str, str] = Field(
+        description="transmitter text -> T-bar property, e.g. acetylcholine = "
+        "'ntAcetylcholineProb'")
+
+
 class SynapseSource(_Strict):
     """One ``[[synapses]]`` source: synapse points, with or without partners.
 
@@ -201,8 +223,20 @@ class SynapseSource(_Strict):
     unknown_bodies: Literal["error", "add"] = Field(
         "error", description="bodies that no neuron or connection table lists: reject the "
         "load ('error') or add them as bare Segments and say so in the summary ('add')")
+    pre_properties: dict[str, str] = Field(
+        default_factory=dict, description="T-bar property -> source column of numbers "
+        "(kind 'synapse_connections'), e.g. ntGabaProb = 'gaba_prob'; neuPrint's nt*Prob "
+        "names must hold probabilities in [0, 1]")
+    transmitter: SynapseTransmitter | None = None
     version: str = ""
     description: str = ""
+
+    def property_names(self) -> list[str]:
+        """The T-bar properties this source sets, sorted."""
+        names = set(self.pre_properties)
+        if self.transmitter is not None:
+            names |= set(self.transmitter.properties.values())
+        return sorted(names)
 
     def paths(self, recipe: "Recipe") -> list[Path]:
         """The files of this source (a folder's ``*.csv``/``*.parquet``, sorted)."""
@@ -547,9 +581,19 @@ def _check_synapse_sources(recipe: Recipe) -> None:
         if not paths:
             raise RecipeError(f"recipe {recipe.source}, [[synapses]]: folder {where} holds no "
                               f"*.{src.format} files")
+        _check_synapse_properties(recipe, src)
+        extra = tuple(src.pre_properties.values())
+        if src.transmitter is not None:
+            extra += (src.transmitter.transmitter, src.transmitter.probability)
         for path in paths:
-            _check_columns(recipe, "synapses", path, src.format, src.columns,
-                           SYNAPSE_COLUMNS[src.kind])
+            header = _check_columns(recipe, "synapses", path, src.format, src.columns,
+                                    SYNAPSE_COLUMNS[src.kind])
+            for column in extra:
+                if column not in header:
+                    raise RecipeError(
+                        f"recipe {recipe.source}, [[synapses]] file {path}: column {column!r} "
+                        f"(a synapse property's source) does not exist; columns are {header}",
+                        file=str(path), column=column)
     for src in recipe.synapse_partners:
         path = recipe.path(src.file)
         if not path.is_file():
@@ -560,3 +604,36 @@ def _check_synapse_sources(recipe: Recipe) -> None:
     if recipe.synapse_partners and not any(s.kind == "points" for s in recipe.synapses):
         raise RecipeError(f"recipe {recipe.source}: [[synapse_partners]] refer to synapse ids, "
                           "which only [[synapses]] sources of kind 'points' define")
+
+
+def _check_synapse_properties(recipe: Recipe, src: SynapseSource) -> None:
+    """A source's T-bar properties: only on ``synapse_connections`` rows, names
+    that are Cypher names and not the loader's own keys, each set once."""
+    names = src.property_names()
+    if not names and src.transmitter is None:
+        return
+    where = f"recipe {recipe.source}, [[synapses]] {src.file or src.folder}"
+    if src.kind != "synapse_connections":
+        raise RecipeError(f"{where}: pre_properties and transmitter are read from "
+                          f"'synapse_connections' sources only, not kind {src.kind!r}")
+    if src.transmitter is not None:
+        if not src.transmitter.properties:
+            raise RecipeError(f"{where}: [synapses.transmitter] properties maps no "
+                              "transmitter onto a property")
+        doubled = sorted(set(src.pre_properties) & set(src.transmitter.properties.values()))
+        if doubled:
+            raise RecipeError(f"{where}: properties {doubled} are set both by pre_properties "
+                              "and by transmitter")
+        for text, name in src.transmitter.properties.items():
+            if not re.fullmatch(NT_PROBABILITY_PROPERTY, name):
+                raise RecipeError(f"{where}: transmitter {text!r} maps onto {name!r}, not a "
+                                  "neuPrint transmitter probability name (nt<Transmitter>Prob, "
+                                  "e.g. ntGabaProb)")
+    for name in names:
+        if name in RESERVED_SYNAPSE_PROPERTIES:
+            raise RecipeError(f"{where}: {name!r} is a synapse key the loader sets; "
+                              "give the property another name")
+        try:
+            escape_name(name)
+        except InvalidIdentifierError as err:
+            raise RecipeError(f"{where}: synapse property {name!r}: {err}") from None

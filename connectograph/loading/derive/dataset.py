@@ -9,6 +9,7 @@ writes a :class:`PreparedDataset` over Bolt or as ``neo4j-admin`` import files.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,7 +23,8 @@ from ...errors import ValidationError
 from ...identifiers import DatasetName
 from ..conflicts import Conflict
 from ..read.recipe_sources import SourceTables
-from ..recipe import Recipe
+from ..read.synapse_tables import PROPERTY_PREFIX, property_columns
+from ..recipe import NT_PROBABILITY_PROPERTY, Recipe
 from ..summary import LoadSummary
 from .bodies import (complete_bodies_from, fill_bodies, is_neuron, roi_memberships,
                      with_empty_roi_info)
@@ -52,6 +54,18 @@ def neuron_property_types(neurons: pd.DataFrame) -> dict[str, str]:
         else:
             types[col] = "string"
     return types
+
+
+def nt_synapse_property_types(points: pd.DataFrame | None) -> dict[str, str]:
+    """neuPrint's ``Meta.ntSynapseProperties``: the per-synapse transmitter
+    probabilities (``nt<Transmitter>Prob``) some synapse of ``points`` has,
+    each with its type name (``"float"``); empty when none does (or the
+    synapse tables were spilled, which carry no synapse properties)."""
+    if points is None:
+        return {}
+    names = [c[len(PROPERTY_PREFIX):] for c in property_columns(points)
+             if points[c].notna().any()]
+    return {n: "float" for n in sorted(names) if re.fullmatch(NT_PROBABILITY_PROPERTY, n)}
 
 
 def roi_totals(neurons: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -129,6 +143,10 @@ def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: 
         entry.update(totals.get(name, {"pre": 0, "post": 0}))
         roi_info[name] = entry
     ds = recipe.dataset
+    nt_properties = nt_synapse_property_types(tables.synapse_points)
+    # neuPrint's key, only where synapses carry transmitter probabilities
+    nt_meta = ({"ntSynapseProperties": json.dumps(nt_properties, sort_keys=True)}
+               if nt_properties else {})
     return {
         "dataset": ds.name,
         "tag": ds.tag,
@@ -142,6 +160,7 @@ def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: 
         "lastDatabaseEdit": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "statusDefinitions": json.dumps(ds.status_definitions, sort_keys=True),
         "neuronProperties": json.dumps(neuron_property_types(neurons), sort_keys=True),
+        **nt_meta,
         "voxelSize": [ds.voxel_size] * 3,
         "voxelUnits": ds.voxel_units,
         "postHighAccuracyThreshold": ds.post_high_accuracy_threshold,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...errors import ValidationError
+from ...errors import RecipeError, ValidationError
 from ...skeletons import Skeleton
 from ..conflicts import Conflict
 from ..recipe import Recipe
@@ -134,6 +134,11 @@ def read_sources(recipe: Recipe, *, partition_rows: int | None = None,
         neurons = pd.DataFrame({"bodyId": pd.Series(dtype="int64")}).set_index("bodyId", drop=False)
     skeletons = read_skeletons(recipe, conflicts)
     points = pairs = spill = None
+    if partition_rows and any(src.property_names() for src in recipe.synapses):
+        raise RecipeError(
+            f"recipe {recipe.source}: its [[synapses]] map synapse properties (pre_properties, "
+            "transmitter), which a partitioned load (partition_rows / --partition-rows) does "
+            "not carry yet; load it without partitioning")
     if partition_rows:
         spill = spill_synapse_sources(recipe, roi_names, conflicts, directory=spill_dir,
                                       partition_rows=partition_rows)

@@ -30,15 +30,16 @@ import pyarrow.compute as pc
 from ...errors import ValidationError
 from ..arrow_memory import release_arrow_memory
 from ..conflicts import Conflict
-from ..recipe import Recipe, SynapsePartnerSource, SynapseSource
+from ..recipe import NT_PROBABILITY_PROPERTY, Recipe, SynapsePartnerSource, SynapseSource
 from .canonical_table import first_true
 from .names import check_name, first_bad_name
 from .number_cells import body_of_file_name, int_column
 from .source_files import read_table, read_table_chunks
-from .synapse_tables import (SYNAPSE_TYPES, SynapsePairs, SynapsePoints, as_category,
-                             clean_per_value, concat_frames, constant_category, empty_pairs,
-                             empty_points, first_repeat, has_duplicates, id_rows,
-                             mint_synapse_ids, row_numbers, small_int_type, texts_index)
+from .synapse_tables import (PROPERTY_PREFIX, SYNAPSE_TYPES, SynapsePairs, SynapsePoints,
+                             as_category, clean_per_value, concat_frames, constant_category,
+                             empty_pairs, empty_points, first_repeat, has_duplicates, id_rows,
+                             mint_synapse_ids, row_numbers, small_int_type, texts_index,
+                             with_property_columns)
 
 #: CATMAID's connector relation numbers (navis ``connectors.type`` for CATMAID
 #: neurons): 0 presynaptic_to, 1 postsynaptic_to; 2 (gap junction) and 3
@@ -152,6 +153,56 @@ def _check_confidence(values: np.ndarray, file: str, label: str) -> None:
                               column=label)
 
 
+def _check_probability(values: np.ndarray, file: str, label: str, what: str) -> None:
+    bad = ~np.isnan(values) & ((values < 0) | (values > 1))
+    if bad.any():
+        i = first_true(bad)
+        raise ValidationError(f"{what} {float(values[i])!r} is outside [0, 1]", file=file,
+                              row=i + 1, column=label)
+
+
+def synapse_properties(df: pd.DataFrame, src: SynapseSource, file: str) -> dict[str, np.ndarray]:
+    """The T-bar properties of each row of a ``synapse_connections`` source
+    (``pre_properties`` and ``transmitter``): property name → float64 values,
+    NaN where the row gives none.
+
+    Raises
+    ------
+    ValidationError
+        A cell that is not a finite number; a transmitter probability (an
+        ``nt…Prob`` property, or ``transmitter.probability``) outside [0, 1];
+        a transmitter the recipe does not map, or one without its probability
+        (or a probability without a transmitter); naming file, row and column.
+    """
+    props = {}
+    for name, column in src.pre_properties.items():
+        values = _float(df, column, file, column, required=False)
+        if re.fullmatch(NT_PROBABILITY_PROPERTY, name):
+            _check_probability(values, file, column, name)
+        props[name] = values
+    t = src.transmitter
+    if t is not None:
+        prob = _float(df, t.probability, file, t.probability, required=False)
+        _check_probability(prob, file, t.probability, "transmitter probability")
+        names = pd.Series(clean_per_value(df[t.transmitter], _texts)).astype(object)
+        names = names.where(names.notna() & (names != ""), None)
+        known = names.map(t.properties)
+        for bad, message, column in (
+                (names.notna() & known.isna(), "transmitter {text!r} is not among the recipe's "
+                 f"[synapses.transmitter] properties ({sorted(t.properties)})", t.transmitter),
+                (names.notna() & np.isnan(prob), "transmitter {text!r} has no probability",
+                 t.probability),
+                (names.isna() & ~np.isnan(prob), "a transmitter probability without a "
+                 "transmitter", t.transmitter)):
+            if bad.any():
+                i = first_true(bad)
+                raise ValidationError(message.format(text=names.iloc[i]), file=file,
+                                      row=i + 1, column=column)
+        for name in sorted(set(t.properties.values())):
+            props[name] = np.where((known == name).to_numpy(), prob, np.nan)
+    return props
+
+
 def read_synapse_connections(path: Path, src: SynapseSource, source: int,
                              roi_names: set[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A ``fetch_synapse_connections`` export as (points, pairs).
@@ -186,10 +237,19 @@ def read_synapse_connections(path: Path, src: SynapseSource, source: int,
                                     x=xyz[0], y=xyz[1], z=xyz[2], confidence=conf, roi=roi,
                                     file=file, rows=rows, source=source,
                                     body_column=name[f"bodyId_{side}"])
+    props = synapse_properties(df, src, file)
     del df
     pre, post = sides["pre"], sides["post"]
+    # the source column named when a T-bar's rows disagree on a property
+    labels = dict(src.pre_properties)
+    if src.transmitter is not None:
+        labels.update((p, src.transmitter.probability) for p in src.transmitter.properties.values())
+    for prop, values in props.items():
+        pre[PROPERTY_PREFIX + prop] = values
+        post[PROPERTY_PREFIX + prop] = np.nan
     # One T-bar, several rows: they must describe the same site.
-    for col, label in (("confidence", name["confidence_pre"]), ("roi", name["roi_pre"])):
+    for col, label in (("confidence", name["confidence_pre"]), ("roi", name["roi_pre"]),
+                       *((PROPERTY_PREFIX + p, labels[p]) for p in props)):
         codes = pd.factorize(pre[col], use_na_sentinel=False)[0]
         n_values = pd.Series(codes).groupby(pre["id"].to_numpy()).transform("nunique")
         bad = n_values > 1
@@ -390,6 +450,7 @@ def _merge_points(frames: list[pd.DataFrame], conflicts: list[Conflict]) -> pd.D
     location for explicit ids) become conflicts."""
     if not frames:
         return empty_points()
+    frames[:] = with_property_columns(frames)
     allp = frames[0] if len(frames) == 1 else concat_frames(frames)
     if not has_duplicates(allp["id"].to_numpy()):
         # Every id once (the usual case): nothing to merge.

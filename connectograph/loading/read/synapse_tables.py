@@ -12,7 +12,10 @@ check them, so a table that exists is a valid one):
     (categorical, NaN when the source gives no ROI); provenance ``file``
     (categorical), ``row`` (1-based data row, int32), ``source`` (index of the
     recipe's ``[[synapses]]`` entry, int16) and ``bodyColumn`` (categorical: the
-    source column holding the body, for error messages).
+    source column holding the body, for error messages); then any synapse
+    properties a recipe maps (``pre_properties``, ``transmitter``), one float64
+    column each named ``property:<name>`` (:data:`PROPERTY_PREFIX`), NaN where
+    a site has no value (every PSD).
 :class:`SynapsePairs`
     ``pre_id, post_id`` (int64): T-bar → PSD, one row per PSD (a T-bar contacts
     several PSDs, a PSD has one T-bar); provenance ``file`` (categorical),
@@ -38,10 +41,32 @@ from ...errors import ValidationError
 from ...vocabulary import SYNAPSE_TYPES
 from .canonical_table import CanonicalTable, first_true
 
-__all__ = ["SYNAPSE_TYPES", "SynapsePairs", "SynapsePoints", "TextCodes", "as_category",
-           "clean_per_value", "concat_frames", "constant_category", "empty_pairs",
+__all__ = ["PROPERTY_PREFIX", "SYNAPSE_TYPES", "SynapsePairs", "SynapsePoints", "TextCodes",
+           "as_category", "clean_per_value", "concat_frames", "constant_category", "empty_pairs",
            "empty_points", "first_repeat", "has_duplicates", "id_rows", "mint_synapse_ids",
-           "row_numbers", "small_int_type", "texts_index"]
+           "property_columns", "row_numbers", "small_int_type", "texts_index",
+           "with_property_columns"]
+
+#: Prefix of the points table's synapse-property columns (``property:ntGabaProb``).
+PROPERTY_PREFIX = "property:"
+
+
+def property_columns(points: pd.DataFrame) -> list[str]:
+    """The synapse-property columns of a points table (prefix included), in order."""
+    return [c for c in points.columns if str(c).startswith(PROPERTY_PREFIX)]
+
+
+def with_property_columns(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """``frames`` each with every property column any of them has (NaN where
+    it had none), so that they concatenate column by column."""
+    names = sorted({c for f in frames for c in property_columns(f)})
+    out = []
+    for f in frames:
+        missing = [c for c in names if c not in f.columns]
+        if missing:
+            f = f.assign(**{c: np.full(len(f), np.nan) for c in missing})
+        out.append(f)
+    return out
 
 
 

@@ -26,6 +26,7 @@ from ..arrow_memory import release_arrow_memory
 from ..derive.bodies import body_property_slices
 from ...vocabulary import COUNT_KEYS
 from ..derive.connections import connection_frames
+from ..read.synapse_tables import PROPERTY_PREFIX, property_columns
 from .import_csv import (ARRAY_DELIMITER, POINT_3D, Column, CsvWriter, ImportFiles,
                          point_column, write_rows)
 
@@ -208,6 +209,11 @@ def _write_synapse_part(w: CsvWriter, syn, labels: LabelSet, body,
         Column("confidence", "double", pa.array(conf, mask=np.isnan(conf))),
         Column("location", POINT_3D, point_column(pts["x"], pts["y"], pts["z"])),
     ]
+    for col in property_columns(pts):
+        # a recipe's synapse properties (e.g. ntGabaProb on T-bars): unset where NaN
+        values = pts[col].to_numpy(dtype="float64")
+        columns.append(Column(col[len(PROPERTY_PREFIX):], "double",
+                              pa.array(values, mask=np.isnan(values))))
     w.nodes("Synapse", _const(_labels(labels, "Synapse"), n),
             ("Synapse", pa.array(np.arange(first_synapse, first_synapse + n, dtype="int64"))),
             columns)

@@ -20,6 +20,7 @@ import numpy as np
 from ...grouped import group_lists, run_starts
 from ..derive.synapse_data import SynapseData
 from ..derive.synapse_sets import SynapseSets
+from ..read.synapse_tables import PROPERTY_PREFIX, property_columns
 from .dataset_writer import DatasetWriter
 
 __all__ = ["write_synapse_graph"]
@@ -36,16 +37,23 @@ class _PointColumns:
         self.xyz = [p[c].to_numpy(dtype="float64") for c in ("x", "y", "z")]
         self.conf = p["confidence"].to_numpy(dtype="float64")
         self.rois = data.rois
+        # a recipe's synapse properties (e.g. ntGabaProb on T-bars), NaN where unset
+        self.props = {c[len(PROPERTY_PREFIX):]: p[c].to_numpy(dtype="float64")
+                      for c in property_columns(p)}
 
     def take(self, rows: np.ndarray | slice) -> dict:
         combos: dict[tuple, int] = {}
         roi = [combos.setdefault(r, len(combos)) for r in self.rois[rows]]
         x, y, z = (a[rows].tolist() for a in self.xyz)
+        props = []
+        if self.props:
+            columns = [(name, values[rows].tolist()) for name, values in self.props.items()]
+            props = [{name: v[i] for name, v in columns if v[i] == v[i]} for i in range(len(x))]
         # None for a missing confidence, converted per batch (not for every point at once).
         return {"id": self.ids[rows].tolist(), "body": self.bodies[rows].tolist(),
                 "type": np.asarray(self.kinds[rows], dtype=object).tolist(),
                 "conf": [None if c != c else c for c in self.conf[rows].tolist()],
-                "x": x, "y": y, "z": z, "roi": roi,
+                "x": x, "y": y, "z": z, "roi": roi, "props": props,
                 "rois": [{name: True for name in combo} for combo in combos]}
 
 
