@@ -52,13 +52,6 @@ class DatasetNotFoundError(ConnectographError):
     """The requested dataset (``name:tag``) is not loaded in the database."""
 
 
-class DatasetLacksError(ConnectographError, ValueError):
-    """The dataset holds no data of the kind the call asks for (e.g.
-    per-synapse transmitter predictions for ``fetch_synapses(..., nt=...)``);
-    the message says what it lacks. Raised instead of an empty answer that
-    would look like one."""
-
-
 class NoDefaultClientError(ConnectographError, RuntimeError):
     """A fetch function was called without ``client=`` and no default client
     was set (:func:`connectograph.set_default_client`)."""
@@ -91,12 +84,13 @@ class InvalidArgumentError(ConnectographError, ValueError):
     hold, a negative timeout...); the message says which values it accepts."""
 
 
-class DatasetLacksDataError(ConnectographError, LookupError):
+class DatasetLacksError(ConnectographError, LookupError):
     """The dataset holds none of what a function was asked about (e.g.
     electrical synapses, ``synapse_type="electrical"``, in a dataset
-    without gap junctions), so there is no answer to give: an empty result
-    would look like one. The message says what the dataset lacks and what it
-    has instead.
+    without gap junctions; per-synapse transmitter predictions for
+    ``fetch_synapses(..., nt=...)``), so there is no answer to give: an empty
+    result would look like one. The message says what the dataset lacks and
+    what it has instead.
 
     Attributes
     ----------

@@ -166,7 +166,8 @@ def nt_properties(nt, info: DatasetInfo, dataset: str) -> list[str]:
         raise DatasetLacksError(
             f"dataset {dataset} has no per-synapse transmitter predictions (its Meta lists no "
             "ntSynapseProperties); call without nt, or load a recipe that maps them "
-            "([synapses.transmitter] or pre_properties, see docs/recipes.md)")
+            "([synapses.transmitter] or pre_properties, see docs/recipes.md)",
+            lacks="per-synapse transmitter predictions")
     return names
 
 

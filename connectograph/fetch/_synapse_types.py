@@ -17,7 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from ..client import Client
-from ..errors import DatasetLacksDataError, InvalidArgumentError
+from ..errors import DatasetLacksError, InvalidArgumentError
 from ..utils import SYNAPSE_TYPE_COLUMN as KIND_COLUMN
 from ..utils import SYNAPSE_TYPES
 from ._dataset import dataset_info
@@ -95,12 +95,12 @@ def require_gap_junctions(client: Client, synapse_type: SynapseType, function: s
 
     Raises
     ------
-    DatasetLacksDataError
+    DatasetLacksError
         The dataset has no ``GapJunction`` relationship at all.
     """
     if synapse_type == "chemical" or has_gap_junctions(client):
         return
-    raise DatasetLacksDataError(
+    raise DatasetLacksError(
         f"{function}(synapse_type={synapse_type!r}): dataset {client.dataset} has no gap "
         "junctions (no GapJunction relationship between its Segments), only chemical "
         "connections (ConnectsTo); use synapse_type='chemical'", lacks="gap junctions")

@@ -311,7 +311,7 @@ def fetch_adjacencies(sources=None, targets=None, rois: list[str] | str | None =
         ``include_nonprimary``.
     InvalidArgumentError
         An unknown ``synapse_type``, or ``rois`` with electrical connections.
-    DatasetLacksDataError
+    DatasetLacksError
         Electrical connections asked of a dataset without gap junctions.
 
     Notes

@@ -96,7 +96,7 @@ def fetch_simple_connections(upstream_criteria=None, downstream_criteria=None,
         Invalid criteria.
     InvalidArgumentError
         An unknown ``synapse_type``, or ``rois`` with electrical connections.
-    DatasetLacksDataError
+    DatasetLacksError
         Electrical connections asked of a dataset without gap junctions.
     """
     synapse_type = check_synapse_type(synapse_type, "fetch_simple_connections")
@@ -218,7 +218,7 @@ def fetch_common_connectivity(criteria, search_direction: Literal["upstream",
         Bad ``search_direction`` or criteria.
     InvalidArgumentError
         An unknown ``synapse_type``.
-    DatasetLacksDataError
+    DatasetLacksError
         Electrical connections asked of a dataset without gap junctions.
 
     Notes

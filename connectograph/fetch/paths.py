@@ -115,7 +115,7 @@ def fetch_paths(upstream_bodyId: int, downstream_bodyId: int, min_weight: int = 
         from the dataset, or unsupported criteria.
     InvalidArgumentError
         An unknown ``synapse_type``.
-    DatasetLacksDataError
+    DatasetLacksError
         Electrical connections asked of a dataset without gap junctions.
     """
     if path_length is not None and max_path_length is not None:
@@ -212,7 +212,7 @@ def fetch_shortest_paths(upstream_bodyId: int, downstream_bodyId: int, min_weigh
         See :func:`fetch_paths`.
     InvalidArgumentError
         An unknown ``synapse_type``.
-    DatasetLacksDataError
+    DatasetLacksError
         Electrical connections asked of a dataset without gap junctions.
     """
     return fetch_paths(upstream_bodyId, downstream_bodyId, min_weight=min_weight,

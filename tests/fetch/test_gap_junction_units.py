@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from connectograph import NC
-from connectograph.errors import (ConnectographError, DatasetLacksDataError,
+from connectograph.errors import (ConnectographError, DatasetLacksError,
                                   InvalidArgumentError)
 from connectograph.fetch import (fetch_adjacencies, fetch_common_connectivity, fetch_paths,
                                  fetch_shortest_paths, fetch_simple_connections)
@@ -102,7 +102,7 @@ def test_unknown_synapse_type_is_refused_before_any_query(name, bad):
 @pytest.mark.parametrize("synapse_type", ["electrical", "both"])
 def test_a_dataset_without_gap_junctions_says_so(name, synapse_type):
     client = RecordingClient(flag=False)
-    with pytest.raises(DatasetLacksDataError, match="has no gap junctions") as info:
+    with pytest.raises(DatasetLacksError, match="has no gap junctions") as info:
         CALLS[name](synapse_type, client)
     assert isinstance(info.value, ConnectographError) and info.value.lacks == "gap junctions"
     assert "only chemical connections (ConnectsTo)" in str(info.value)

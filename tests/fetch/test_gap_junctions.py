@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from connectograph import NC, Client
-from connectograph.errors import DatasetLacksDataError, InvalidArgumentError
+from connectograph.errors import DatasetLacksError, InvalidArgumentError
 from connectograph.fetch import (fetch_adjacencies, fetch_common_connectivity,
                                  fetch_shortest_paths, fetch_simple_connections)
 from connectograph.loading import load
@@ -303,7 +303,7 @@ def test_a_dataset_without_gap_junctions_raises(witvliet_adult, edges):
                                                  intermediate_criteria=NC(), synapse_type=st,
                                                  client=chem_only)):
         for st in ("electrical", "both"):
-            with pytest.raises(DatasetLacksDataError, match="has no gap junctions"):
+            with pytest.raises(DatasetLacksError, match="has no gap junctions"):
                 call(st)
         call("chemical")
     c = chemical(edges)
