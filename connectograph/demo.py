@@ -10,8 +10,9 @@ from typing import Callable
 import pandas as pd
 
 from .client import Client
-from .criteria import NC, AtLeast
-from .fetch import fetch_adjacencies, fetch_custom, fetch_neurons, fetch_simple_connections
+from .criteria import NC, AtLeast, SynapseCriteria
+from .fetch import (fetch_adjacencies, fetch_custom, fetch_neurons, fetch_simple_connections,
+                    fetch_synapses)
 from .utils import connection_table_to_matrix, merge_neuron_properties
 
 DEMO_RECIPE = "hemibrain-mb"
@@ -117,7 +118,22 @@ def tour_celegans(client: Client, echo: Callable[[str], None] = print) -> None:
          "ones; bodyIds are minted from the names, the same in all eight animals)")
 
 
+def tour_hemibrain_nt(client: Client, echo: Callable[[str], None] = print) -> None:
+    """One question of hemibrain-nt:v1.2.1: the T-bars of the 105 neurons per
+    predicted transmitter (per-synapse predictions)."""
+    _section(echo, "8. hemibrain, per-synapse transmitters (Eckstein et al. 2024): T-bars per "
+                   "predicted transmitter  [fetch_synapses(..., nt='max')]")
+    tbars = fetch_synapses(NC(pre=AtLeast(1)), SynapseCriteria(type="pre"), nt="max",
+                           client=client)
+    table = (tbars.groupby("nt", observed=True)
+             .agg(tbars=("bodyId", "size"), neurons=("bodyId", "nunique"),
+                  mean_probability=("ntProb", "mean"))
+             .sort_values("tbars", ascending=False).reset_index())
+    _show(echo, table.round({"mean_probability": 3}))
+
+
 #: The datasets the demo loads after the hemibrain bundle: (recipe, dataset, tour).
 MORE_DATASETS = [("manc-nt", "manc-nt:v1", tour_manc),
                  ("flywire-mb783", "flywire-mb783:v783", tour_flywire),
-                 ("celegans-witvliet2021", "witvliet2021:d8", tour_celegans)]
+                 ("celegans-witvliet2021", "witvliet2021:d8", tour_celegans),
+                 ("hemibrain-synapse-nt", "hemibrain-nt:v1.2.1", tour_hemibrain_nt)]
