@@ -113,3 +113,63 @@ def test_kcab_to_mbon_synapses(flywire, source):
     assert conn["weight"].sum() == 29_888
     assert len(conn) == len(expected)
     assert set(conn["roi"]) == {"NotPrimary"}
+
+
+def _operators(plan) -> set[str]:
+    """Every operator of a profiled plan (neo4j driver's ProfiledPlan dict)."""
+    ops = {plan["operatorType"].split("@")[0]}
+    for child in plan.get("children", []):
+        ops |= _operators(child)
+    return ops
+
+
+@pytest.mark.parametrize("prop, value", [("predictedNt", "gaba"), ("super_class", "optic")])
+def test_recipe_declared_indexes_serve_equality_filters(flywire, source, neo4j_connection,
+                                                        prop, value):
+    import neo4j
+
+    uri, auth = neo4j_connection
+    column = {"predictedNt": "nt_type", "super_class": "super_class"}[prop]
+    table = source["codex"] if prop == "predictedNt" else source["classes"]
+    expected = int((table[column] == {"gaba": "GABA"}.get(value, value)).sum())
+    with neo4j.GraphDatabase.driver(uri, auth=auth) as driver, driver.session() as session:
+        result = session.run(f"PROFILE MATCH (n:`{DATASET}_Neuron`) WHERE n.{prop} = $v "
+                             "RETURN count(n) AS n", v=value)
+        count = result.single()["n"]
+        plan = result.consume().profile
+    assert count == expected
+    assert "NodeIndexSeek" in _operators(plan)
+
+
+def test_signed_weights_and_matrix_by_transmitter(flywire, source):
+    """KC -> MBON weights signed by the KCs' Codex transmitter (ACh +1, GABA
+    and glutamate -1, others unsigned), and the matrix grouped by transmitter,
+    against pandas on the edge list and Codex's table."""
+    from connectograph import connection_table_to_matrix, signed_connections
+
+    client, _ = flywire
+    nodes, edges, codex = source["nodes"], source["edges"], source["codex"]
+    group = dict(zip(nodes["root_id"], nodes["group"]))
+    mbon = dict(zip(nodes["root_id"], nodes["cell_type"]))
+    e = edges[(edges["pre_root_id"].map(group) == "KC") & (edges["post_root_id"].map(group) == "MBON")]
+    nt = e["pre_root_id"].map(dict(zip(codex["root_id"], codex["nt_type"])))
+    sign = nt.map({"ACH": 1.0, "GABA": -1.0, "GLUT": -1.0})
+    expected = (e.assign(signed=e["syn_count"] * sign, type=e["post_root_id"].map(mbon))
+                .groupby("type")["signed"].sum(min_count=1))
+
+    neurons, conn = fetch_adjacencies(NC(mbGroup="KC"), NC(mbGroup="MBON"),
+                                      properties=["type", "predictedNt"], client=client)
+    conn = conn.groupby(["bodyId_pre", "bodyId_post"], as_index=False)["weight"].sum()
+    signed = signed_connections(conn, neurons)
+    types = dict(zip(neurons["bodyId"], neurons["type"]))
+    got = signed.assign(type=signed["bodyId_post"].map(types)).groupby("type")[
+        "signed_weight"].sum(min_count=1)
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+
+    by_nt = connection_table_to_matrix(signed.assign(type_post=signed["bodyId_post"].map(types)),
+                                       ("predictedNt_pre", "type_post"))
+    want = (e.assign(nt=nt.map(CODEX_NT), type=e["post_root_id"].map(mbon))
+            .pivot_table(index="nt", columns="type", values="syn_count", aggfunc="sum",
+                         fill_value=0))
+    assert by_nt.to_numpy().tolist() == want.loc[by_nt.index, by_nt.columns].to_numpy().tolist()
+    assert set(by_nt.index) == set(want.index)

@@ -71,6 +71,10 @@ class DatasetSection(_Strict):
     post_high_accuracy_threshold: float = 0.0
     status_definitions: dict[str, str] = Field(default_factory=dict)
     citation: str = ""
+    indexes: list[str] = Field(
+        default_factory=list, description="neuron properties users filter by, indexed on "
+        "Segment and Neuron besides bodyId, type, instance, status and the ROI flags, e.g. "
+        "['predictedNt', 'class']")
 
 
 class NeuronRule(_Strict):
