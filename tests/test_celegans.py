@@ -10,6 +10,7 @@ refusals are checked without a server in tests/loading/test_celegans_recipe.py).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -160,3 +161,18 @@ def test_every_fetch_answers_or_says_what_the_dataset_lacks(adult):
     assert got == {n: w for n, w in zip(chem["post"], chem["synapses"]) if n in cells}
     assert set(conn["roi"]) == {"NotPrimary"}
     assert f.fetch_meta(client=client)["stage"] == "adult"
+
+
+@pytest.mark.slow
+def test_benchmark_files_to_first_answer(adult, neo4j_connection):
+    from connectograph.bench.real_datasets import run_real_datasets
+
+    _, summary, src = adult
+    notes: list[str] = []
+    rows = run_real_datasets(*neo4j_connection, notes=notes, only=["witvliet2021:d8"],
+                             echo=lambda s: None)
+    assert notes == [] and len(rows) == 1
+    extra = json.loads(rows[0]["extra"])
+    assert extra["counts"]["GapJunction relationships"] == (src["type"] == "electrical").sum()
+    assert rows[0]["ours_min_s"] == pytest.approx(extra["load_s"] + extra["first_answer_s"],
+                                                  abs=0.01)
