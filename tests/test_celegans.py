@@ -11,7 +11,6 @@ refusals are checked without a server in tests/loading/test_celegans_recipe.py).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,10 +19,11 @@ from connectograph import NC, fetch_custom, fetch_neurons, fetch_simple_connecti
 from connectograph.loading import load
 
 from other_datasets import another_dataset
+from shared_datasets import DATASETS
 
 pytestmark = pytest.mark.neo4j
 
-FOLDER = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "celegans-witvliet2021"
+FOLDER = DATASETS / "celegans-witvliet2021"
 RECIPE = "celegans-witvliet2021"
 
 

@@ -9,7 +9,6 @@ shared/datasets/flywire-mb783 (its README.md lists the facts checked here).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,11 +17,12 @@ import pytest
 from connectograph import NC, IsNull, fetch_adjacencies, fetch_custom, fetch_neurons
 
 from other_datasets import another_dataset
+from shared_datasets import DATASETS
 
 pytestmark = pytest.mark.neo4j
 
 DATASET = "flywire-mb783:v783"
-FOLDER = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "flywire-mb783"
+FOLDER = DATASETS / "flywire-mb783"
 CODEX_NT = {"ACH": "acetylcholine", "GABA": "gaba", "GLUT": "glutamate", "DA": "dopamine",
             "SER": "serotonin", "OCT": "octopamine"}
 

@@ -4,7 +4,6 @@ first edges and its nodes' known transmitters (the nodes file's ``nt`` and
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,8 +11,9 @@ import pytest
 
 from connectograph import signed_connections
 from connectograph.errors import InvalidArgumentError
+from shared_datasets import DATASETS
 
-FOLDER = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "flywire-mb783"
+FOLDER = DATASETS / "flywire-mb783"
 
 
 @pytest.fixture(scope="module")
