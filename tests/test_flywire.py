@@ -9,6 +9,8 @@ shared/datasets/flywire-mb783 (its README.md lists the facts checked here).
 
 from __future__ import annotations
 
+import json
+
 
 import numpy as np
 import pandas as pd
@@ -72,6 +74,49 @@ def test_root_ids_come_back_exactly(flywire, source):
     expected = source["edges"].loc[source["edges"]["pre_root_id"] == ids.max()]
     assert sorted(conn["bodyId_post"].tolist()) == sorted(expected["post_root_id"].tolist())
     assert conn["bodyId_post"].dtype == np.int64
+
+
+def test_root_ids_exact_through_the_service(flywire, source, neo4j_connection,
+                                          tmp_path_factory):
+    """Unmodified neuprint-python through `connectograph serve`: the subset's
+    root ids (above 2**53) come back exactly from fetch_neurons,
+    fetch_adjacencies and fetch_custom (JSON numbers, never floats)."""
+    import gc
+
+    import neuprint
+    from connectograph import neo4j_server
+    from connectograph.service import (BackgroundServer, Limits, ServiceConfig, TokenStore,
+                                       ensure_certificate)
+
+    ids = source["nodes"]["root_id"]
+    top = int(ids.max())
+    expected_post = sorted(source["edges"].loc[source["edges"]["pre_root_id"] == top,
+                                               "post_root_id"].tolist())
+    folder = tmp_path_factory.mktemp("flywire-service")
+    tokens = TokenStore(folder / "tokens.json")
+    token, _ = tokens.create("tests")
+    cert, key = ensure_certificate(directory=folder / "tls")
+    uri, auth = neo4j_connection
+    config = ServiceConfig(uri=uri, auth=auth, tokens=tokens, limits=Limits(timeout=60.0))
+    with BackgroundServer(config, port=neo4j_server.free_port(), certfile=cert,
+                          keyfile=key) as srv:
+        np_client = neuprint.Client(srv.url, dataset=DATASET, token=token,
+                                    verify=str(srv.certfile), progress=False)
+        try:
+            neurons, _ = neuprint.fetch_neurons(neuprint.NeuronCriteria(bodyId=ids.tolist()),
+                                                client=np_client, omit_rois=True)
+            _, conn = neuprint.fetch_adjacencies(neuprint.NeuronCriteria(bodyId=top), None,
+                                                 client=np_client)
+            custom = np_client.fetch_custom(
+                f"MATCH (n:Neuron) WHERE n.bodyId = {top} RETURN n.bodyId AS id")
+        finally:
+            np_client.session.close()
+            neuprint.clear_default_client()
+            del np_client
+            gc.collect()
+    assert sorted(neurons["bodyId"].tolist()) == sorted(ids.tolist())
+    assert sorted(conn["bodyId_post"].tolist()) == expected_post
+    assert custom["id"].tolist() == [top]
 
 
 def test_transmitters_under_neuprint_names(flywire, source):
@@ -173,3 +218,14 @@ def test_signed_weights_and_matrix_by_transmitter(flywire, source):
                          fill_value=0))
     assert by_nt.to_numpy().tolist() == want.loc[by_nt.index, by_nt.columns].to_numpy().tolist()
     assert set(by_nt.index) == set(want.index)
+
+
+def test_meta_keeps_the_source_column_names(flywire):
+    client, _ = flywire
+    sources = json.loads(fetch_custom(f"MATCH (m:`{DATASET}_Meta`) RETURN m.sourceColumns AS s",
+                                      client=client)["s"][0])
+    assert sources["predictedNt"] == ["codex/neurons.csv.gz: nt_type"]
+    assert sources["ntGabaProb"] == ["codex/neurons.csv.gz: gaba_avg"]
+    assert sources["type"] == ["mb_fafb783_nodes.csv: cell_type",
+                               "codex/classification.csv.gz: cell_type"]
+    assert "bodyId" in sources and "mbGroup" in sources

@@ -134,6 +134,20 @@ def named_and_classified(neurons: pd.DataFrame, listed: pd.Index, body_names: di
     return neurons
 
 
+def source_columns(recipe: Recipe) -> dict[str, list[str]]:
+    """Where a renamed neuron property came from: property -> ``"file:
+    column"`` of every neuron table that maps it from a column of another name
+    (precedence order), e.g. ``predictedNt: ["codex/neurons.csv.gz: nt_type"]``;
+    stored as ``Meta.sourceColumns`` (JSON) so that the source's names stay
+    with the dataset."""
+    out: dict[str, list[str]] = {}
+    for src in recipe.neurons:
+        for name, column in src.columns.items():
+            if name != column:
+                out.setdefault(name, []).append(f"{src.file}: {column}")
+    return out
+
+
 def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: str) -> dict:
     """The ``:Meta`` properties (neuPrint names; JSON strings where neuPrint uses them)."""
     totals = roi_totals(neurons)
@@ -167,6 +181,7 @@ def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: 
         "citation": ds.citation,
         "recipe": recipe.source,
         "fingerprint": fp,
+        "sourceColumns": json.dumps(source_columns(recipe), sort_keys=True),
         # a [[series]] member's own (e.g. its developmental stage)
         **(recipe.series[0].meta if recipe.series else {}),
     }
