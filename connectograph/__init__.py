@@ -16,7 +16,7 @@ from .fetch import (fetch_common_connectivity, fetch_custom_neurons, fetch_datas
                     fetch_roi_completeness, fetch_roi_connectivity, fetch_shortest_paths,
                     fetch_simple_connections, fetch_traced_adjacencies)
 from .fetch import fetch_mean_synapses, fetch_synapse_connections, fetch_synapses
-from .utils import connection_table_to_matrix, merge_neuron_properties
+from .utils import connection_table_to_matrix, merge_neuron_properties, signed_connections
 
 __version__ = "0.1.0"
 
@@ -25,7 +25,7 @@ __all__ = ["Client", "set_default_client", "default_client", "NeuronCriteria", "
            "Between", "NotIn", "Regex", "ConnectographError", "fetch_custom",
            "fetch_neurons", "fetch_adjacencies", "fetch_meta", "fetch_all_rois",
            "fetch_primary_rois", "fetch_roi_hierarchy", "fetch_skeleton",
-           "connection_table_to_matrix", "merge_neuron_properties",
+           "connection_table_to_matrix", "merge_neuron_properties", "signed_connections",
            "fetch_datasets", "fetch_custom_neurons", "fetch_simple_connections",
            "fetch_traced_adjacencies", "fetch_common_connectivity", "fetch_shortest_paths",
            "fetch_paths", "fetch_output_completeness", "fetch_downstream_orphan_tasks",

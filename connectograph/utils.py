@@ -1,5 +1,6 @@
 """Table utilities with neuprint-python's names: merge_neuron_properties and
-connection_table_to_matrix."""
+connection_table_to_matrix; and signed_connections, which signs a connection
+table's weights by the presynaptic neuron's transmitter."""
 
 from __future__ import annotations
 
@@ -39,6 +40,75 @@ def merge_neuron_properties(neuron_df: pd.DataFrame, conn_df: pd.DataFrame,
     props = neuron_df[["bodyId", *properties]].drop_duplicates("bodyId")
     out = conn_df.merge(props.add_suffix("_pre"), on="bodyId_pre", how="left")
     return out.merge(props.add_suffix("_post"), on="bodyId_post", how="left")
+
+
+#: The default sign of a synapse by its presynaptic neuron's predicted
+#: transmitter (neuPrint's lower-case names): acetylcholine excitatory (+1),
+#: GABA and glutamate inhibitory (-1), the rule of the FlyWire whole-brain
+#: analyses (Dorkenwald et al. 2024, Nature 634:124; Lin et al. 2024, Nature
+#: 634:153) for the adult fly brain, where glutamate acts mostly through the
+#: inhibitory GluClα. Monoamines (dopamine, serotonin, octopamine...) are
+#: modulatory: no sign. Elsewhere the rule differs (glutamate excites at many
+#: C. elegans and vertebrate synapses): pass your own ``signs``.
+DEFAULT_NT_SIGNS = {"acetylcholine": 1, "gaba": -1, "glutamate": -1}
+
+
+def signed_connections(conn_df: pd.DataFrame, neuron_df: pd.DataFrame, *,
+                       transmitter: str = "predictedNt",
+                       signs: dict[str, int] | None = None) -> pd.DataFrame:
+    """A connection table with the presynaptic neuron's transmitter and a
+    signed weight.
+
+    Parameters
+    ----------
+    conn_df : DataFrame
+        ``bodyId_pre, bodyId_post, weight, ...`` (e.g. ``roi_conn_df`` of
+        :func:`~connectograph.fetch.fetch_adjacencies`).
+    neuron_df : DataFrame
+        ``bodyId`` and the ``transmitter`` column (e.g. the ``neurons_df`` of
+        ``fetch_adjacencies(..., properties=['type', 'predictedNt'])``).
+    transmitter : str, default ``'predictedNt'``
+        The neuron property holding the transmitter (``celltypePredictedNt``,
+        ``consensusNt``... where a dataset has them).
+    signs : dict, optional
+        Transmitter name → sign (+1, -1, or 0 for none); default
+        :data:`DEFAULT_NT_SIGNS`. Transmitters it does not name get no sign.
+
+    Returns
+    -------
+    DataFrame
+        ``conn_df`` (row order kept) plus ``<transmitter>_pre`` (str, None
+        where unknown), ``sign`` (float64: +1, -1, 0, NaN where the
+        transmitter is unknown or has no sign in ``signs``) and
+        ``signed_weight`` (float64, ``weight * sign``). Group by the
+        transmitter with ``connection_table_to_matrix(df,
+        (f"{transmitter}_pre", "type_post"))``, or sum the signed weights with
+        ``weight_col="signed_weight"``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``neuron_df`` lacks the ``transmitter`` column, or a sign is not
+        -1, 0 or 1.
+    """
+    signs = DEFAULT_NT_SIGNS if signs is None else dict(signs)
+    bad = {k: v for k, v in signs.items() if v not in (-1, 0, 1)}
+    if bad:
+        raise InvalidArgumentError(f"signs must be -1, 0 or 1, not {bad}")
+    if transmitter not in neuron_df.columns:
+        raise InvalidArgumentError(
+            f"neuron_df has no {transmitter!r} column; fetch it with properties=[..., "
+            f"{transmitter!r}] (fetch_adjacencies), or name the transmitter property")
+    pre_col = f"{transmitter}_pre"
+    out = conn_df.drop(columns=[pre_col], errors="ignore")
+    props = neuron_df[["bodyId", transmitter]].drop_duplicates("bodyId").rename(
+        columns={"bodyId": "bodyId_pre", transmitter: pre_col})
+    out = out.merge(props, on="bodyId_pre", how="left")
+    out[pre_col] = out[pre_col].astype(object).where(out[pre_col].notna(), None)
+    out["sign"] = out[pre_col].map(lambda nt: signs.get(nt) if isinstance(nt, str) else None
+                                   ).astype("float64")
+    out["signed_weight"] = out["weight"].astype("float64") * out["sign"]
+    return out
 
 
 def connection_table_to_matrix(conn_df: pd.DataFrame, group_cols: str | tuple[str, str] = "bodyId",

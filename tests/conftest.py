@@ -22,9 +22,10 @@ import os
 from pathlib import Path
 
 import pytest
+from shared_datasets import DATASETS
 
 REPO = Path(__file__).resolve().parents[1]
-BUNDLE = (REPO / ".." / "shared" / "datasets" / "hemibrain-mb").resolve()
+BUNDLE = DATASETS / "hemibrain-mb"
 DATASET = "hemibrain-mb:v1.2.1"
 
 #: Modules that take a minute or more, slowest first: under xdist they are

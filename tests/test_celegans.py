@@ -10,7 +10,7 @@ refusals are checked without a server in tests/loading/test_celegans_recipe.py).
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
 
 import pandas as pd
 import pytest
@@ -19,10 +19,11 @@ from connectograph import NC, fetch_custom, fetch_neurons, fetch_simple_connecti
 from connectograph.loading import load
 
 from other_datasets import another_dataset
+from shared_datasets import DATASETS
 
 pytestmark = pytest.mark.neo4j
 
-FOLDER = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "celegans-witvliet2021"
+FOLDER = DATASETS / "celegans-witvliet2021"
 RECIPE = "celegans-witvliet2021"
 
 
@@ -118,3 +119,60 @@ def test_demo_tour_shows_both_kinds(adult):
                & (src["pre"] != src["post"])]
     row = next(line for line in text.splitlines() if line.split()[:1] == ["RIMR"])
     assert row.split()[1:] == ["RIM", str(chem["synapses"].sum()), str(elec["synapses"].sum())]
+
+
+def test_every_fetch_answers_or_says_what_the_dataset_lacks(adult):
+    """Once each, on a dataset with no synapse points, ROIs, skeletons or
+    status: a correct answer or DatasetLacksError, never an empty frame."""
+    import connectograph.fetch as f
+    from connectograph.errors import DatasetLacksError
+
+    client, _, src = adult
+    aval = f.fetch_neurons(NC(instance="AVAL"), client=client)[0]["bodyId"].iloc[0]
+    lacking = {
+        "synapse points": [lambda: f.fetch_synapses(NC(instance="AVAL"), client=client),
+                           lambda: f.fetch_mean_synapses(NC(instance="AVAL"), client=client),
+                           lambda: f.fetch_synapse_connections(NC(instance="AVAL"),
+                                                               client=client)],
+        "ROIs": [lambda: f.fetch_roi_connectivity(client=client)],
+        "skeletons": [lambda: f.fetch_skeleton(aval, client=client)],
+        "neuron status": [lambda: f.fetch_traced_adjacencies(client=client),
+                          lambda: f.fetch_output_completeness(NC(instance="AVAL"), client=client),
+                          lambda: f.fetch_downstream_orphan_tasks(NC(instance="AVAL"),
+                                                                  client=client),
+                          lambda: f.fetch_roi_completeness(client=client)],
+    }
+    for lacks, calls in lacking.items():
+        for call in calls:
+            with pytest.raises(DatasetLacksError) as err:
+                call()
+            assert err.value.lacks == lacks
+    # the answers it has: no ROIs is an answer for the ROI lists
+    assert f.fetch_all_rois(client=client) == [] and f.fetch_primary_rois(client=client) == []
+    types = f.fetch_neurons(NC(type="AVA"), client=client)[0]
+    assert sorted(types["instance"]) == ["AVAL", "AVAR"]
+    chem = src[(src["type"] == "chemical") & (src["pre"] == "AVAL")]
+    neurons, conn = f.fetch_adjacencies(NC(instance="AVAL"), None, client=client)
+    names = dict(zip(neurons["bodyId"], neurons["instance"]))
+    got = {names[b]: w for b, w in zip(conn["bodyId_post"], conn["weight"])}
+    # the targets are Neurons: the cells of WormAtlas' table (not muscles or glia)
+    cells = set(pd.read_csv(FOLDER / "cells" / "all_cell_info.csv",
+                            on_bad_lines="skip")["Cell name"])
+    assert got == {n: w for n, w in zip(chem["post"], chem["synapses"]) if n in cells}
+    assert set(conn["roi"]) == {"NotPrimary"}
+    assert f.fetch_meta(client=client)["stage"] == "adult"
+
+
+@pytest.mark.slow
+def test_benchmark_files_to_first_answer(adult, neo4j_connection):
+    from connectograph.bench.real_datasets import run_real_datasets
+
+    _, summary, src = adult
+    notes: list[str] = []
+    rows = run_real_datasets(*neo4j_connection, notes=notes, only=["witvliet2021:d8"],
+                             echo=lambda s: None)
+    assert notes == [] and len(rows) == 1
+    extra = json.loads(rows[0]["extra"])
+    assert extra["counts"]["GapJunction relationships"] == (src["type"] == "electrical").sum()
+    assert rows[0]["ours_min_s"] == pytest.approx(extra["load_s"] + extra["first_answer_s"],
+                                                  abs=0.01)

@@ -9,7 +9,8 @@ shared/datasets/flywire-mb783 (its README.md lists the facts checked here).
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
+
 
 import numpy as np
 import pandas as pd
@@ -18,11 +19,12 @@ import pytest
 from connectograph import NC, IsNull, fetch_adjacencies, fetch_custom, fetch_neurons
 
 from other_datasets import another_dataset
+from shared_datasets import DATASETS
 
 pytestmark = pytest.mark.neo4j
 
 DATASET = "flywire-mb783:v783"
-FOLDER = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "flywire-mb783"
+FOLDER = DATASETS / "flywire-mb783"
 CODEX_NT = {"ACH": "acetylcholine", "GABA": "gaba", "GLUT": "glutamate", "DA": "dopamine",
             "SER": "serotonin", "OCT": "octopamine"}
 
@@ -74,6 +76,49 @@ def test_root_ids_come_back_exactly(flywire, source):
     assert conn["bodyId_post"].dtype == np.int64
 
 
+def test_root_ids_exact_through_the_service(flywire, source, neo4j_connection,
+                                          tmp_path_factory):
+    """Unmodified neuprint-python through `connectograph serve`: the subset's
+    root ids (above 2**53) come back exactly from fetch_neurons,
+    fetch_adjacencies and fetch_custom (JSON numbers, never floats)."""
+    import gc
+
+    import neuprint
+    from connectograph import neo4j_server
+    from connectograph.service import (BackgroundServer, Limits, ServiceConfig, TokenStore,
+                                       ensure_certificate)
+
+    ids = source["nodes"]["root_id"]
+    top = int(ids.max())
+    expected_post = sorted(source["edges"].loc[source["edges"]["pre_root_id"] == top,
+                                               "post_root_id"].tolist())
+    folder = tmp_path_factory.mktemp("flywire-service")
+    tokens = TokenStore(folder / "tokens.json")
+    token, _ = tokens.create("tests")
+    cert, key = ensure_certificate(directory=folder / "tls")
+    uri, auth = neo4j_connection
+    config = ServiceConfig(uri=uri, auth=auth, tokens=tokens, limits=Limits(timeout=60.0))
+    with BackgroundServer(config, port=neo4j_server.free_port(), certfile=cert,
+                          keyfile=key) as srv:
+        np_client = neuprint.Client(srv.url, dataset=DATASET, token=token,
+                                    verify=str(srv.certfile), progress=False)
+        try:
+            neurons, _ = neuprint.fetch_neurons(neuprint.NeuronCriteria(bodyId=ids.tolist()),
+                                                client=np_client, omit_rois=True)
+            _, conn = neuprint.fetch_adjacencies(neuprint.NeuronCriteria(bodyId=top), None,
+                                                 client=np_client)
+            custom = np_client.fetch_custom(
+                f"MATCH (n:Neuron) WHERE n.bodyId = {top} RETURN n.bodyId AS id")
+        finally:
+            np_client.session.close()
+            neuprint.clear_default_client()
+            del np_client
+            gc.collect()
+    assert sorted(neurons["bodyId"].tolist()) == sorted(ids.tolist())
+    assert sorted(conn["bodyId_post"].tolist()) == expected_post
+    assert custom["id"].tolist() == [top]
+
+
 def test_transmitters_under_neuprint_names(flywire, source):
     client, _ = flywire
     codex = source["codex"]
@@ -113,3 +158,74 @@ def test_kcab_to_mbon_synapses(flywire, source):
     assert conn["weight"].sum() == 29_888
     assert len(conn) == len(expected)
     assert set(conn["roi"]) == {"NotPrimary"}
+
+
+def _operators(plan) -> set[str]:
+    """Every operator of a profiled plan (neo4j driver's ProfiledPlan dict)."""
+    ops = {plan["operatorType"].split("@")[0]}
+    for child in plan.get("children", []):
+        ops |= _operators(child)
+    return ops
+
+
+@pytest.mark.parametrize("prop, value", [("predictedNt", "gaba"), ("super_class", "optic")])
+def test_recipe_declared_indexes_serve_equality_filters(flywire, source, neo4j_connection,
+                                                        prop, value):
+    import neo4j
+
+    uri, auth = neo4j_connection
+    column = {"predictedNt": "nt_type", "super_class": "super_class"}[prop]
+    table = source["codex"] if prop == "predictedNt" else source["classes"]
+    expected = int((table[column] == {"gaba": "GABA"}.get(value, value)).sum())
+    with neo4j.GraphDatabase.driver(uri, auth=auth) as driver, driver.session() as session:
+        result = session.run(f"PROFILE MATCH (n:`{DATASET}_Neuron`) WHERE n.{prop} = $v "
+                             "RETURN count(n) AS n", v=value)
+        count = result.single()["n"]
+        plan = result.consume().profile
+    assert count == expected
+    assert "NodeIndexSeek" in _operators(plan)
+
+
+def test_signed_weights_and_matrix_by_transmitter(flywire, source):
+    """KC -> MBON weights signed by the KCs' Codex transmitter (ACh +1, GABA
+    and glutamate -1, others unsigned), and the matrix grouped by transmitter,
+    against pandas on the edge list and Codex's table."""
+    from connectograph import connection_table_to_matrix, signed_connections
+
+    client, _ = flywire
+    nodes, edges, codex = source["nodes"], source["edges"], source["codex"]
+    group = dict(zip(nodes["root_id"], nodes["group"]))
+    mbon = dict(zip(nodes["root_id"], nodes["cell_type"]))
+    e = edges[(edges["pre_root_id"].map(group) == "KC") & (edges["post_root_id"].map(group) == "MBON")]
+    nt = e["pre_root_id"].map(dict(zip(codex["root_id"], codex["nt_type"])))
+    sign = nt.map({"ACH": 1.0, "GABA": -1.0, "GLUT": -1.0})
+    expected = (e.assign(signed=e["syn_count"] * sign, type=e["post_root_id"].map(mbon))
+                .groupby("type")["signed"].sum(min_count=1))
+
+    neurons, conn = fetch_adjacencies(NC(mbGroup="KC"), NC(mbGroup="MBON"),
+                                      properties=["type", "predictedNt"], client=client)
+    conn = conn.groupby(["bodyId_pre", "bodyId_post"], as_index=False)["weight"].sum()
+    signed = signed_connections(conn, neurons)
+    types = dict(zip(neurons["bodyId"], neurons["type"]))
+    got = signed.assign(type=signed["bodyId_post"].map(types)).groupby("type")[
+        "signed_weight"].sum(min_count=1)
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+
+    by_nt = connection_table_to_matrix(signed.assign(type_post=signed["bodyId_post"].map(types)),
+                                       ("predictedNt_pre", "type_post"))
+    want = (e.assign(nt=nt.map(CODEX_NT), type=e["post_root_id"].map(mbon))
+            .pivot_table(index="nt", columns="type", values="syn_count", aggfunc="sum",
+                         fill_value=0))
+    assert by_nt.to_numpy().tolist() == want.loc[by_nt.index, by_nt.columns].to_numpy().tolist()
+    assert set(by_nt.index) == set(want.index)
+
+
+def test_meta_keeps_the_source_column_names(flywire):
+    client, _ = flywire
+    sources = json.loads(fetch_custom(f"MATCH (m:`{DATASET}_Meta`) RETURN m.sourceColumns AS s",
+                                      client=client)["s"][0])
+    assert sources["predictedNt"] == ["codex/neurons.csv.gz: nt_type"]
+    assert sources["ntGabaProb"] == ["codex/neurons.csv.gz: gaba_avg"]
+    assert sources["type"] == ["mb_fafb783_nodes.csv: cell_type",
+                               "codex/classification.csv.gz: cell_type"]
+    assert "bodyId" in sources and "mbGroup" in sources

@@ -32,9 +32,10 @@ from connectograph.loading.write.import_csv import POINT_3D
 from loading.test_bulk_files import import_graph
 from other_datasets import another_dataset
 from small_recipes import write_recipe
+from shared_datasets import DATASETS
 
 DATASET = "hemibrain-nt:v1.2.1"
-FOLDER = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "hemibrain-synapse-nt"
+FOLDER = DATASETS / "hemibrain-synapse-nt"
 FILES = ["acetylcholine", "dopamine", "gaba", "glutamate", "octopamine", "serotonin"]
 #: neuPrint's per-synapse property of each transmitter name the files use
 PROPERTY = {"acetylcholine": "ntAcetylcholineProb", "dopamine": "ntDopamineProb",

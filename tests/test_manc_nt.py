@@ -9,7 +9,6 @@ shared/datasets/manc-nt (see its README.md).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,11 +17,12 @@ from connectograph import (NC, Above, AtLeast, Between, NotIn, Regex, fetch_adja
                            fetch_neurons, fetch_synapse_connections)
 
 from other_datasets import another_dataset
+from shared_datasets import DATASETS
 
 pytestmark = pytest.mark.neo4j
 
 DATASET = "manc-nt:v1"
-FOLDER = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "manc-nt"
+FOLDER = DATASETS / "manc-nt"
 NT_PROPERTIES = ["predictedNt", "predictedNtProb", "ntAcetylcholineProb", "ntGabaProb",
                  "ntGlutamateProb", "ntUnknownProb", "celltypePredictedNt"]
 

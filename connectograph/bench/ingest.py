@@ -31,10 +31,12 @@ def process_peak_rss_mb(pid: int | str | None) -> float | None:
 
 def measure_load(recipe: str | os.PathLike, uri: str, auth: tuple[str, str], *,
                  data_dir: str | None = None, batch_size: int = 5000, writers: int = 2,
-                 partition_rows: int | None = None, python: str = sys.executable) -> dict:
+                 partition_rows: int | None = None, python: str = sys.executable,
+                 dataset: str | None = None) -> dict:
     """Load ``recipe`` (forced) in a child process; return its summary and cost.
 
-    ``batch_size``, ``writers`` and ``partition_rows`` are passed to
+    ``batch_size``, ``writers``, ``partition_rows`` and ``dataset`` (one
+    member of a ``[[series]]`` recipe) are passed to
     :func:`connectograph.loading.load`.
 
     Returns
@@ -59,7 +61,7 @@ def measure_load(recipe: str | os.PathLike, uri: str, auth: tuple[str, str], *,
         The load failed (its error output is in the message).
     """
     job = {"recipe": str(recipe), "uri": uri, "data_dir": data_dir, "batch_size": batch_size,
-           "writers": writers, "partition_rows": partition_rows}
+           "writers": writers, "partition_rows": partition_rows, "dataset": dataset}
     env = dict(os.environ, CONNECTOGRAPH_BENCH_USER=auth[0], CONNECTOGRAPH_BENCH_PASSWORD=auth[1])
     proc = subprocess.Popen([python, "-c", _LAUNCH], env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -139,7 +141,8 @@ def _child() -> None:
     auth = (os.environ["CONNECTOGRAPH_BENCH_USER"], os.environ["CONNECTOGRAPH_BENCH_PASSWORD"])
     clock = StageClock()
     with Connection(job["uri"], auth=auth) as connection:
-        summary = load(job["recipe"], client=connection, data_dir=job["data_dir"], force=True,
+        summary = load(job["recipe"], client=connection, data_dir=job["data_dir"],
+                       dataset=job.get("dataset"), force=True,
                        batch_size=job["batch_size"], writers=job["writers"],
                        partition_rows=job["partition_rows"], progress=clock.progress,
                        echo=clock.echo)

@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..errors import BenchmarkError
 
-SECTIONS = ("queries", "ingest", "heal")
+SECTIONS = ("queries", "ingest", "datasets", "heal")
 #: Memory of the benchmark's own Neo4j instance (the test suite uses 1g / 512m).
 DEFAULT_HEAP = "4g"
 DEFAULT_PAGECACHE = "4g"
@@ -156,7 +156,7 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
     datasets: dict[str, dict] = {}
     server_pid = None
     started_here = False
-    needs_server = bool({"queries", "ingest"} & set(sections))
+    needs_server = bool({"queries", "ingest", "datasets"} & set(sections))
 
     if needs_server and connection is None:
         uri, auth, server_pid = _start_server(instance, heap, pagecache, echo)
@@ -261,6 +261,9 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
                                             cold_repeats=cold_repeats, only=cases, echo=echo)
                 variant = f"current (rust ext {'on' if rust_extension_active() else 'off'})"
                 rows += report_rows(label, srows, variant)
+        if "datasets" in sections and real:
+            from .real_datasets import run_real_datasets
+            rows += run_real_datasets(uri, auth, notes=notes, echo=echo)
         if server_pid is not None:
             facts["neo4j peak RSS (MiB)"] = round(process_peak_rss_mb(server_pid) or 0)
 

@@ -14,6 +14,7 @@ from ..criteria import NeuronCriteria, Parameters
 from ..errors import CriteriaError, InvalidArgumentError, UnknownRoiError
 from ..vocabulary import NOT_PRIMARY, TRACED
 from ._dataset import checked_criteria, dataset_info, weight_condition
+from ._dataset_contents import require_status
 from ._synapse_types import (SynapseType, check_synapse_type, edge, kinds,
                              require_gap_junctions, with_kind_column)
 from .roi_info_tables import flatten_roi_info, parse_roi_info
@@ -437,6 +438,8 @@ def fetch_traced_adjacencies(export_dir: str | None = None,
     neurons_df, roi_conn_df : DataFrame
         As :func:`fetch_adjacencies`.
     """
+    client = resolve_client(client)
+    require_status(client, "fetch_traced_adjacencies")
     criteria = NeuronCriteria(status=list([statuses] if isinstance(statuses, str) else statuses),
                               cropped=False)
     return fetch_adjacencies(criteria, criteria, export_dir=export_dir, batch_size=batch_size,

@@ -11,6 +11,7 @@ from ..criteria import NeuronCriteria
 from ..errors import CriteriaError
 from ..vocabulary import COMPLETE_STATUSES, TRACED
 from ._dataset import checked_criteria, dataset_info
+from ._dataset_contents import require_rois, require_status
 
 OUTPUT_COMPLETENESS_COLUMNS = ["bodyId", "total_weight", "traced_weight", "untraced_weight",
                                "completeness"]
@@ -70,6 +71,7 @@ def fetch_output_completeness(criteria, complete_statuses: list[str] | str = (TR
     (also when it has no output at all, ``total_weight`` 0).
     """
     client = resolve_client(client)
+    require_status(client, "fetch_output_completeness")
     nc = checked_criteria(criteria, client)
     statuses = _statuses(complete_statuses, "complete_statuses")
     ds = client.dataset
@@ -133,6 +135,7 @@ def fetch_downstream_orphan_tasks(criteria, complete_statuses: list[str] | str =
         once the orphans so far are traced).
     """
     client = resolve_client(client)
+    require_status(client, "fetch_downstream_orphan_tasks")
     nc = checked_criteria(criteria, client)
     statuses = _statuses(complete_statuses, "complete_statuses")
     ds = client.dataset
@@ -191,6 +194,8 @@ def fetch_roi_completeness(complete_statuses: list[str] | str = NEUPRINT_COMPLET
         bodies, so completeness is relative to what is loaded).
     """
     client = resolve_client(client)
+    require_status(client, "fetch_roi_completeness")
+    require_rois(client, "fetch_roi_completeness")
     nc = checked_criteria(criteria, client)
     statuses = _statuses(complete_statuses, "complete_statuses")
     info = dataset_info(client)

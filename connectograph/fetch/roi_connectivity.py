@@ -8,6 +8,7 @@ import pandas as pd
 from ..client import Client, resolve_client
 from ..errors import CriteriaError, UnknownRoiError
 from ._dataset import checked_criteria, dataset_info
+from ._dataset_contents import require_rois
 from .synapse_roi_connectivity import synapse_roi_connectivity
 
 ROI_CONNECTIVITY_COLUMNS = ["from_roi", "to_roi", "count", "weight"]
@@ -81,6 +82,7 @@ def fetch_roi_connectivity(criteria=None, statuses: list[str] | str | None = Non
     outputs.
     """
     client = resolve_client(client)
+    require_rois(client, "fetch_roi_connectivity")
     if level not in ("neuron", "synapse"):
         raise CriteriaError(f"level must be 'neuron' or 'synapse', not {level!r}")
     info = dataset_info(client)

@@ -12,6 +12,7 @@ from ..cypher_files import LabelSet, dataset_statements
 from ..errors import InvalidArgumentError, SkeletonError, SkeletonNotFoundError
 from ..skeletons import (calc_segment_distances, heal_skeleton_report, reorient_skeleton,
                          skeleton_df_to_nx, skeleton_df_to_swc)
+from ._dataset_contents import require_skeletons
 from .skeleton_storage import skeleton_from_record
 
 
@@ -99,6 +100,7 @@ def fetch_skeleton(body: int, heal: bool | float = False, export_path: str | Non
                                 LabelSet(client.dataset.prefix))[0]
     rows = client.read(cypher, {"body": int(body)})
     if not rows:
+        require_skeletons(client, "fetch_skeleton")
         raise SkeletonNotFoundError(
             f"dataset {client.dataset} has no skeleton for body {body}; load one with a "
             "recipe's [[skeletons]] section")

@@ -18,6 +18,7 @@ from ..criteria import Parameters, SynapseCriteria
 from ..errors import CriteriaError
 from ..vocabulary import SYNAPSE_TYPES
 from ._dataset import checked_criteria, dataset_info, weight_condition
+from ._dataset_contents import require_synapses
 from ._synapse_query import (ROI_KEYS, SYNAPSE_TYPE_DTYPE, body_batches, check_batch_size,
                              check_bbox, checked_synapse_criteria, coordinates,
                              default_confidence, nt_columns, nt_fields, nt_properties,
@@ -134,6 +135,7 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
     properties (neuprint-python adds a column for each) are not returned.
     """
     client = resolve_client(client)
+    require_synapses(client, "fetch_synapses")
     corners = check_bbox(bbox)
     if neuron_criteria is None and corners is None:
         raise CriteriaError("fetch_synapses needs neuron_criteria (or a bbox to fetch every "
@@ -242,6 +244,7 @@ def fetch_mean_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | Non
     if by_roi not in (True, False):
         raise CriteriaError(f"by_roi must be True or False, not {by_roi!r}")
     client = resolve_client(client)
+    require_synapses(client, "fetch_mean_synapses")
     corners = check_bbox(bbox)
     batch_size = check_batch_size(batch_size)
     nc = checked_criteria(neuron_criteria, client)
@@ -377,6 +380,7 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
     SynapseSets neuPrint walks; the pairs are the same.
     """
     client = resolve_client(client)
+    require_synapses(client, "fetch_synapse_connections")
     if source_criteria is None and target_criteria is None:
         raise CriteriaError("fetch_synapse_connections needs source_criteria or "
                             "target_criteria (or both)")

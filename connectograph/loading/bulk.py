@@ -348,7 +348,7 @@ def bulk_load(recipe: str | Recipe, *, instance: str | None = None, dataset: str
             with _timed(stages, "start", echo, f"Starting instance {instance!r} ..."):
                 neo4j_server.start(instance, echo=lambda s: None)
         try:
-            finish_import(files, ds, instance, stages, echo, prepared.roi_flags)
+            finish_import(files, ds, instance, stages, echo, prepared.indexed_properties)
         except BaseException:
             # Never leave a half-finished dataset visible: back to an empty database.
             neo4j_server.stop(instance, echo=lambda s: None)

@@ -128,7 +128,7 @@ def load(recipe: str | Recipe, *, client: CypherRunner | None = None, dataset: s
         finally:
             prepared.close()
         echo("Publishing ...")
-        writer.publish(prepared.roi_flags)
+        writer.publish(prepared.indexed_properties)
     finally:
         if own_client:
             client.close()

@@ -22,6 +22,7 @@ LATER_TABLE_KEYS = {"values": {}, "constants": {}, "where": {}, "body_names": Fa
                     "type_rule": None, "rows": "all", "malformed_rows": "error"}
 LATER_RECIPE_KEYS = {"gap_junctions": [], "unlisted_bodies": [], "series": []}
 LATER_RULE_KEYS = {"listed": False}
+LATER_DATASET_KEYS = {"indexes": []}
 
 
 def _without_defaults(section: dict, later: dict) -> None:
@@ -40,6 +41,7 @@ def _settings(recipe: Recipe) -> str:
     _without_defaults(data["neuron_rule"], LATER_RULE_KEYS)
     if not data["dataset"]["tag"]:
         data["dataset"].pop("tag")
+    _without_defaults(data["dataset"], LATER_DATASET_KEYS)
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 

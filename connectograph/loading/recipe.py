@@ -71,6 +71,10 @@ class DatasetSection(_Strict):
     post_high_accuracy_threshold: float = 0.0
     status_definitions: dict[str, str] = Field(default_factory=dict)
     citation: str = ""
+    indexes: list[str] = Field(
+        default_factory=list, description="neuron properties users filter by, indexed on "
+        "Segment and Neuron besides bodyId, type, instance, status and the ROI flags, e.g. "
+        "['predictedNt', 'class']")
 
 
 class NeuronRule(_Strict):
@@ -307,6 +311,9 @@ def _resolve_data_dir(data_dir: str, recipe_dir: Path | None) -> Path:
     candidates = [Path(os.environ["CONNECTOGRAPH_DATA_DIR"])] if os.environ.get(
         "CONNECTOGRAPH_DATA_DIR") else []
     p = Path(data_dir).expanduser()
+    if os.environ.get("CONNECTOGRAPH_DATASETS"):
+        # a folder of dataset folders (as shared/datasets): the one named as data_dir's last part
+        candidates.append(Path(os.environ["CONNECTOGRAPH_DATASETS"]) / p.name)
     if p.is_absolute():
         candidates.append(p)
     else:

@@ -22,11 +22,11 @@ from connectograph.fetch import (fetch_adjacencies, fetch_common_connectivity,
                                  fetch_shortest_paths, fetch_simple_connections)
 from connectograph.loading import load
 from connectograph.utils import connection_table_to_matrix
+from shared_datasets import DATASETS
 
 pytest.importorskip("openpyxl")
 
-XLSX = (Path(__file__).resolve().parents[3] / "shared" / "datasets" / "celegans-witvliet2021"
-        / "edges" / "witvliet_2020_8 adult.xlsx")
+XLSX = DATASETS / "celegans-witvliet2021" / "edges" / "witvliet_2020_8 adult.xlsx"
 SCAFFOLD = "witvliet2021:d8"                  # the adult animal, both kinds of synapse
 CHEMICAL_ONLY = "witvliet2021-chemical:d8"    # the same animal's chemical synapses only
 

@@ -12,8 +12,9 @@ import pytest
 
 from connectograph.errors import RecipeError, ValidationError
 from connectograph.loading import check
+from shared_datasets import DATASETS
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
+SHARED = DATASETS
 
 
 def recipe(tmp_path: Path, table: pd.DataFrame, extra: str = "") -> str:

@@ -21,8 +21,9 @@ from connectograph.loading.preparation import prepare
 from connectograph.loading.read.body_names import mint_body_id, minted_body_ids
 from connectograph.loading.read.type_rules import symmetry_suffix_types
 from connectograph.loading.recipe import load_recipe, recipe_datasets, checked_recipe
+from shared_datasets import DATASETS
 
-FOLDER = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "celegans-witvliet2021"
+FOLDER = DATASETS / "celegans-witvliet2021"
 RECIPE = "celegans-witvliet2021"
 FILES = {f"d{k}": f"witvliet_2020_{k} {stage}.xlsx" for k, stage in
          enumerate(["L1", "L1", "L1", "L1", "L2", "L3", "adult", "adult"], start=1)}

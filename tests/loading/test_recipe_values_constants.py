@@ -14,9 +14,10 @@ import pytest
 from connectograph.errors import RecipeError
 from connectograph.loading.read.neuron_tables import read_neuron_table, read_roi_connections
 from connectograph.loading.recipe import checked_recipe, load_recipe
+from shared_datasets import DATASETS
 
 REPO = Path(__file__).resolve().parents[2]
-FOLDER = (REPO / ".." / "shared" / "datasets" / "flywire-mb783").resolve()
+FOLDER = DATASETS / "flywire-mb783"
 RECIPE = REPO / "loaders" / "flywire-mb783.toml"
 
 

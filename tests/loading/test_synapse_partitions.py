@@ -9,7 +9,6 @@ pair), independently of the DuckDB spill that cuts them in a load.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,9 +20,9 @@ from connectograph.loading.derive.synapse_partitions import prepare_synapses_par
 from connectograph.loading.read.recipe_sources import read_sources
 from connectograph.loading.recipe import checked_recipe
 from connectograph.loading.write.synapse_graph import _write_batches
+from shared_datasets import DATASETS
 
-BUNDLE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-          / "hemibrain-mb").resolve()
+BUNDLE = DATASETS / "hemibrain-mb"
 
 
 class PandasPartitions:

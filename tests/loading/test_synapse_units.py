@@ -4,7 +4,6 @@ readers on real bundle files, precedence and derived counts on small frames."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,9 +22,9 @@ from connectograph.loading.derive.synapse_rois import primary_rois, roi_ancestor
 from connectograph.loading.read.synapse_sources import read_connectors, read_synapse_connections
 from connectograph.loading.read.synapse_tables import SynapsePoints, mint_synapse_ids
 from connectograph.loading.recipe import SynapseSource
+from shared_datasets import DATASETS
 
-BUNDLE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-          / "hemibrain-mb").resolve()
+BUNDLE = DATASETS / "hemibrain-mb"
 KC_IN = BUNDLE / "synapses" / "kc-5813078552" / "KCinputs1847.csv"
 KC_OUT = BUNDLE / "synapses" / "kc-5813078552" / "KCoutputs1847.csv"
 DA1 = BUNDLE / "synapses" / "da1-pn" / "722817260.csv"

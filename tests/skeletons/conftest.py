@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial import cKDTree
+from shared_datasets import DATASETS
 
 # CI clones the repository with shared/ beside it (/work/main/../shared).
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "hemibrain-mb"
+DATA = DATASETS / "hemibrain-mb"
 SKELETONS = DATA / "skeletons"
 
 

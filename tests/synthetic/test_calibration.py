@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from connectograph.synthetic.calibration import (Distribution, fit_calibration,
                                                  load_calibration, summarise)
+from shared_datasets import DATASETS
 
-BUNDLE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-          / "hemibrain-mb").resolve()
+BUNDLE = DATASETS / "hemibrain-mb"
 
 
 def _close(a, b, path="") -> None:

@@ -134,6 +134,20 @@ def named_and_classified(neurons: pd.DataFrame, listed: pd.Index, body_names: di
     return neurons
 
 
+def source_columns(recipe: Recipe) -> dict[str, list[str]]:
+    """Where a renamed neuron property came from: property -> ``"file:
+    column"`` of every neuron table that maps it from a column of another name
+    (precedence order), e.g. ``predictedNt: ["codex/neurons.csv.gz: nt_type"]``;
+    stored as ``Meta.sourceColumns`` (JSON) so that the source's names stay
+    with the dataset."""
+    out: dict[str, list[str]] = {}
+    for src in recipe.neurons:
+        for name, column in src.columns.items():
+            if name != column:
+                out.setdefault(name, []).append(f"{src.file}: {column}")
+    return out
+
+
 def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: str) -> dict:
     """The ``:Meta`` properties (neuPrint names; JSON strings where neuPrint uses them)."""
     totals = roi_totals(neurons)
@@ -167,6 +181,7 @@ def build_meta(recipe: Recipe, tables: SourceTables, neurons: pd.DataFrame, fp: 
         "citation": ds.citation,
         "recipe": recipe.source,
         "fingerprint": fp,
+        "sourceColumns": json.dumps(source_columns(recipe), sort_keys=True),
         # a [[series]] member's own (e.g. its developmental stage)
         **(recipe.series[0].meta if recipe.series else {}),
     }
@@ -233,6 +248,15 @@ class PreparedDataset:
     warnings: list[str] = field(default_factory=list)
     #: the temporary folder of the spilled synapse tables (None when in memory)
     spill_dir: Path | None = None
+    #: neuron properties the recipe declares for indexing (``[dataset] indexes``)
+    declared_indexes: list[str] = field(default_factory=list)
+
+    @property
+    def indexed_properties(self) -> list[str]:
+        """The body properties indexed on Segment and Neuron at publish, besides
+        the schema's own (bodyId, type, instance, status): the ROI flags and the
+        recipe's ``indexes``, sorted."""
+        return sorted(set(self.roi_flags) | set(self.declared_indexes))
 
     def close(self) -> None:
         """Remove the spilled synapse tables, if any (the dataset can no
@@ -362,6 +386,11 @@ def derive_dataset(recipe: Recipe, fp: str, tables: SourceTables,
         row.update(totals.get(name, {}))
         roi_rows.append(row)
     names = set(tables.roi_info)
+    missing = [name for name in recipe.dataset.indexes if name not in neurons.columns]
+    if missing:
+        raise ValidationError(
+            f"[dataset] indexes names {missing}, which no neuron table has; the neuron "
+            f"properties are {sorted(neurons.columns)}")
     neuron_flag = is_neuron(neurons, recipe.neuron_rule)
     if recipe.neuron_rule.listed:
         neuron_flag |= neurons.index.isin(tables.neurons.index)
@@ -383,4 +412,5 @@ def derive_dataset(recipe: Recipe, fp: str, tables: SourceTables,
         roi_connection_rows=conns.roi_connection_rows, table_connection_rows=table_rows,
         skeletons=tables.skeletons, synapses=syn, conflicts=tables.conflicts,
         warnings=(tables.warnings + synapse_warnings + syn.warnings
-                  + _warnings(neurons, n_added)), spill_dir=spill_root)
+                  + _warnings(neurons, n_added)), spill_dir=spill_root,
+        declared_indexes=list(recipe.dataset.indexes))
