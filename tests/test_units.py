@@ -77,7 +77,7 @@ def test_dataset_override(tmp_path):
     ('[dataset]\nname = "a"\ntag = "v1"\n[neuron_rule]\nmin_pre = "two"\n',
      "neuron_rule.min_pre"),
     # wrong literal in a table source
-    ('[dataset]\nname = "a"\ntag = "v1"\n[[neurons]]\nfile = "x.csv"\nformat = "xlsx"\n',
+    ('[dataset]\nname = "a"\ntag = "v1"\n[[neurons]]\nfile = "x.csv"\nformat = "xls"\n',
      "neurons.0.format"),
     # a table source without its file
     ('[dataset]\nname = "a"\ntag = "v1"\n[[roi_connections]]\ndrop = []\n',

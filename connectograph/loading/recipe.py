@@ -376,6 +376,9 @@ def load_recipe(recipe: str | os.PathLike, *, dataset: str | None = None,
     parsed = _parse(text, source)
     if parsed.series:
         _choose_member(parsed, source, dataset)
+    elif not parsed.dataset.tag and dataset is None:
+        raise RecipeError(f"recipe {source}: dataset.tag: missing; give [dataset] tag (e.g. "
+                          "'v1'), or one [[series]] entry per dataset, each with its tag")
     try:
         ds = DatasetName.parse(dataset if dataset is not None
                                else f"{parsed.dataset.name}:{parsed.dataset.tag}")
