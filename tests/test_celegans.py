@@ -153,14 +153,15 @@ def test_every_fetch_answers_or_says_what_the_dataset_lacks(adult):
     assert f.fetch_all_rois(client=client) == [] and f.fetch_primary_rois(client=client) == []
     types = f.fetch_neurons(NC(type="AVA"), client=client)[0]
     assert sorted(types["instance"]) == ["AVAL", "AVAR"]
-    chem = src[(src["type"] == "chemical") & (src["pre"] == "AVAL")]
-    neurons, conn = f.fetch_adjacencies(NC(instance="AVAL"), None, client=client)
+    chem = src[(src["type"] == "chemical") & (src["post"] == "AVAL")]
+    neurons, conn = f.fetch_adjacencies(None, NC(instance="AVAL"), client=client)
     names = dict(zip(neurons["bodyId"], neurons["instance"]))
-    got = {names[b]: w for b, w in zip(conn["bodyId_post"], conn["weight"])}
-    # the targets are Neurons: the cells of WormAtlas' table (not muscles or glia)
+    got = {names[b]: w for b, w in zip(conn["bodyId_pre"], conn["weight"])}
+    # the sources are Neurons: the cells of WormAtlas' table (not muscles or glia)
     cells = set(pd.read_csv(FOLDER / "cells" / "all_cell_info.csv",
                             on_bad_lines="skip")["Cell name"])
-    assert got == {n: w for n, w in zip(chem["post"], chem["synapses"]) if n in cells}
+    expected = {n: w for n, w in zip(chem["pre"], chem["synapses"]) if n in cells}
+    assert got == expected and len(expected) > 10
     assert set(conn["roi"]) == {"NotPrimary"}
     assert f.fetch_meta(client=client)["stage"] == "adult"
 

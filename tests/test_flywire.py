@@ -103,8 +103,10 @@ def test_root_ids_exact_through_the_service(flywire, source, neo4j_connection,
         np_client = neuprint.Client(srv.url, dataset=DATASET, token=token,
                                     verify=str(srv.certfile), progress=False)
         try:
-            neurons, _ = neuprint.fetch_neurons(neuprint.NeuronCriteria(bodyId=ids.tolist()),
-                                                client=np_client, omit_rois=True)
+            neurons = neuprint.fetch_neurons(neuprint.NeuronCriteria(bodyId=ids.tolist()),
+                                             client=np_client, omit_rois=True)
+            if isinstance(neurons, tuple):      # (neuron_df, roi_counts_df) with ROIs
+                neurons = neurons[0]
             _, conn = neuprint.fetch_adjacencies(neuprint.NeuronCriteria(bodyId=top), None,
                                                  client=np_client)
             custom = np_client.fetch_custom(
