@@ -18,6 +18,7 @@ import pytest
 
 from connectograph import NC, IsNull, fetch_adjacencies, fetch_custom, fetch_neurons
 
+from neuprint_service import neuprint_through_service
 from other_datasets import another_dataset
 from shared_datasets import DATASETS
 
@@ -81,41 +82,22 @@ def test_root_ids_exact_through_the_service(flywire, source, neo4j_connection,
     """Unmodified neuprint-python through `connectograph serve`: the subset's
     root ids (above 2**53) come back exactly from fetch_neurons,
     fetch_adjacencies and fetch_custom (JSON numbers, never floats)."""
-    import gc
-
     import neuprint
-    from connectograph import neo4j_server
-    from connectograph.service import (BackgroundServer, Limits, ServiceConfig, TokenStore,
-                                       ensure_certificate)
 
     ids = source["nodes"]["root_id"]
     top = int(ids.max())
     expected_post = sorted(source["edges"].loc[source["edges"]["pre_root_id"] == top,
                                                "post_root_id"].tolist())
-    folder = tmp_path_factory.mktemp("flywire-service")
-    tokens = TokenStore(folder / "tokens.json")
-    token, _ = tokens.create("tests")
-    cert, key = ensure_certificate(directory=folder / "tls")
-    uri, auth = neo4j_connection
-    config = ServiceConfig(uri=uri, auth=auth, tokens=tokens, limits=Limits(timeout=60.0))
-    with BackgroundServer(config, port=neo4j_server.free_port(), certfile=cert,
-                          keyfile=key) as srv:
-        np_client = neuprint.Client(srv.url, dataset=DATASET, token=token,
-                                    verify=str(srv.certfile), progress=False)
-        try:
-            neurons = neuprint.fetch_neurons(neuprint.NeuronCriteria(bodyId=ids.tolist()),
-                                             client=np_client, omit_rois=True)
-            if isinstance(neurons, tuple):      # (neuron_df, roi_counts_df) with ROIs
-                neurons = neurons[0]
-            _, conn = neuprint.fetch_adjacencies(neuprint.NeuronCriteria(bodyId=top), None,
-                                                 client=np_client)
-            custom = np_client.fetch_custom(
-                f"MATCH (n:Neuron) WHERE n.bodyId = {top} RETURN n.bodyId AS id")
-        finally:
-            np_client.session.close()
-            neuprint.clear_default_client()
-            del np_client
-            gc.collect()
+    with neuprint_through_service(neo4j_connection, DATASET,
+                                  tmp_path_factory.mktemp("flywire-service")) as np_client:
+        neurons = neuprint.fetch_neurons(neuprint.NeuronCriteria(bodyId=ids.tolist()),
+                                         client=np_client, omit_rois=True)
+        if isinstance(neurons, tuple):      # (neuron_df, roi_counts_df) with ROIs
+            neurons = neurons[0]
+        _, conn = neuprint.fetch_adjacencies(neuprint.NeuronCriteria(bodyId=top), None,
+                                             client=np_client)
+        custom = np_client.fetch_custom(
+            f"MATCH (n:Neuron) WHERE n.bodyId = {top} RETURN n.bodyId AS id")
     assert sorted(neurons["bodyId"].tolist()) == sorted(ids.tolist())
     assert sorted(conn["bodyId_post"].tolist()) == expected_post
     assert custom["id"].tolist() == [top]

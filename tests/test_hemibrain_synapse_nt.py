@@ -11,7 +11,6 @@ values and of the bulk import files need no server.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from pathlib import Path
@@ -33,6 +32,7 @@ from loading.test_bulk_files import import_graph
 from other_datasets import another_dataset
 from small_recipes import write_recipe
 from shared_datasets import DATASETS
+from neuprint_service import neuprint_through_service
 
 DATASET = "hemibrain-nt:v1.2.1"
 FOLDER = DATASETS / "hemibrain-synapse-nt"
@@ -214,35 +214,17 @@ def test_neuprint_python_reads_them_through_the_service(hemibrain_nt, chosen, ne
     probability of a T-bar, which this source does not give: see
     docs/data-model.md.)"""
     import neuprint
-    from connectograph import neo4j_server
-    from connectograph.service import (BackgroundServer, Limits, ServiceConfig, TokenStore,
-                                       ensure_certificate)
 
     client, _ = hemibrain_nt
-    folder = tmp_path_factory.mktemp("synapse-nt-service")
-    tokens = TokenStore(folder / "tokens.json")
-    token, _ = tokens.create("tests")
-    cert, key = ensure_certificate(directory=folder / "tls")
-    uri, auth = neo4j_connection
-    config = ServiceConfig(uri=uri, auth=auth, tokens=tokens, limits=Limits(timeout=30.0))
-    with BackgroundServer(config, port=neo4j_server.free_port(), certfile=cert,
-                          keyfile=key) as srv:
-        np_client = neuprint.Client(srv.url, dataset=DATASET, token=token,
-                                    verify=str(srv.certfile), progress=False)
-        try:
-            assert np_client.fetch_synapse_nt_keys() == sorted(PROPERTY.values())
-            theirs = neuprint.fetch_synapses(neuprint.NeuronCriteria(bodyId=chosen[:2]),
-                                             nt="all", client=np_client)
-            their_pairs = neuprint.fetch_synapse_connections(
-                neuprint.NeuronCriteria(bodyId=chosen[:2]), neuprint.NeuronCriteria(
-                    label="Segment", client=np_client), nt="all", client=np_client)
-        finally:
-            # every copy of the client (neuprint-python keeps one per thread)
-            # gone with its open connections, so the service stops at once
-            np_client.session.close()
-            neuprint.clear_default_client()
-            del np_client
-            gc.collect()
+    with neuprint_through_service(neo4j_connection, DATASET,
+                                  tmp_path_factory.mktemp("synapse-nt-service"),
+                                  timeout=30.0) as np_client:
+        assert np_client.fetch_synapse_nt_keys() == sorted(PROPERTY.values())
+        theirs = neuprint.fetch_synapses(neuprint.NeuronCriteria(bodyId=chosen[:2]),
+                                         nt="all", client=np_client)
+        their_pairs = neuprint.fetch_synapse_connections(
+            neuprint.NeuronCriteria(bodyId=chosen[:2]), neuprint.NeuronCriteria(
+                label="Segment", client=np_client), nt="all", client=np_client)
     ours = fetch_synapses(NC(bodyId=chosen[:2]), nt="all", client=client)
     key = ["bodyId", "type", "x", "y", "z"]
     theirs = theirs.sort_values(key, ignore_index=True)
