@@ -171,14 +171,16 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
             connection.close()
 
         targets: list[tuple[str, str, str | None]] = []  # (label, recipe, data_dir)
-        if needs_server and real:
+        # the bundle and the synthetic datasets are for these two sections only
+        needs_targets = bool({"queries", "ingest"} & set(sections))
+        if needs_targets and real:
             bundle_dir = Path(bundle) if bundle else default_bundle()
             if bundle_dir is None:
                 notes.append("real bundle not found: set CONNECTOGRAPH_DATA_DIR or --bundle")
             else:
                 targets.append(("hemibrain-mb:v1.2.1", "hemibrain-mb", str(bundle_dir)))
                 datasets["hemibrain-mb:v1.2.1"] = {}
-        if needs_server:
+        if needs_targets:
             for pairs in pair_counts:
                 folder = work / f"synthetic-{size_label(pairs)}-s{seed}"
                 echo(f"Generating {pairs:,} synthetic synapse pairs in {folder} ...")
