@@ -37,9 +37,16 @@ def merge_neuron_properties(neuron_df: pd.DataFrame, conn_df: pd.DataFrame,
     """
     if isinstance(properties, str):
         properties = [properties]
+    out = _merge_side(conn_df, neuron_df, properties, "_pre")
+    return _merge_side(out, neuron_df, properties, "_post")
+
+
+def _merge_side(conn_df: pd.DataFrame, neuron_df: pd.DataFrame, properties: Sequence[str],
+                suffix: str) -> pd.DataFrame:
+    """``conn_df`` with ``<property><suffix>`` columns, the properties of its
+    ``bodyId<suffix>`` bodies (left merge; row order kept)."""
     props = neuron_df[["bodyId", *properties]].drop_duplicates("bodyId")
-    out = conn_df.merge(props.add_suffix("_pre"), on="bodyId_pre", how="left")
-    return out.merge(props.add_suffix("_post"), on="bodyId_post", how="left")
+    return conn_df.merge(props.add_suffix(suffix), on="bodyId" + suffix, how="left")
 
 
 #: The default sign of a synapse by its presynaptic neuron's predicted
@@ -100,10 +107,8 @@ def signed_connections(conn_df: pd.DataFrame, neuron_df: pd.DataFrame, *,
             f"neuron_df has no {transmitter!r} column; fetch it with properties=[..., "
             f"{transmitter!r}] (fetch_adjacencies), or name the transmitter property")
     pre_col = f"{transmitter}_pre"
-    out = conn_df.drop(columns=[pre_col], errors="ignore")
-    props = neuron_df[["bodyId", transmitter]].drop_duplicates("bodyId").rename(
-        columns={"bodyId": "bodyId_pre", transmitter: pre_col})
-    out = out.merge(props, on="bodyId_pre", how="left")
+    out = _merge_side(conn_df.drop(columns=[pre_col], errors="ignore"), neuron_df,
+                      [transmitter], "_pre")
     out[pre_col] = out[pre_col].astype(object).where(out[pre_col].notna(), None)
     out["sign"] = out[pre_col].map(lambda nt: signs.get(nt) if isinstance(nt, str) else None
                                    ).astype("float64")
