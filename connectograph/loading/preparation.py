@@ -93,9 +93,8 @@ def _prepare_from(recipe: Recipe, fp: str, bar, progress: Callable | None,
     table_conns = tables.roi_connections
     known = tables.neurons.index.union(pd.Index(table_conns["bodyId_pre"])).union(
         pd.Index(table_conns["bodyId_post"]))
-    if tables.gap_junctions is not None and len(tables.gap_junctions):
-        known = known.union(pd.Index(tables.gap_junctions["bodyId_a"])).union(
-            pd.Index(tables.gap_junctions["bodyId_b"]))
+    known = known.union(pd.Index(tables.gap_junctions["bodyId_a"])).union(
+        pd.Index(tables.gap_junctions["bodyId_b"]))
     syn: SynapseData | PartitionedSynapseData
     spill = tables.synapse_spill
     by_partition = None

@@ -21,8 +21,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError
 
 from ..errors import InvalidIdentifierError, RecipeError, ValidationError
-from ..identifiers import DatasetName, escape_name
+from ..identifiers import DatasetName
 from .read.canonical_table import INT64_MAX, INT64_MIN
+from .read.names import check_name
 from .read.source_files import read_header
 
 #: Canonical neuron columns with a meaning in the neuPrint model; any other
@@ -505,9 +506,6 @@ def check_recipe(recipe: Recipe) -> None:
 def _check_names_and_patterns(recipe: Recipe) -> None:
     """``[[unlisted_bodies]]`` patterns must compile, and the property names
     they and ``[[series]]`` add must be names a query can splice."""
-    import re
-
-    from .read.names import check_name
     for k, rule in enumerate(recipe.unlisted_bodies, start=1):
         try:
             re.compile(rule.pattern)
@@ -515,13 +513,15 @@ def _check_names_and_patterns(recipe: Recipe) -> None:
             raise RecipeError(f"recipe {recipe.source}, [[unlisted_bodies]] #{k}: pattern "
                               f"{rule.pattern!r} is not a regular expression ({err})") from None
         for name in rule.properties:
-            _recipe_name(recipe, check_name, name, f"[[unlisted_bodies]] #{k} property")
+            _recipe_name(recipe, name, f"[[unlisted_bodies]] #{k} property")
     for member in recipe.series:
         for name in member.meta:
-            _recipe_name(recipe, check_name, name, f"[[series]] {member.tag!r} meta key")
+            _recipe_name(recipe, name, f"[[series]] {member.tag!r} meta key")
 
 
-def _recipe_name(recipe: Recipe, check_name, name: str, what: str) -> None:
+def _recipe_name(recipe: Recipe, name: str, what: str) -> None:
+    """:func:`~.read.names.check_name` (the loader's one rule for names spliced
+    into queries) for a name the recipe itself gives, as a RecipeError."""
     try:
         check_name(name, what, file=recipe.source)
     except ValidationError as err:
@@ -643,7 +643,4 @@ def _check_synapse_properties(recipe: Recipe, src: SynapseSource) -> None:
         if name in RESERVED_SYNAPSE_PROPERTIES:
             raise RecipeError(f"{where}: {name!r} is a synapse key the loader sets; "
                               "give the property another name")
-        try:
-            escape_name(name)
-        except InvalidIdentifierError as err:
-            raise RecipeError(f"{where}: synapse property {name!r}: {err}") from None
+        _recipe_name(recipe, name, f"[[synapses]] {src.file or src.folder}: synapse property")

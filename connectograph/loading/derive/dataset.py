@@ -22,6 +22,7 @@ import pandas as pd
 from ...errors import ValidationError
 from ...identifiers import DatasetName
 from ..conflicts import Conflict
+from ..read.neuron_tables import empty_gap_junctions
 from ..read.recipe_sources import SourceTables
 from ..read.synapse_tables import PROPERTY_PREFIX, property_columns
 from ..recipe import NT_PROBABILITY_PROPERTY, Recipe
@@ -242,8 +243,7 @@ class PreparedDataset:
     skeletons: dict
     synapses: SynapseData | PartitionedSynapseData
     #: ``bodyId_a <= bodyId_b, weight``: one ``GapJunction`` per unordered pair
-    gap_junctions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        {c: pd.Series(dtype="int64") for c in ("bodyId_a", "bodyId_b", "weight")}))
+    gap_junctions: pd.DataFrame = field(default_factory=empty_gap_junctions)
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: the temporary folder of the spilled synapse tables (None when in memory)
@@ -354,13 +354,11 @@ def derive_dataset(recipe: Recipe, fp: str, tables: SourceTables,
             "the per-ROI tables list only in other ROIs")
     base = tables.neurons
     gaps = tables.gap_junctions
-    gap_only = pd.Index([], dtype="int64")
-    if gaps is not None and len(gaps):
-        gap_only = pd.Index(pd.concat([gaps["bodyId_a"], gaps["bodyId_b"]]).unique()).difference(
-            base.index).difference(conns.connected)
-        if len(gap_only):
-            synapse_warnings.append(f"{len(gap_only):,} bodies appear only in gap-junction "
-                                    "tables (loaded as bare Segments)")
+    gap_only = pd.Index(pd.concat([gaps["bodyId_a"], gaps["bodyId_b"]]).unique(),
+                        dtype="int64").difference(base.index).difference(conns.connected)
+    if len(gap_only):
+        synapse_warnings.append(f"{len(gap_only):,} bodies appear only in gap-junction "
+                                "tables (loaded as bare Segments)")
     extra = pd.Index(synapse_bodies, dtype="int64").append(gap_only)
     if len(extra):
         base = pd.concat([base, pd.DataFrame({"bodyId": extra}, index=extra)])
@@ -394,10 +392,7 @@ def derive_dataset(recipe: Recipe, fp: str, tables: SourceTables,
     neuron_flag = is_neuron(neurons, recipe.neuron_rule)
     if recipe.neuron_rule.listed:
         neuron_flag |= neurons.index.isin(tables.neurons.index)
-    gap_rows = (gaps if gaps is not None else
-                pd.DataFrame({c: pd.Series(dtype="int64") for c in ("bodyId_a", "bodyId_b",
-                                                                   "weight")}))
-    meta["hasGapJunctions"] = bool(len(gap_rows))
+    meta["hasGapJunctions"] = bool(len(gaps))
     # Ours: body counts per label, so a fetch can plan batches without counting.
     meta.update(segmentCount=len(neurons), neuronCount=int(neuron_flag.sum()))
     memberships = roi_memberships(neurons)
@@ -408,7 +403,7 @@ def derive_dataset(recipe: Recipe, fp: str, tables: SourceTables,
         neurons=neurons, neuron_flag=neuron_flag,
         memberships=memberships[memberships["roi"].isin(names)].reset_index(drop=True),
         roi_flags=sorted(memberships["roi"].unique()),
-        connections=conns.connections, gap_junctions=gap_rows,
+        connections=conns.connections, gap_junctions=gaps,
         roi_connection_rows=conns.roi_connection_rows, table_connection_rows=table_rows,
         skeletons=tables.skeletons, synapses=syn, conflicts=tables.conflicts,
         warnings=(tables.warnings + synapse_warnings + syn.warnings

@@ -26,13 +26,14 @@ load summary.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from ..conflicts import Conflict, connection_keys
-from ..recipe import (GAP_JUNCTION_COLUMNS, NEURON_COLUMNS, ROI_CONNECTION_COLUMNS, Recipe,
-                      TableSource)
+from ..recipe import (GAP_JUNCTION_COLUMNS, NEURON_COLUMNS, NT_PROBABILITY_PROPERTY,
+                      ROI_CONNECTION_COLUMNS, Recipe, TableSource)
 from .names import check_name
 from .neuron_cells import (DERIVED_NEURON_COLUMNS, bool_cell, container_as_text,
                            roi_info_cell, soma_cell)
@@ -43,8 +44,8 @@ from .source_files import SkippedRow, read_table
 from .type_rules import symmetry_suffix_types
 from .table_schemas import COUNT_COLUMNS, NeuronTable, RoiConnectionTable
 
-__all__ = ["merge_by_precedence", "read_gap_junctions", "read_neuron_table",
-           "read_roi_connections"]
+__all__ = ["empty_gap_junctions", "merge_by_precedence", "read_gap_junctions",
+           "read_neuron_table", "read_roi_connections"]
 
 _INT_COLUMNS = COUNT_COLUMNS
 _FLOAT_COLUMNS = ("somaRadius",)
@@ -209,15 +210,15 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
 
 
 #: neuPrint's transmitter probabilities of a neuron (predictedNtProb,
-#: ntAcetylcholineProb, ntGabaProb...): each in [0, 1].
-_PROBABILITY = re.compile(r"^(predictedNtProb|nt[A-Z][A-Za-z]*Prob)$")
+#: ntAcetylcholineProb, ntGabaProb...: the synapses' names too): each in [0, 1].
+_PROBABILITY = re.compile(f"predictedNtProb|{NT_PROBABILITY_PROPERTY}")
 
 
 def _check_probabilities(df: pd.DataFrame, file: str) -> None:
     """Transmitter probabilities must be numbers from 0 to 1 (empty cells
     allowed); raise at the first that is not, naming file, row and column."""
     for col in df.columns:
-        if not _PROBABILITY.match(str(col)):
+        if not _PROBABILITY.fullmatch(str(col)):
             continue
         values = pd.to_numeric(df[col], errors="coerce")
         bad = (values.isna() & df[col].notna()) | (values < 0) | (values > 1)
@@ -351,7 +352,7 @@ def read_gap_junctions(recipe: Recipe, conflicts: list[Conflict],
         naming file, rows and column.
     """
     frames = []
-    key = ["bodyId_a", "bodyId_b"]
+    key = ("bodyId_a", "bodyId_b")
     for src in recipe.gap_junctions:
         file = str(recipe.path(src.file))
         df = _read(recipe, src, GAP_JUNCTION_COLUMNS, warnings)[list(GAP_JUNCTION_COLUMNS)].copy()
@@ -364,10 +365,10 @@ def read_gap_junctions(recipe: Recipe, conflicts: list[Conflict],
         low = np.minimum(df["bodyId_a"], df["bodyId_b"])
         df["bodyId_b"] = np.maximum(df["bodyId_a"], df["bodyId_b"])
         df["bodyId_a"] = low
-        repeated = df.duplicated(key, keep=False)
+        repeated = df.duplicated(list(key), keep=False)
         if repeated.any():
             rows = (np.flatnonzero(repeated.to_numpy()) + 1).tolist()
-            same = df[repeated].groupby(key)["weight"].nunique().max() == 1
+            same = df[repeated].groupby(list(key))["weight"].nunique().max() == 1
             raise ValidationError(
                 f"a gap-junction pair is listed {'twice' if len(rows) == 2 else 'more than once'} "
                 f"(rows {rows[:6]}{'...' if len(rows) > 6 else ''}"
@@ -377,29 +378,32 @@ def read_gap_junctions(recipe: Recipe, conflicts: list[Conflict],
         df["_file"] = file
         frames.append(df)
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in GAP_JUNCTION_COLUMNS})
-    allrows = pd.concat(frames, ignore_index=True)
-    repeat = allrows.duplicated(key, keep="first")
-    if repeat.any():
-        kept = allrows[~repeat].set_index(key)
-        later = allrows[repeat]
-        for file, grp in later.groupby("_file"):
-            old = kept.loc[list(zip(grp["bodyId_a"], grp["bodyId_b"]))]
-            differ = old["weight"].to_numpy() != grp["weight"].to_numpy()
-            if differ.any():
-                g = grp[differ]
-                conflicts.append(Conflict.of(
-                    "gap_junctions", "weight", old["_file"].iloc[0], file,
-                    [f"{a}-{b}" for a, b in zip(g["bodyId_a"], g["bodyId_b"])],
-                    old["weight"][differ], g["weight"]))
-    return allrows[~repeat].drop(columns="_file").reset_index(drop=True)
+        return empty_gap_junctions()
+    allrows = _first_source_wins(pd.concat(frames, ignore_index=True), conflicts, key=key,
+                                 table="gap_junctions", describe=_pair_keys)
+    return allrows.drop(columns="_file")
 
 
-def _first_source_wins(allrows: pd.DataFrame, conflicts: list[Conflict]) -> pd.DataFrame:
-    """Per-ROI connection rows (in source order) without the later repeats of
-    a (bodyId_pre, bodyId_post, roi); a repeat whose weight differs from the
-    kept row's is appended to ``conflicts``, per pair of files."""
-    key = ["bodyId_pre", "bodyId_post", "roi"]
+def empty_gap_junctions() -> pd.DataFrame:
+    """The canonical gap-junction table with no rows (:func:`read_gap_junctions`)."""
+    return pd.DataFrame({c: pd.Series(dtype="int64") for c in GAP_JUNCTION_COLUMNS})
+
+
+def _pair_keys(rows: pd.DataFrame) -> list[str]:
+    """``"a-b"`` per row of a gap-junction frame (conflict keys)."""
+    return [f"{a}-{b}" for a, b in zip(rows["bodyId_a"], rows["bodyId_b"])]
+
+
+def _first_source_wins(allrows: pd.DataFrame, conflicts: list[Conflict],
+                       key: tuple[str, ...] = ("bodyId_pre", "bodyId_post", "roi"),
+                       table: str = "roi_connections",
+                       describe: Callable[[pd.DataFrame], list[str]] = connection_keys
+                       ) -> pd.DataFrame:
+    """Rows (in source order) without the later repeats of a ``key`` (per-ROI
+    connections by default: (bodyId_pre, bodyId_post, roi)); a repeat whose
+    weight differs from the kept row's is appended to ``conflicts`` (as
+    ``table``'s, keyed by ``describe`` of its rows), per pair of files."""
+    key = list(key)
     repeat = allrows.duplicated(key, keep="first")
     if not repeat.any():
         return allrows
@@ -409,6 +413,6 @@ def _first_source_wins(allrows: pd.DataFrame, conflicts: list[Conflict]) -> pd.D
     differ = joined[joined["weight"] != joined["weight_kept"]]
     for (kept_file, file), grp in differ.groupby(["_file_kept", "_file"], observed=True):
         conflicts.append(Conflict.of(
-            "roi_connections", "weight", kept_file, file, connection_keys(grp),
+            table, "weight", kept_file, file, describe(grp),
             grp["weight_kept"].astype(int), grp["weight"].astype(int)))
     return allrows[~repeat].reset_index(drop=True)

@@ -214,10 +214,9 @@ def id_column(df: pd.DataFrame, column: str, file: str, *, first_row: int = 1) -
             "up to 2**53, so ids may have been changed on the way; store them as 64-bit "
             "integers (e.g. df[col].astype('int64') before to_parquet)", **where)
     if raw.dtype == object or pd.api.types.is_string_dtype(raw):
-        text = raw.dropna().astype(str)
-        decimal = text.str.contains(r"[.eE]", regex=True)
+        decimal = (raw.notna() & raw.astype(str).str.contains(r"[.eE]", regex=True)).to_numpy()
         if decimal.any():
-            i = int(np.flatnonzero(raw.index.isin(decimal[decimal].index))[0])
+            i = first_true(decimal)
             raise ValidationError(
                 f"{raw.iloc[i]!r} is a decimal number, not an integer id: a float holds "
                 "integers exactly only up to 2**53, so ids written this way may have been "

@@ -19,8 +19,8 @@ from ...skeletons import Skeleton
 from ..conflicts import Conflict
 from ..recipe import Recipe
 from .meshes import load_meshes
-from .neuron_tables import (merge_by_precedence, read_gap_junctions, read_neuron_table,
-                            read_roi_connections)
+from .neuron_tables import (empty_gap_junctions, merge_by_precedence, read_gap_junctions,
+                            read_neuron_table, read_roi_connections)
 from .roi_schemas import validate_roi_definitions, validate_roi_hierarchy
 from .skeleton_files import read_skeletons
 from .source_files import read_text
@@ -53,7 +53,7 @@ class SourceTables:
     #: partition
     synapse_spill: SpilledSynapses | None = None
     #: electrical synapses (:func:`~.neuron_tables.read_gap_junctions`)
-    gap_junctions: pd.DataFrame | None = None
+    gap_junctions: pd.DataFrame = field(default_factory=empty_gap_junctions)
     #: bodyId -> name of the bodyIds minted from names (``body_names``)
     body_names: dict[int, str] = field(default_factory=dict)
 

@@ -85,10 +85,6 @@ class SkippedRow:
     expected: int
     text: str
 
-    def describe(self) -> str:
-        return (f"{self.file}, line {self.line}: {self.cells} cells under a {self.expected}-column "
-                f"header, skipped: {self.text}")
-
 
 def read_csv_texts_skipping(path: Path, skipped: list[SkippedRow]) -> pd.DataFrame:
     """:func:`read_csv_texts`, but rows with more (or fewer) cells than the
