@@ -29,6 +29,8 @@ from connectograph.loading.write.bulk_csv import write_import_files
 from connectograph.loading.write.import_csv import POINT_3D
 
 from loading.test_bulk_files import import_graph
+from every_fetch import (LACKS_ROIS, LACKS_SKELETONS, LACKS_STATUS, check_every_fetch,
+                         pairs_expected)
 from other_datasets import another_dataset
 from small_recipes import write_recipe
 from shared_datasets import DATASETS
@@ -114,6 +116,13 @@ def test_meta_lists_the_synapse_properties(hemibrain_nt, pairs):
     text = client.read(f"MATCH (m:`{DATASET}_Meta`) RETURN m.ntSynapseProperties AS p")[0]["p"]
     expected = {PROPERTY[nt]: "float" for nt in pairs["max_neurotransmitter"].unique()}
     assert json.loads(text) == expected and len(expected) == 6
+
+
+@pytest.mark.neo4j
+def test_every_fetch_answers_or_says_what_the_dataset_lacks(hemibrain_nt, pairs):
+    client, _ = hemibrain_nt
+    check_every_fetch(client, pairs_expected(
+        pairs, {**LACKS_ROIS, **LACKS_SKELETONS, **LACKS_STATUS}))
 
 
 # --- fetch_synapses / fetch_synapse_connections with nt ------------------------------------

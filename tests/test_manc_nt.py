@@ -16,6 +16,8 @@ import pytest
 from connectograph import (NC, Above, AtLeast, Between, NotIn, Regex, fetch_adjacencies,
                            fetch_neurons, fetch_synapse_connections)
 
+from every_fetch import (LACKS_ROIS, LACKS_SKELETONS, LACKS_STATUS, check_every_fetch,
+                         pairs_expected)
 from other_datasets import another_dataset
 from shared_datasets import DATASETS
 
@@ -125,3 +127,10 @@ def test_weights_and_synapse_pairs(manc, source):
     got = sorted(zip(syn["bodyId_post"], syn["x_post"], syn["y_post"], syn["z_post"]))
     assert got == sorted(zip(mine["bodyId_post"], mine["x_post"].astype(float),
                              mine["y_post"].astype(float), mine["z_post"].astype(float)))
+
+
+def test_every_fetch_answers_or_says_what_the_dataset_lacks(manc, source):
+    client, _ = manc
+    _, pairs = source
+    check_every_fetch(client, pairs_expected(
+        pairs, {**LACKS_ROIS, **LACKS_SKELETONS, **LACKS_STATUS}))

@@ -18,7 +18,7 @@ from ..criteria import Parameters, SynapseCriteria
 from ..errors import CriteriaError
 from ..vocabulary import SYNAPSE_TYPES
 from ._dataset import checked_criteria, dataset_info, weight_condition
-from ._dataset_contents import require_synapses
+from ._dataset_contents import require_rois, require_synapses
 from ._synapse_query import (ROI_KEYS, SYNAPSE_TYPE_DTYPE, body_batches, check_batch_size,
                              check_bbox, checked_synapse_criteria, coordinates,
                              default_confidence, nt_columns, nt_fields, nt_properties,
@@ -240,11 +240,17 @@ def fetch_mean_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | Non
     ------
     CriteriaError, UnknownRoiError
         As :func:`fetch_synapses`; ``by_roi`` not a bool.
+    DatasetLacksError
+        The dataset has no synapse points, or (with ``by_roi=True``) defines no
+        ROIs: ``by_roi=False`` answers there.
     """
     if by_roi not in (True, False):
         raise CriteriaError(f"by_roi must be True or False, not {by_roi!r}")
     client = resolve_client(client)
     require_synapses(client, "fetch_mean_synapses")
+    if by_roi:  # per ROI without ROIs would be an empty frame posing as an answer
+        require_rois(client, "fetch_mean_synapses with by_roi=True (by_roi=False "
+                     "averages each body's synapses over all of them)")
     corners = check_bbox(bbox)
     batch_size = check_batch_size(batch_size)
     nc = checked_criteria(neuron_criteria, client)
