@@ -4,7 +4,10 @@
 // block; drag the zip onto Browser's Favorites pane to import them. Each block:
 // a title line, comment lines, `:param name => value;` lines (JSON values) and
 // one Cypher statement (ending with `;`, as Browser's multi-statement editor
-// needs) that uses only those parameters.
+// needs) that uses only those parameters. Keep the `=>` form: Browser sends its
+// right side to the server, which evaluates it as Cypher, so an 18-digit
+// FlyWire root id stays an exact 64-bit integer; `:params {body: ...}` goes
+// through JavaScript numbers, which round every id above 2^53.
 
 // @name: 1-neuron-partners
 // A neuron by bodyId and its strongest partners

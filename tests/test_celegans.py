@@ -10,6 +10,7 @@ refusals are checked without a server in tests/loading/test_celegans_recipe.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pandas as pd
@@ -18,6 +19,8 @@ import pytest
 from connectograph import NC, fetch_custom, fetch_neurons, fetch_simple_connections
 from connectograph.loading import load
 
+from every_fetch import (LACKS_POINTS, LACKS_ROIS, LACKS_SKELETONS, LACKS_STATUS, Expected,
+                         check_every_fetch)
 from other_datasets import another_dataset
 from shared_datasets import DATASETS
 
@@ -25,6 +28,12 @@ pytestmark = pytest.mark.neo4j
 
 FOLDER = DATASETS / "celegans-witvliet2021"
 RECIPE = "celegans-witvliet2021"
+
+
+def minted_id(name: str) -> int:
+    """The documented bodyId rule (docs/data-model.md), computed here with hashlib:
+    BLAKE2b-64 of the UTF-8 name, its top 53 bits."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big") >> 11
 
 
 def edges(k: int, stage: str) -> pd.DataFrame:
@@ -125,35 +134,19 @@ def test_demo_tour_shows_both_kinds(adult):
 
 def test_every_fetch_answers_or_says_what_the_dataset_lacks(adult):
     """Once each, on a dataset with no synapse points, ROIs, skeletons or
-    status: a correct answer or DatasetLacksError, never an empty frame."""
+    status: a correct answer or DatasetLacksError, never an empty frame.
+    RIAR: the most chemical output synapses in the adult's edge list."""
     import connectograph.fetch as f
-    from connectograph.errors import DatasetLacksError
 
     client, _, src = adult
-    aval = f.fetch_neurons(NC(instance="AVAL"), client=client)[0]["bodyId"].iloc[0]
-    lacking = {
-        "synapse points": [lambda: f.fetch_synapses(NC(instance="AVAL"), client=client),
-                           lambda: f.fetch_mean_synapses(NC(instance="AVAL"), client=client),
-                           lambda: f.fetch_synapse_connections(NC(instance="AVAL"),
-                                                               client=client)],
-        "ROIs": [lambda: f.fetch_roi_connectivity(client=client)],
-        "skeletons": [lambda: f.fetch_skeleton(aval, client=client)],
-        "neuron status": [lambda: f.fetch_traced_adjacencies(client=client),
-                          lambda: f.fetch_output_completeness(NC(instance="AVAL"), client=client),
-                          lambda: f.fetch_downstream_orphan_tasks(NC(instance="AVAL"),
-                                                                  client=client),
-                          lambda: f.fetch_roi_completeness(client=client)],
-    }
-    for lacks, calls in lacking.items():
-        for call in calls:
-            with pytest.raises(DatasetLacksError) as err:
-                call()
-            assert err.value.lacks == lacks
-    # the answers it has: no ROIs is an answer for the ROI lists
-    assert f.fetch_all_rois(client=client) == [] and f.fetch_primary_rois(client=client) == []
+    chem = src[(src["type"] == "chemical") & (src["pre"] == "RIAR")]
+    check_every_fetch(client, Expected(
+        minted_id("RIAR"), chem.groupby(chem["post"].map(minted_id))["synapses"].sum(),
+        {**LACKS_ROIS, **LACKS_POINTS, **LACKS_SKELETONS, **LACKS_STATUS}))
+    # named neurons by class and name
     types = f.fetch_neurons(NC(type="AVA"), client=client)[0]
     assert sorted(types["instance"]) == ["AVAL", "AVAR"]
-    chem = src[(src["type"] == "chemical") & (src["post"] == "AVAL")]
+    chem = src[(src["type"] == "chemical") & (src["post"] == "AVAL")]  # AVAL's inputs
     neurons, conn = f.fetch_adjacencies(None, NC(instance="AVAL"), client=client)
     names = dict(zip(neurons["bodyId"], neurons["instance"]))
     got = {names[b]: w for b, w in zip(conn["bodyId_pre"], conn["weight"])}
@@ -168,13 +161,19 @@ def test_every_fetch_answers_or_says_what_the_dataset_lacks(adult):
 
 @pytest.mark.slow
 def test_benchmark_files_to_first_answer(adult, neo4j_connection):
+    from connectograph.bench.queries import VARIANT_CASES
     from connectograph.bench.real_datasets import run_real_datasets
 
     _, summary, src = adult
     notes: list[str] = []
     rows = run_real_datasets(*neo4j_connection, notes=notes, only=["witvliet2021:d8"],
                              echo=lambda s: None)
-    assert notes == [] and len(rows) == 1
+    assert notes == [] and rows[0]["case"] == "files to first answer"
+    # then the gap-junction variants against the bare driver, both phases, same rows
+    variants = rows[1:]
+    assert [(r["case"], r["phase"]) for r in variants] == [
+        (case, phase) for case in VARIANT_CASES[:2] for phase in ("warm", "cold")]
+    assert all(r["same_result"] and r["rows"] > 0 for r in variants)
     extra = json.loads(rows[0]["extra"])
     assert extra["counts"]["GapJunction relationships"] == (src["type"] == "electrical").sum()
     assert rows[0]["ours_min_s"] == pytest.approx(extra["load_s"] + extra["first_answer_s"],

@@ -18,6 +18,8 @@ import pytest
 
 from connectograph import NC, IsNull, fetch_adjacencies, fetch_custom, fetch_neurons
 
+from every_fetch import (LACKS_POINTS, LACKS_ROIS, LACKS_SKELETONS, LACKS_STATUS, Expected,
+                         check_every_fetch)
 from neuprint_service import neuprint_through_service
 from other_datasets import another_dataset
 from shared_datasets import DATASETS
@@ -213,3 +215,30 @@ def test_meta_keeps_the_source_column_names(flywire):
     assert sources["type"] == ["mb_fafb783_nodes.csv: cell_type",
                                "codex/classification.csv.gz: cell_type"]
     assert "bodyId" in sources and "mbGroup" in sources
+
+
+def test_every_fetch_answers_or_says_what_the_dataset_lacks(flywire, source):
+    """The root id with the most output synapses in the mushroom-body edges."""
+    client, _ = flywire
+    edges = source["edges"]
+    body = int(edges.groupby("pre_root_id")["syn_count"].sum().idxmax())
+    mine = edges[edges["pre_root_id"] == body]
+    check_every_fetch(client, Expected(
+        body, mine.groupby("post_root_id")["syn_count"].sum(),
+        {**LACKS_ROIS, **LACKS_POINTS, **LACKS_SKELETONS, **LACKS_STATUS}))
+
+
+def test_browser_guide_takes_root_ids_exactly(flywire, source):
+    """The guide's first query with a root id set as Browser's `:param body => ...`
+    sets it (the server evaluates the right side as Cypher): the neuron comes back."""
+    from connectograph.browser import starter_queries
+
+    client, _ = flywire
+    guide = starter_queries(DATASET)[0]
+    assert ":param body => " in guide.text      # the server-evaluated form
+    root = int(source["edges"]["pre_root_id"].max())
+    assert root > 2**53
+    # what Browser does with `:param body => <root id>;`
+    body = client.read(f"RETURN {root} AS body")[0]["body"]
+    rows = client.read(guide.cypher, {"body": body})
+    assert rows and {r["n"]["bodyId"] for r in rows} == {root}

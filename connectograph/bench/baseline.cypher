@@ -252,3 +252,70 @@ LIMIT 1;
 // @name: params_confidence
 MATCH (m:{{Meta}})
 RETURN coalesce(m.postHighAccuracyThreshold, 0.0) AS confidence;
+
+// The variants of the real-datasets issue: gap junctions, per-synapse
+// transmitters and value filters (run on the datasets that have them).
+// Chemical and electrical connections from a type, as one table.
+// @name: connections_both_from_type
+CALL {
+  MATCH (a:{{Neuron}})-[e:ConnectsTo]->(b:{{Neuron}})
+  WHERE a.type = $type
+  RETURN a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight,
+         'chemical' AS synapse_type, a.type AS type_pre, b.type AS type_post,
+         a.instance AS instance_pre, b.instance AS instance_post
+  UNION ALL
+  MATCH (a:{{Neuron}})-[e:GapJunction]-(b:{{Neuron}})
+  WHERE a.type = $type
+  RETURN a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight,
+         'electrical' AS synapse_type, a.type AS type_pre, b.type AS type_post,
+         a.instance AS instance_pre, b.instance AS instance_post
+}
+RETURN *
+ORDER BY weight DESC, bodyId_pre, bodyId_post, synapse_type;
+
+// Gap junctions of a type's neurons, read undirected.
+// @name: gap_junctions_from_type
+MATCH (a:{{Neuron}})-[e:GapJunction]-(b:{{Neuron}})
+WHERE a.type = $type
+RETURN a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight,
+       a.type AS type_pre, a.instance AS instance_pre,
+       b.type AS type_post, b.instance AS instance_post;
+
+// A body's sites with every per-synapse transmitter probability the Meta
+// lists (the most likely one is picked with pandas, as a driver user would).
+// @name: synapses_nt_of_body
+MATCH (s:{{Synapse}})
+WHERE s.bodyId = $body AND s.type IN ['pre', 'post']
+  AND ($confidence = 0.0 OR s.confidence > $confidence)
+RETURN s.bodyId AS bodyId, s.type AS type, [k IN keys(s) WHERE k IN $rois][0] AS roi,
+       s.location.x AS x, s.location.y AS y, s.location.z AS z, s.confidence AS confidence,
+       [k IN $nt_properties | s[k]] AS nt_probs
+ORDER BY bodyId, type, x, y, z;
+
+// Neurons whose predicted GABA probability is at least $p.
+// @name: neurons_by_gaba_prob
+MATCH (n:{{Neuron}})
+WHERE n.ntGabaProb >= $p
+RETURN n.bodyId AS bodyId, n.instance AS instance, n.type AS type, n.pre AS pre,
+       n.post AS post, n.downstream AS downstream, n.upstream AS upstream,
+       n.status AS status, n.predictedNt AS predictedNt, n.ntGabaProb AS ntGabaProb,
+       n.roiInfo AS roiInfo,
+       COLLECT { MATCH (n)-[r:InROI]->(x:{{ROI}})
+                 RETURN [x.name, r.pre, r.post, r.downstream, r.upstream] } AS roiCounts
+ORDER BY bodyId;
+
+// @name: params_has_gap_junctions
+MATCH (:{{Segment}})-[:GapJunction]->()
+RETURN true AS has
+LIMIT 1;
+
+// @name: params_nt_synapse_properties
+MATCH (m:{{Meta}})
+WHERE m.ntSynapseProperties IS NOT NULL
+RETURN m.ntSynapseProperties AS properties;
+
+// @name: params_has_gaba_prob
+MATCH (n:{{Neuron}})
+WHERE n.ntGabaProb IS NOT NULL
+RETURN true AS has
+LIMIT 1;

@@ -104,8 +104,8 @@ class QueryCase:
 
 def query_cases() -> list[QueryCase]:
     """Every query case (a fresh list; the fetch functions are imported on call)."""
+    from ..criteria import AtLeast, SynapseCriteria
     from ..criteria import NeuronCriteria as NC
-    from ..criteria import SynapseCriteria
     from ..fetch import (fetch_adjacencies, fetch_common_connectivity, fetch_custom,
                          fetch_custom_neurons, fetch_datasets, fetch_downstream_orphan_tasks,
                          fetch_mean_synapses, fetch_neurons, fetch_output_completeness,
@@ -262,6 +262,44 @@ def query_cases() -> list[QueryCase]:
     def custom_neurons_bare(d, ds, p):
         return len(bare_frame(d, baseline_cypher("custom_neurons_top_pre", ds), {}))
 
+    def both(c, p):
+        return len(fetch_simple_connections(NC(type=p["type"]), None, synapse_type="both",
+                                            client=c))
+
+    def both_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("connections_both_from_type", ds),
+                              {"type": p["type"]}))
+
+    def electrical(c, p):
+        _, roi_conn = fetch_adjacencies(NC(type=p["type"]), None, synapse_type="electrical",
+                                        client=c)
+        return len(roi_conn[["bodyId_pre", "bodyId_post"]].drop_duplicates())
+
+    def electrical_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("gap_junctions_from_type", ds),
+                              {"type": p["type"]}))
+
+    def synapses_nt(c, p):
+        return len(fetch_synapses(NC(bodyId=p["synapse_body"]), SynapseCriteria(), nt="max",
+                                  client=c))
+
+    def synapses_nt_bare(d, ds, p):
+        props = p["nt_properties"]
+        df = bare_frame(d, baseline_cypher("synapses_nt_of_body", ds),
+                        {**_synapse_params({**p, "primary_rois": []}),
+                         "nt_properties": props})
+        probs = pd.DataFrame(df.pop("nt_probs").tolist(), columns=props, dtype="float64")
+        known = probs.notna().any(axis=1)  # PSDs carry none
+        df["nt"] = probs[known].idxmax(axis=1).reindex(df.index)
+        df["ntProb"] = probs.max(axis=1)
+        return len(df)
+
+    def gaba(c, p):
+        return len(fetch_neurons(NC(ntGabaProb=AtLeast(0.5)), client=c)[0])
+
+    def gaba_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("neurons_by_gaba_prob", ds), {"p": 0.5}))
+
     def datasets(c, p):
         return len(fetch_datasets(client=c))
 
@@ -306,7 +344,25 @@ def query_cases() -> list[QueryCase]:
         QueryCase("fetch_custom_neurons(top 100 by pre)", "fetch_custom_neurons",
                   custom_neurons, custom_neurons_bare),
         QueryCase("fetch_datasets()", "fetch_datasets", datasets, datasets_bare),
+        # the VARIANT_CASES, skipped where a dataset has no gap junctions, no
+        # per-synapse transmitters or no ntGabaProb
+        QueryCase(VARIANT_CASES[0], "fetch_simple_connections", both, both_bare,
+                  ("type", "gap_junctions")),
+        QueryCase(VARIANT_CASES[1], "fetch_adjacencies", electrical, electrical_bare,
+                  ("type", "gap_junctions")),
+        QueryCase(VARIANT_CASES[2], "fetch_synapses", synapses_nt, synapses_nt_bare,
+                  ("synapse_body", "confidence", "nt_properties")),
+        QueryCase(VARIANT_CASES[3], "fetch_neurons", gaba, gaba_bare, ("gaba_prob",)),
     ]
+
+
+#: Names of the cases of the real datasets' variants (gap junctions, per-synapse
+#: transmitters, value filters): the ``datasets`` section runs these on each.
+VARIANT_CASES = ["fetch_simple_connections(type, any, both)",
+                 "fetch_adjacencies(type, any, electrical)",
+                 "fetch_synapses(body, nt='max')",
+                 "fetch_neurons(ntGabaProb >= 0.5)"]
+
 
 
 #: Parameters of the synapse cases: a body with loaded synapses, the default
@@ -358,6 +414,13 @@ def pick_parameters(driver: neo4j.Driver, dataset: str) -> dict[str, Any]:
     body = bare_frame(driver, baseline_cypher("params_synapse_body", dataset), {})
     if not body.empty:
         params["synapse_body"] = int(body.iloc[0]["body"])
+    if not bare_frame(driver, baseline_cypher("params_has_gap_junctions", dataset), {}).empty:
+        params["gap_junctions"] = True
+    if not bare_frame(driver, baseline_cypher("params_has_gaba_prob", dataset), {}).empty:
+        params["gaba_prob"] = True
+    nt = bare_frame(driver, baseline_cypher("params_nt_synapse_properties", dataset), {})
+    if not nt.empty:
+        params["nt_properties"] = sorted(json.loads(nt.iloc[0]["properties"]))
     orphan = bare_frame(driver, baseline_cypher("params_orphan_type", dataset),
                         {"statuses": ["Traced"]})
     if not orphan.empty:
@@ -444,6 +507,17 @@ def run_queries(uri: str, auth: tuple[str, str], dataset: str, *, repeats: int =
         client.close()
         driver.close()
     return rows
+
+
+def query_report_rows(dataset: str, qrows: list[dict], variant: str) -> list[dict]:
+    """The benchmark report's rows (section ``queries``) of :func:`run_queries`' rows."""
+    return [{"section": "queries", "dataset": dataset, "case": q["case"], "variant": variant,
+             "phase": q.get("phase"), "ours_min_s": q.get("ours_min_s"),
+             "ours_median_s": q.get("ours_median_s"), "baseline": "bare neo4j driver",
+             "baseline_min_s": q.get("bare_min_s"), "baseline_median_s": q.get("bare_median_s"),
+             "ratio_min": q.get("ratio_min"), "ratio_median": q.get("ratio_median"),
+             "runs": q.get("runs"), "rows": q.get("rows"), "same_result": q.get("same_rows"),
+             "extra": q.get("params"), "note": q.get("note", "")} for q in qrows]
 
 
 def measure_cold(fn, fresh, repeats, close=lambda conn: conn.close()):

@@ -1,7 +1,10 @@
 """The ``datasets`` section of the benchmark: each real dataset of
 ``../shared/datasets`` beside the hemibrain bundle, from its files to the
 first answer (a forced Bolt load in a child process, then one question
-through a fresh client), and the FlyWire load, which is dominated by its
+through a fresh client), the fetch variants these datasets brought (gap
+junctions, per-synapse transmitters, value filters:
+:data:`~.queries.VARIANT_CASES`) against the bare driver on each dataset
+that has them, and the FlyWire load, which is dominated by its
 139,255-neuron Codex tables.
 """
 
@@ -16,6 +19,8 @@ from ..criteria import NC, SynapseCriteria
 from ..errors import ConnectographError
 from ..fetch import fetch_neurons, fetch_simple_connections, fetch_synapses
 from .ingest import measure_load
+from .queries import VARIANT_CASES, query_report_rows, run_queries
+from .query_worker import rust_extension_active
 
 __all__ = ["REAL_DATASETS", "run_real_datasets"]
 
@@ -83,4 +88,9 @@ def run_real_datasets(uri: str, auth: tuple[str, str], *, notes: list[str],
                                           "peak_rss_mb": round(res["peak_rss_mb"] or 0),
                                           "counts": res["counts"]}),
                      "note": "Bolt load, forced; then a fresh client's first call"})
+        # the new fetch variants against the bare driver, where the dataset has them
+        measured = [q for q in run_queries(uri, auth, dataset, only=VARIANT_CASES, echo=echo)
+                    if q.get("phase") in ("warm", "cold")]
+        rows += query_report_rows(dataset, measured, f"current (rust ext "
+                                  f"{'on' if rust_extension_active() else 'off'})")
     return rows

@@ -90,9 +90,10 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
         Synthetic sizes in synapse pairs (``smoke``, ``100k``, ``1M``, ``10M`` or
         a number); empty for none.
     sections : list of str
-        Among ``queries``, ``ingest``, ``heal``.
+        Among ``queries``, ``ingest``, ``datasets``, ``heal``.
     out_dir : path
-        Where ``bench-<sizes>-<time>.csv`` and ``.md`` go.
+        Where ``bench-<sizes>-<time>.csv`` and ``.md`` go (``<sizes>``: the
+        sections run, e.g. ``datasets``, when no synthetic data is measured).
     work_dir : path, optional
         Where synthetic data is generated (default: ``<connectograph home>/bench-data``).
     real : bool
@@ -238,19 +239,9 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
                     if active != rust:
                         raise BenchmarkError(f"the {name} child ran with rust extension "
                                              f"{'on' if active else 'off'}")
-                variant = f"{name} (rust ext {'on' if active else 'off'})"
-                for q in qrows:
-                    rows.append({"section": "queries", "dataset": label, "case": q["case"],
-                                 "variant": variant, "phase": q.get("phase"),
-                                 "ours_min_s": q.get("ours_min_s"),
-                                 "ours_median_s": q.get("ours_median_s"),
-                                 "baseline": "bare neo4j driver",
-                                 "baseline_min_s": q.get("bare_min_s"),
-                                 "baseline_median_s": q.get("bare_median_s"),
-                                 "ratio_min": q.get("ratio_min"),
-                                 "ratio_median": q.get("ratio_median"), "runs": q.get("runs"),
-                                 "rows": q.get("rows"), "same_result": q.get("same_rows"),
-                                 "extra": q.get("params"), "note": q.get("note", "")})
+                from .queries import query_report_rows
+                rows += query_report_rows(label, qrows,
+                                          f"{name} (rust ext {'on' if active else 'off'})")
             if neuprint_service and importlib.util.find_spec("neuprint") is None:
                 if not any("neuprint-python" in n for n in notes):
                     notes.append("neuprint-python is not installed: no comparison through the "
@@ -289,8 +280,9 @@ def run_bench(*, sizes: list[str] = ("1M",), sections: list[str] = SECTIONS,
                         "same_result": r["same_total"],
                         "extra": json.dumps({"bridge_length": r["bridge_length"]}),
                         "note": r[f"{other}_note"]})
-        stem = ("bench-" + "-".join([size_label(p) for p in pair_counts] or ["nosynthetic"])
-                + datetime.now().strftime("-%Y%m%d-%H%M%S"))
+        # named by the synthetic sizes measured, else by the sections run
+        label = ([size_label(p) for p in pair_counts] if needs_targets else []) or list(sections)
+        stem = "bench-" + "-".join(label) + datetime.now().strftime("-%Y%m%d-%H%M%S")
         csv_path, md_path = write_report(out, stem, facts, rows, heal_md, notes)
         echo(f"Wrote {md_path} and {csv_path}")
         return BenchResult(csv=csv_path, markdown=md_path, rows=rows, facts=facts,
