@@ -223,6 +223,7 @@ class ValidationError(ConnectographError, ValueError):
 
     def __init__(self, message: str, *, file: str | None = None,
                  row: int | None = None, column: str | None = None):
+        self.detail = message
         self.file = file
         self.row = row
         self.column = column
@@ -235,6 +236,10 @@ class ValidationError(ConnectographError, ValueError):
             where.append(f"column {column!r}")
         prefix = (", ".join(where) + ": ") if where else ""
         super().__init__(prefix + message)
+
+    def at_row(self, row: int) -> "ValidationError":
+        """The same error naming data row ``row`` instead."""
+        return ValidationError(self.detail, file=self.file, row=row, column=self.column)
 
 
 class PublishError(ConnectographError):

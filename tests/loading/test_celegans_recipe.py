@@ -159,6 +159,22 @@ def test_a_gap_junction_pair_listed_twice_is_refused(tmp_path):
     with pytest.raises(ValidationError, match="different counts") as err:
         check(str(path), dataset="witvliet2021:d1", progress=None)
     assert err.value.file.endswith("bad.xlsx") and err.value.column == "pre"
+    # the rows of the file (header row 0), not of the electrical rows 'where' keeps
+    rows = [int(first.name) + 1, len(edges) + 1]
+    assert err.value.row == rows[0] and f"rows {rows}" in str(err.value)
+
+
+def test_errors_name_file_rows_after_skipped_rows(tmp_path):
+    """A cell with no name below the 243 skipped malformed rows: its own row."""
+    path = _recipe_copy(tmp_path, lambda t: t)
+    cells = tmp_path / "data" / "cells" / "all_cell_info.csv"
+    text = cells.read_text()
+    cells.write_text(text.rstrip("\n") + "\n,Interneuron,,,\n")
+    lines = len(cells.read_text().splitlines())
+    with pytest.raises(ValidationError, match="empty neuron name") as err:
+        check(str(path), dataset="witvliet2021:d1", progress=None)
+    assert err.value.file.endswith("all_cell_info.csv")
+    assert err.value.row == lines - 1      # the header is line 1, row 0
 
 
 def test_where_must_name_a_column(tmp_path):
@@ -166,3 +182,18 @@ def test_where_must_name_a_column(tmp_path):
                                                       'where = { kind = "chemical" }'))
     with pytest.raises(RecipeError, match="'where' names column 'kind'"):
         check(str(path), dataset="witvliet2021:d1", progress=None)
+
+
+@pytest.mark.parametrize("option", [["--bulk"], ["--conflicts", "conflicts.csv"]])
+def test_a_series_takes_bulk_or_conflicts_only_for_one_dataset(option, tmp_path, monkeypatch):
+    """Both write one dataset's result (an empty instance, one CSV): for the eight
+    animals the CLI asks which, before reading anything."""
+    from click.testing import CliRunner
+
+    from connectograph.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["load", RECIPE, *option])
+    assert result.exit_code == 2
+    assert "makes 8 datasets" in result.output and "--dataset" in result.output
+    assert not (tmp_path / "conflicts.csv").exists()

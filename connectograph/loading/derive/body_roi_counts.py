@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ...grouped import run_starts
-from ...vocabulary import COUNT_KEYS, ROI_COUNT_KEYS
+from ...vocabulary import ROI_COUNT_KEYS
 
 _KEY = ["bodyId", "roi"]
 

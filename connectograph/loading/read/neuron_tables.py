@@ -51,17 +51,45 @@ _INT_COLUMNS = COUNT_COLUMNS
 _FLOAT_COLUMNS = ("somaRadius",)
 
 
+class _FileRows:
+    """The file's data rows (1-based, header row 0) of a table's rows, where
+    rows skipped as malformed or left out by ``where`` make them differ from
+    positions. A ValidationError about the file raised under ``with rows:``
+    (naming a position) is raised again naming the file's row."""
+
+    def __init__(self, file: str, rows: np.ndarray | None = None):
+        self.file, self.rows = file, rows
+
+    def of(self, positions: np.ndarray) -> list[int]:
+        """The file's data rows of 1-based positions."""
+        return (positions if self.rows is None else self.rows[positions - 1]).tolist()
+
+    def __enter__(self) -> "_FileRows":
+        return self
+
+    def __exit__(self, kind, err, traceback) -> bool:
+        if (isinstance(err, ValidationError) and self.rows is not None
+                and err.file == self.file and err.row is not None
+                and 1 <= err.row <= len(self.rows)):
+            raise err.at_row(int(self.rows[err.row - 1])) from None
+        return False
+
+
 def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...],
-          warnings: list[str] | None = None) -> pd.DataFrame:
+          warnings: list[str] | None = None) -> tuple[pd.DataFrame, _FileRows]:
     """One table source with its columns renamed to ``canonical`` names; with
     ``keep_unmapped = false``, only the canonical columns (whether mapped or
     already so named) are kept. A file column that has the name of a mapped
     one (``type`` beside ``type = "cell_type"``) gives way to the mapping.
     Only the rows ``where`` selects are kept; CSV rows skipped under
-    ``malformed_rows = "skip"`` are listed in ``warnings``."""
+    ``malformed_rows = "skip"`` are listed in ``warnings``. Returns the table
+    and its rows in the file (for errors)."""
     skipped: list[SkippedRow] = []
     df = read_table(recipe.path(src.file), src.format, malformed_rows=src.malformed_rows,
                     skipped=skipped)
+    # data row of each kept row: a CSV line's row is its line - 1 (the header is line 1)
+    rows = np.setdiff1d(np.arange(1, len(df) + len(skipped) + 1),
+                        [r.line - 1 for r in skipped]) if skipped else np.arange(1, len(df) + 1)
     if skipped:
         lines = _line_ranges([r.line for r in skipped])
         message = (f"{skipped[0].file}: {len(skipped)} malformed rows skipped (malformed_rows = "
@@ -70,7 +98,8 @@ def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...],
             raise ValidationError(message)
         warnings.append(message)
     for column, text in src.where.items():
-        df = df[df[column].astype(str) == text]
+        chosen = (df[column].astype(str) == text).to_numpy()
+        df, rows = df[chosen], rows[chosen]
     df = df.reset_index(drop=True)
     # An unnamed first column is a saved pandas index ("Unnamed: 0").
     df = df.drop(columns=[c for c in df.columns if str(c).startswith("Unnamed:")])
@@ -85,7 +114,8 @@ def _read(recipe: Recipe, src: TableSource, canonical: tuple[str, ...],
         df[name] = df[name].map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
     for name, value in src.constants.items():
         df[name] = value
-    return df
+    moved = bool(skipped or src.where)
+    return df, _FileRows(str(recipe.path(src.file)), rows if moved else None)
 
 
 def _named_bodies(df: pd.DataFrame, src: TableSource, file: str,
@@ -164,7 +194,14 @@ def read_neuron_table(recipe: Recipe, src: TableSource, roi_names: set[str] | No
         bodyIds, counts >= 0, somaRadius finite >= 0, known ROIs).
     """
     file = str(recipe.path(src.file))
-    df = _read(recipe, src, NEURON_COLUMNS, warnings)
+    df, file_rows = _read(recipe, src, NEURON_COLUMNS, warnings)
+    with file_rows:
+        return _neuron_table(df, src, file, roi_names, warnings, names)
+
+
+def _neuron_table(df: pd.DataFrame, src: TableSource, file: str, roi_names: set[str] | None,
+                  warnings: list[str] | None, names: dict[int, str] | None) -> pd.DataFrame:
+    """:func:`read_neuron_table` once the file is read."""
     if src.body_names:
         df = _named_bodies(df, src, file, {} if names is None else names)
     df = _typed_by_rule(df, src)
@@ -291,11 +328,12 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
     frames, files = [], []
     for order, src in enumerate(recipe.roi_connections):
         file = str(recipe.path(src.file))
-        df = _read(recipe, src, ROI_CONNECTION_COLUMNS, warnings)[
-            list(ROI_CONNECTION_COLUMNS)].copy()
-        _body_columns(df, src, ("bodyId_pre", "bodyId_post"), file, names)
-        df["weight"] = _int64_if_complete(int_column(df, "weight", file, positive=True))
-        df = RoiConnectionTable.build(df, file=file, roi_names=roi_names).frame
+        df, file_rows = _read(recipe, src, ROI_CONNECTION_COLUMNS, warnings)
+        df = df[list(ROI_CONNECTION_COLUMNS)].copy()
+        with file_rows:
+            _body_columns(df, src, ("bodyId_pre", "bodyId_post"), file, names)
+            df["weight"] = _int64_if_complete(int_column(df, "weight", file, positive=True))
+            df = RoiConnectionTable.build(df, file=file, roi_names=roi_names).frame
         df["_order"] = np.int32(order)
         frames.append(df)
         files.append(file)
@@ -355,19 +393,21 @@ def read_gap_junctions(recipe: Recipe, conflicts: list[Conflict],
     key = ("bodyId_a", "bodyId_b")
     for src in recipe.gap_junctions:
         file = str(recipe.path(src.file))
-        df = _read(recipe, src, GAP_JUNCTION_COLUMNS, warnings)[list(GAP_JUNCTION_COLUMNS)].copy()
-        _body_columns(df, src, ("bodyId_a", "bodyId_b"), file, names)
-        df["weight"] = _int64_if_complete(int_column(df, "weight", file, positive=True))
-        if df["weight"].isna().any():
-            row = int(np.flatnonzero(df["weight"].isna().to_numpy())[0]) + 1
-            raise ValidationError("empty gap-junction count", file=file, row=row,
-                                  column=src.columns.get("weight", "weight"))
+        df, file_rows = _read(recipe, src, GAP_JUNCTION_COLUMNS, warnings)
+        df = df[list(GAP_JUNCTION_COLUMNS)].copy()
+        with file_rows:
+            _body_columns(df, src, ("bodyId_a", "bodyId_b"), file, names)
+            df["weight"] = _int64_if_complete(int_column(df, "weight", file, positive=True))
+            if df["weight"].isna().any():
+                row = int(np.flatnonzero(df["weight"].isna().to_numpy())[0]) + 1
+                raise ValidationError("empty gap-junction count", file=file, row=row,
+                                      column=src.columns.get("weight", "weight"))
         low = np.minimum(df["bodyId_a"], df["bodyId_b"])
         df["bodyId_b"] = np.maximum(df["bodyId_a"], df["bodyId_b"])
         df["bodyId_a"] = low
         repeated = df.duplicated(list(key), keep=False)
         if repeated.any():
-            rows = (np.flatnonzero(repeated.to_numpy()) + 1).tolist()
+            rows = file_rows.of(np.flatnonzero(repeated.to_numpy()) + 1)
             same = df[repeated].groupby(list(key))["weight"].nunique().max() == 1
             raise ValidationError(
                 f"a gap-junction pair is listed {'twice' if len(rows) == 2 else 'more than once'} "
