@@ -21,7 +21,7 @@ from connectograph import NC, IsNull, fetch_adjacencies, fetch_custom, fetch_neu
 from every_fetch import (LACKS_POINTS, LACKS_ROIS, LACKS_SKELETONS, LACKS_STATUS, Expected,
                          check_every_fetch)
 from neuprint_service import neuprint_through_service
-from other_datasets import another_dataset
+from other_datasets import another_dataset, assert_loading_again_changes_nothing
 from shared_datasets import DATASETS
 
 pytestmark = pytest.mark.neo4j
@@ -242,3 +242,8 @@ def test_browser_guide_takes_root_ids_exactly(flywire, source):
     body = client.read(f"RETURN {root} AS body")[0]["body"]
     rows = client.read(guide.cypher, {"body": body})
     assert rows and {r["n"]["bodyId"] for r in rows} == {root}
+
+
+def test_loading_again_changes_nothing(flywire):
+    client, _ = flywire
+    assert_loading_again_changes_nothing(client, "flywire-mb783")

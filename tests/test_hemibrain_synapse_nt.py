@@ -31,7 +31,7 @@ from connectograph.loading.write.import_csv import POINT_3D
 from loading.test_bulk_files import import_graph
 from every_fetch import (LACKS_ROIS, LACKS_SKELETONS, LACKS_STATUS, check_every_fetch,
                          pairs_expected)
-from other_datasets import another_dataset
+from other_datasets import another_dataset, assert_loading_again_changes_nothing
 from small_recipes import write_recipe
 from shared_datasets import DATASETS
 from neuprint_service import neuprint_through_service
@@ -402,3 +402,9 @@ def test_nt_columns_rules():
     assert all(c.dtype == np.float32 for c in every.values())
     empty = nt_columns("max", props, None)
     assert len(empty["nt"]) == 0 and empty["ntProb"].dtype == np.float32
+
+
+@pytest.mark.neo4j
+def test_loading_again_changes_nothing(hemibrain_nt):
+    client, _ = hemibrain_nt
+    assert_loading_again_changes_nothing(client, "hemibrain-synapse-nt")

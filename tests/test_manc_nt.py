@@ -18,7 +18,7 @@ from connectograph import (NC, Above, AtLeast, Between, NotIn, Regex, fetch_adja
 
 from every_fetch import (LACKS_ROIS, LACKS_SKELETONS, LACKS_STATUS, check_every_fetch,
                          pairs_expected)
-from other_datasets import another_dataset
+from other_datasets import another_dataset, assert_loading_again_changes_nothing
 from shared_datasets import DATASETS
 
 pytestmark = pytest.mark.neo4j
@@ -134,3 +134,8 @@ def test_every_fetch_answers_or_says_what_the_dataset_lacks(manc, source):
     _, pairs = source
     check_every_fetch(client, pairs_expected(
         pairs, {**LACKS_ROIS, **LACKS_SKELETONS, **LACKS_STATUS}))
+
+
+def test_loading_again_changes_nothing(manc):
+    client, _ = manc
+    assert_loading_again_changes_nothing(client, "manc-nt")
