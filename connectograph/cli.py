@@ -269,6 +269,43 @@ def drop_command(dataset, yes) -> None:
     click.echo(f"Deleted {n:,} nodes of {dataset}")
 
 
+@main.command("backup")
+@click.argument("instance")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace a backup already in DIRECTORY.")
+@_friendly_errors
+def backup_command(instance, directory, force) -> None:
+    """Back up the local INSTANCE (every dataset in it) into DIRECTORY.
+
+    Writes neo4j.dump (neo4j-admin database dump) and backup.json (Neo4j
+    version, datasets, checksum). The server is stopped for the dump and
+    started again if it was running. Restore with: connectograph restore DIR.
+    """
+    from .neo4j_server.backup import backup
+    backup(instance, directory, force=force, echo=click.echo)
+
+
+@main.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--instance", default=None,
+              help="Local instance to restore into (default: $CONNECTOGRAPH_INSTANCE or "
+                   "'default'); set up once with connectograph neo4j start --instance NAME.")
+@click.option("--force", is_flag=True,
+              help="Replace the data the instance holds (refused otherwise).")
+@_friendly_errors
+def restore_command(directory, instance, force) -> None:
+    """Restore a backup written by connectograph backup into a local instance.
+
+    The backup is checked first (manifest, checksum, Neo4j major version);
+    an instance that holds data is refused without --force. The server is
+    stopped for the load and started after it.
+    """
+    from .neo4j_server.backup import restore
+    from .neo4j_server.settings import instance_name
+    manifest = restore(directory, instance_name(instance), force=force, echo=click.echo)
+    click.echo(f"Datasets restored: {', '.join(manifest.get('datasets') or []) or 'none listed'}")
+
+
 @main.command("demo")
 @click.option("--data-dir", type=click.Path(file_okay=False),
               help="Folder of the hemibrain-mb bundle (default: ../shared/datasets/hemibrain-mb).")

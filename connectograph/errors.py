@@ -329,6 +329,13 @@ class SyntheticDataError(ConnectographError, ValueError):
     """The synthetic generator was given an unusable size, seed or dataset name."""
 
 
+class BackupError(ConnectographError):
+    """A backup or restore (``connectograph backup/restore``) cannot run: a
+    folder that is not empty or not a backup, a damaged dump, a dump of a
+    newer Neo4j major version, an instance holding data without ``--force``.
+    Nothing was changed."""
+
+
 class BenchmarkError(ConnectographError):
     """A benchmark cannot run (unknown section, missing bench dependency, a
     result that disagrees between our function and its hand-written baseline)."""
