@@ -120,6 +120,50 @@ def fetch_skeletons(criteria, *, with_synapses: bool = False, heal: bool | float
     InvalidArgumentError
         ``missing`` is not one of the three.
     """
+    records = _fetch(criteria, with_synapses, heal, missing, client)
+    client = resolve_client(client)
+    try:
+        import navis
+    except ImportError:
+        warnings.warn("navis is not installed, so fetch_skeletons returns a dict of skeleton "
+                      "DataFrames; pip install 'connectograph[plot]' for navis neurons",
+                      NavisMissingWarning, stacklevel=2)
+        frames = {}
+        for r, df, connectors in records:
+            if connectors is not None:
+                df.attrs["connectors"] = connectors
+            frames[int(r["bodyId"])] = df
+        return frames
+    units = navis_units(dataset_info(client).meta)
+    neurons = []
+    for r, df, connectors in records:
+        body = int(r["bodyId"])
+        nodes = df.rename(columns={"rowId": "node_id", "link": "parent_id"})[NAVIS_NODE_COLUMNS]
+        n = navis.TreeNeuron(nodes, units=units, id=body,
+                             name=r["instance"] or r["type"] or str(body))
+        n.status, n.n_voxels, n.somaLocation = r["status"], r["size"], r["soma"]
+        n.soma = _nearest_node(df, [r["soma"]])[0] if r["soma"] is not None else None
+        if n.soma is not None:
+            n.soma_radius = r["somaRadius"] if r["somaRadius"] else "radius"
+        if connectors is not None and len(connectors):
+            n.connectors = connectors
+        neurons.append(n)
+    return navis.NeuronList(neurons)
+
+
+def skeleton_frames(criteria, *, with_synapses: bool = False, heal: bool | float = False,
+                    missing: Literal["raise", "warn", "skip"] = "raise",
+                    client: Client | None = None) -> dict[int, tuple]:
+    """:func:`fetch_skeletons` without navis: bodyId → (skeleton DataFrame,
+    connectors DataFrame or None), in the same order; same arguments and errors."""
+    return {int(r["bodyId"]): (df, connectors)
+            for r, df, connectors in _fetch(criteria, with_synapses, heal, missing, client)}
+
+
+def _fetch(criteria, with_synapses, heal, missing, client) -> list[tuple]:
+    """(record, skeleton DataFrame, connectors or None) per body with a
+    skeleton: the work of :func:`fetch_skeletons` (one query for the
+    skeletons, one for the synapses)."""
     if missing not in ("raise", "warn", "skip"):
         raise InvalidArgumentError(f"missing must be 'raise', 'warn' or 'skip', not {missing!r}")
     client = resolve_client(client)
@@ -137,7 +181,7 @@ def fetch_skeletons(criteria, *, with_synapses: bool = False, heal: bool | float
         if missing == "raise":
             raise SkeletonNotFoundError(message + "; pass missing='skip' to leave them out")
         if missing == "warn":
-            warnings.warn(message, UserWarning, stacklevel=2)
+            warnings.warn(message, UserWarning, stacklevel=4)
     rows = [r for r in rows if r["rowId"] is not None]
     if requested:
         order = {b: i for i, b in enumerate(requested)}
@@ -151,32 +195,14 @@ def fetch_skeletons(criteria, *, with_synapses: bool = False, heal: bool | float
             df = healed_skeleton(df, body, heal, soma=r["soma"], voxel_size_nm=voxel_nm).skeleton
         frames[body] = df
     connectors = _connectors(list(frames), frames, client) if with_synapses and frames else {}
-    try:
-        import navis
-    except ImportError:
-        warnings.warn("navis is not installed, so fetch_skeletons returns a dict of skeleton "
-                      "DataFrames; pip install 'connectograph[plot]' for navis neurons",
-                      NavisMissingWarning, stacklevel=2)
-        for body, df in frames.items():
-            if body in connectors:
-                df.attrs["connectors"] = connectors[body]
-        return frames
-    units = navis_units(dataset_info(client).meta)
-    neurons = []
-    for r in rows:
-        body = int(r["bodyId"])
-        df = frames[body]
-        nodes = df.rename(columns={"rowId": "node_id", "link": "parent_id"})[NAVIS_NODE_COLUMNS]
-        n = navis.TreeNeuron(nodes, units=units, id=body,
-                             name=r["instance"] or r["type"] or str(body))
-        n.status, n.n_voxels, n.somaLocation = r["status"], r["size"], r["soma"]
-        n.soma = _nearest_node(df, [r["soma"]])[0] if r["soma"] is not None else None
-        if n.soma is not None:
-            n.soma_radius = r["somaRadius"] if r["somaRadius"] else "radius"
-        if body in connectors:
-            n.connectors = connectors[body]
-        neurons.append(n)
-    return navis.NeuronList(neurons)
+    return [(r, frames[int(r["bodyId"])],
+             connectors.get(int(r["bodyId"]), _no_sites()) if with_synapses else None)
+            for r in rows]
+
+
+def _no_sites() -> pd.DataFrame:
+    """An empty connectors table."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in CONNECTOR_COLUMNS})
 
 
 def _nearest_node(df: pd.DataFrame, points) -> np.ndarray:

@@ -10,5 +10,7 @@ pyplot (no global state, the Agg canvas when saved; notebooks show them).
 """
 
 from .matrix import plot_connectivity_matrix, plot_roi_connectivity
+from .neurons import plot_neurons, plot_neurons_3d
 
-__all__ = ["plot_connectivity_matrix", "plot_roi_connectivity"]
+__all__ = ["plot_connectivity_matrix", "plot_roi_connectivity", "plot_neurons",
+           "plot_neurons_3d"]
