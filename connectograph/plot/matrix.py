@@ -16,7 +16,7 @@ from ._deps import new_figure, require
 SCALES = ("log", "linear")
 
 
-def plot_connectivity_matrix(conn_df: pd.DataFrame, group_by: str = "type", *,
+def plot_connectivity_matrix(conn_df: pd.DataFrame, group_by: str | tuple[str, str] = "type", *,
                              neuron_df: pd.DataFrame | None = None,
                              scale: Literal["log", "linear"] = "log", signed: bool = False,
                              transmitter: str = "predictedNt", signs: dict | None = None,
@@ -34,9 +34,10 @@ def plot_connectivity_matrix(conn_df: pd.DataFrame, group_by: str = "type", *,
         :func:`~connectograph.fetch.fetch_adjacencies`, or
         ``fetch_simple_connections``'s table), with ``<group_by>_pre`` and
         ``<group_by>_post`` columns, or ``neuron_df`` to add them.
-    group_by : str, default ``'type'``
+    group_by : str or (str, str), default ``'type'``
         ``'type'``, ``'bodyId'`` or any neuron property ``g`` with columns
-        ``g_pre``/``g_post``.
+        ``g_pre``/``g_post``; or an explicit (row column, column column) pair
+        of ``conn_df``, e.g. ``("type_pre", "bodyId_post")``.
     neuron_df : DataFrame, optional
         ``bodyId`` plus ``group_by`` (and ``transmitter`` for ``signed``), e.g.
         ``neurons_df`` of ``fetch_adjacencies``; merged in when the columns are
@@ -80,7 +81,11 @@ def plot_connectivity_matrix(conn_df: pd.DataFrame, group_by: str = "type", *,
         raise InvalidArgumentError(f"scale must be 'log' or 'linear', not {scale!r}")
     if conn_df.empty:
         raise InvalidArgumentError("plot_connectivity_matrix: conn_df has no connections")
-    conn_df = _with_groups(conn_df, group_by, neuron_df)
+    if isinstance(group_by, str):
+        conn_df = _with_groups(conn_df, group_by, neuron_df)
+        row_name = col_name = group_by
+    else:
+        row_name, col_name = (c.removesuffix("_pre").removesuffix("_post") for c in group_by)
     if signed:
         conn_df, weight_col = _signed(conn_df, neuron_df, transmitter, signs), "signed_weight"
     matrix = connection_table_to_matrix(conn_df, group_by, weight_col=weight_col,
@@ -102,10 +107,10 @@ def plot_connectivity_matrix(conn_df: pd.DataFrame, group_by: str = "type", *,
         label = f"{weight_col} (synapses)"
     fig = new_figure("plot_connectivity_matrix", figsize or _size(matrix.shape))
     _heatmap(fig, values, matrix.index, matrix.columns, cmap=cmap, norm=norm, cbar_label=label,
-             xlabel=f"downstream {group_by} ({matrix.columns.name})",
-             ylabel=f"upstream {group_by} ({matrix.index.name})",
-             title=title or f"connections by {group_by}: {matrix.shape[0]} upstream × "
-                            f"{matrix.shape[1]} downstream")
+             xlabel=f"downstream {col_name} ({matrix.columns.name})",
+             ylabel=f"upstream {row_name} ({matrix.index.name})",
+             title=title or f"connections by {row_name} × {col_name}: {matrix.shape[0]} "
+                            f"upstream × {matrix.shape[1]} downstream")
     fig.connectograph_matrix = matrix
     return fig
 

@@ -1,0 +1,109 @@
+"""The cell-type report on the real bundle: its tables against the bundle's
+per-ROI connection tables (pandas), and ``connectograph report`` writing one
+self-contained page, opened in headless Chromium (screenshot under
+test-output/) and read for MBON14's known partners."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from connectograph.cli import main
+from connectograph.errors import UnknownCellTypeError
+from connectograph.fetch.cell_type_report import fetch_cell_type_report
+from fetch.sources import bodies_of_type, neurons, pair_weights
+from shared_datasets import REPO
+
+pytest.importorskip("matplotlib")       # the plot extra (in the test extra too)
+
+OUT = REPO / "test-output"
+DATASET = "hemibrain-mb:v1.2.1"
+
+
+def _expected_inputs(bundle_dir) -> pd.DataFrame:
+    """MBON14's input types: total weight, partner cells, connections (pandas)."""
+    mbon14 = bodies_of_type(bundle_dir, "MBON14")
+    pairs = pair_weights(bundle_dir)
+    pairs = pairs[pairs["bodyId_post"].isin(mbon14)]
+    pairs = pairs.assign(type=pairs["bodyId_pre"].map(neurons(bundle_dir)["type"])
+                         .fillna("(untyped)"))
+    grouped = pairs.groupby("type")
+    out = pd.DataFrame({"cells": grouped["bodyId_pre"].nunique(),
+                        "total_weight": grouped["weight"].sum(), "connections": grouped.size()})
+    out["mean_weight"] = out["total_weight"] / len(mbon14)
+    return out.reset_index().sort_values(["total_weight", "type"], ascending=[False, True])
+
+
+def test_report_tables_against_the_bundle(client, bundle_dir):
+    report = fetch_cell_type_report("MBON14", top=None, client=client)
+    expected = _expected_inputs(bundle_dir)
+    got = report.upstream
+    assert got["type"].tolist() == expected["type"].tolist()
+    for column in ("cells", "total_weight", "connections", "mean_weight"):
+        assert got[column].tolist() == expected[column].tolist(), column
+    types = neurons(bundle_dir)["type"]
+    instances = neurons(bundle_dir).loc[types[types == "MBON14"].index, "instance"]
+    assert dict(zip(report.instances["instance"], report.instances["count"])) == \
+        instances.value_counts().to_dict()
+    assert report.gap_junctions is None                  # the bundle has none
+    with pytest.raises(UnknownCellTypeError, match="no neuron of type 'MBON99'.*MBON"):
+        fetch_cell_type_report("MBON99", client=client)
+
+
+def _chromium_text_and_screenshot(page, screenshot) -> str:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    assert chromium and driver_path, (
+        "Chromium and chromedriver are needed (Debian: apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1200,1600"):
+        options.add_argument(arg)
+    options.binary_location = chromium
+    browser = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        browser.get(page.resolve().as_uri())
+        text = browser.find_element(By.TAG_NAME, "body").text
+        images = browser.execute_script(
+            "return Array.from(document.images).map(i => [i.naturalWidth, i.complete])")
+        browser.save_screenshot(str(screenshot))
+    finally:
+        browser.quit()
+    assert images and all(w > 0 and done for w, done in images)     # every image decoded
+    return text
+
+
+def test_report_command_writes_a_page_chromium_reads(neo4j_connection, loaded, bundle_dir,
+                                                     monkeypatch):
+    uri, (user, password) = neo4j_connection
+    for name, value in (("NEO4J_URI", uri), ("NEO4J_USERNAME", user),
+                        ("NEO4J_PASSWORD", password)):
+        monkeypatch.setenv(name, value)
+    OUT.mkdir(exist_ok=True)
+    page = OUT / "report-MBON14.html"
+    result = CliRunner().invoke(main, ["report", "MBON14", "--dataset", DATASET,
+                                       "--out", str(page)])
+    assert result.exit_code == 0, result.output
+    source = page.read_text()
+    # self-contained: no address outside the page (images inline)
+    assert not re.search(r"""(src|href)=["'](?!data:)""", source)
+    assert source.count('src="data:image/png;base64,') == 2    # ROI bars, input matrix
+    text = _chromium_text_and_screenshot(page, OUT / "report-MBON14.png")
+    expected = _expected_inputs(bundle_dir).head(4)
+    positions = [text.index(f"{t} ") for t in expected["type"]]
+    assert positions == sorted(positions)                # strongest input types first
+    for t, w in zip(expected["type"], expected["total_weight"]):
+        assert re.search(rf"{re.escape(t)}\s+\d+\s+{w}\b", text), (t, w)
+    assert "MBON14(a3)_R" in text and "the dataset has no gap junctions" in text
+
+    bad = CliRunner().invoke(main, ["report", "MBON99", "--dataset", DATASET,
+                                    "--out", str(OUT / "bad.html")])
+    assert bad.exit_code == 1 and "no neuron of type 'MBON99'" in bad.output
