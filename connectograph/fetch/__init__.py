@@ -1,5 +1,6 @@
 """The fetch_* functions: neuprint-python's names, arguments and columns."""
 
+from .cell_type_report import CellTypeReport, fetch_cell_type_report
 from .adjacencies import fetch_adjacencies, fetch_traced_adjacencies
 from .completeness import (fetch_downstream_orphan_tasks, fetch_output_completeness,
                            fetch_roi_completeness)
@@ -22,4 +23,4 @@ __all__ = ["fetch_custom", "fetch_neurons", "fetch_adjacencies", "fetch_meta", "
            "fetch_paths", "fetch_output_completeness", "fetch_downstream_orphan_tasks",
            "fetch_roi_completeness", "fetch_roi_connectivity", "fetch_synapses",
            "fetch_mean_synapses", "fetch_synapse_connections", "fetch_skeletons",
-           "fetch_roi_mesh"]
+           "fetch_roi_mesh", "fetch_cell_type_report", "CellTypeReport"]
