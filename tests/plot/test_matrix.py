@@ -5,6 +5,7 @@ each kind saved under test-output/ for a person to look at."""
 
 from __future__ import annotations
 
+import pathlib
 import sys
 
 import numpy as np
@@ -137,3 +138,19 @@ def test_clear_errors(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.colors", None)
     with pytest.raises(MissingDependencyError, match=r"pip install 'connectograph\[plot\]'"):
         plot_connectivity_matrix(conn, "bodyId")
+
+
+def test_the_plot_package_imports_its_libraries_only_when_drawing():
+    """No module of connectograph.plot imports matplotlib, navis or plotly at
+    its top level, so ``import connectograph.plot`` works without the extra."""
+    import ast
+
+    import connectograph.plot as plot
+
+    optional = {"matplotlib", "navis", "plotly"}
+    for path in sorted(pathlib.Path(plot.__file__).parent.glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+                     else [])
+            assert not {n.split(".")[0] for n in names} & optional, (path.name, names)

@@ -5,12 +5,15 @@ under test-output/."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from connectograph import fetch_synapses, NC, SynapseCriteria
-from connectograph.errors import RoiMeshNotFoundError, SkeletonNotFoundError
+from connectograph.errors import (MissingDependencyError, RoiMeshNotFoundError,
+                                  SkeletonNotFoundError)
 from connectograph.plot import plot_neurons, plot_neurons_3d
 from shared_datasets import REPO
 
@@ -55,7 +58,7 @@ def test_two_neurons_in_um_with_synapses_and_a_roi(client, bundle_dir):
     fig.savefig(OUT / "neurons_2d.png", dpi=80)
 
 
-def test_nm_axes_and_clear_errors(client):
+def test_nm_axes_and_clear_errors(client, monkeypatch):
     fig = plot_neurons(DA1[0], units="nm", client=client)
     assert fig.axes[0].get_xlabel() == "x (nm)"
     assert fig.axes[0].yaxis_inverted()                      # EM image convention for y
@@ -63,6 +66,9 @@ def test_nm_axes_and_clear_errors(client):
         plot_neurons([DA1[0], NO_SKELETON], client=client)
     with pytest.raises(RoiMeshNotFoundError, match="no mesh for ROI 'SMP\\(R\\)'"):
         plot_neurons(DA1[0], rois="SMP(R)", client=client)
+    monkeypatch.setitem(sys.modules, "navis", None)
+    with pytest.raises(MissingDependencyError, match=r"plot_neurons_3d needs navis.*\[plot\]"):
+        plot_neurons_3d(DA1[0], client=client)
 
 
 def test_3d_view_as_standalone_html(client, bundle_dir):

@@ -6,7 +6,6 @@ test-output/) and read for MBON14's known partners."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pandas as pd
 import pytest
@@ -15,6 +14,7 @@ from click.testing import CliRunner
 from connectograph.cli import main
 from connectograph.errors import UnknownCellTypeError
 from connectograph.fetch.cell_type_report import fetch_cell_type_report
+from headless_chromium import headless_chromium
 from fetch.sources import bodies_of_type, neurons, pair_weights
 from shared_datasets import REPO
 
@@ -55,20 +55,9 @@ def test_report_tables_against_the_bundle(client, bundle_dir):
 
 
 def _chromium_text_and_screenshot(page, screenshot) -> str:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    assert chromium and driver_path, (
-        "Chromium and chromedriver are needed (Debian: apt-get install chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1200,1600"):
-        options.add_argument(arg)
-    options.binary_location = chromium
-    browser = webdriver.Chrome(service=Service(driver_path), options=options)
+    browser = headless_chromium("1200,1600")
     try:
         browser.get(page.resolve().as_uri())
         text = browser.find_element(By.TAG_NAME, "body").text
