@@ -31,14 +31,6 @@ def _scale(client, units: str) -> tuple[float, str]:
     return (nm / 1000.0, "µm") if units == "um" else (nm, "nm")
 
 
-def _neuron_frames(bodies, client, synapses: bool, heal):
-    """bodyId → (skeleton DataFrame, connectors or None), in one query each,
-    without needing navis (the dict form of fetch_skeletons)."""
-    from ..fetch.skeleton_batch import skeleton_frames
-
-    return skeleton_frames(bodies, with_synapses=synapses, heal=heal, client=client)
-
-
 def plot_neurons(bodies, *, client=None, rois=None, synapses: bool = False,
                  view: Literal["xy", "xz", "yz", "yx", "zx", "zy"] = "xy",
                  units: Literal["um", "nm"] = "um", heal: bool | float = False,
@@ -91,11 +83,13 @@ def plot_neurons(bodies, *, client=None, rois=None, synapses: bool = False,
     if view not in VIEWS:
         raise InvalidArgumentError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
     from ..client import resolve_client
+    from ..fetch.skeleton_batch import skeleton_frames
 
     client = resolve_client(client)
     factor, unit = _scale(client, units)
     axes = ["xyz".index(view[0]), "xyz".index(view[1])]
-    frames = _neuron_frames(bodies, client, synapses, heal)
+    # bodyId → (skeleton, connectors): fetch_skeletons' queries, no navis needed
+    frames = skeleton_frames(bodies, with_synapses=synapses, heal=heal, client=client)
     fig = new_figure("plot_neurons", figsize)
     ax = fig.add_subplot()
     for roi in ([rois] if isinstance(rois, str) else list(rois or [])):
