@@ -75,7 +75,7 @@ def _requested_bodies(criteria) -> list[int] | None:
 
 def fetch_skeletons(criteria, *, with_synapses: bool = False, heal: bool | float = False,
                     missing: Literal["raise", "warn", "skip"] = "raise",
-                    client: Client | None = None):
+                    progress: bool | None = None, client: Client | None = None):
     """Skeletons of many bodies as a ``navis.NeuronList``, in one query.
 
     Mirrors navis' ``navis.interfaces.neuprint.fetch_skeletons`` (ids,
@@ -96,6 +96,10 @@ def fetch_skeletons(criteria, *, with_synapses: bool = False, heal: bool | float
     missing : {'raise', 'warn', 'skip'}, default 'raise'
         What to do with bodies that match but have no skeleton (and, for ids
         given explicitly, ids no body has).
+    progress : bool or None, default None
+        A bar over the bodies built (and healed): None shows one when that
+        takes longer than a second, True always, False never (tqdm's auto
+        mode: a widget in notebooks, text on stderr in terminals).
     client : Client, optional
 
     Returns
@@ -120,7 +124,7 @@ def fetch_skeletons(criteria, *, with_synapses: bool = False, heal: bool | float
     InvalidArgumentError
         ``missing`` is not one of the three.
     """
-    records = _fetch(criteria, with_synapses, heal, missing, client)
+    records = _fetch(criteria, with_synapses, heal, missing, progress, client)
     client = resolve_client(client)
     try:
         import navis
@@ -153,14 +157,15 @@ def fetch_skeletons(criteria, *, with_synapses: bool = False, heal: bool | float
 
 def skeleton_frames(criteria, *, with_synapses: bool = False, heal: bool | float = False,
                     missing: Literal["raise", "warn", "skip"] = "raise",
+                    progress: bool | None = None,
                     client: Client | None = None) -> dict[int, tuple]:
     """:func:`fetch_skeletons` without navis: bodyId → (skeleton DataFrame,
     connectors DataFrame or None), in the same order; same arguments and errors."""
-    return {int(r["bodyId"]): (df, connectors)
-            for r, df, connectors in _fetch(criteria, with_synapses, heal, missing, client)}
+    return {int(r["bodyId"]): (df, connectors) for r, df, connectors
+            in _fetch(criteria, with_synapses, heal, missing, progress, client)}
 
 
-def _fetch(criteria, with_synapses, heal, missing, client) -> list[tuple]:
+def _fetch(criteria, with_synapses, heal, missing, progress, client) -> list[tuple]:
     """(record, skeleton DataFrame, connectors or None) per body with a
     skeleton: the work of :func:`fetch_skeletons` (one query for the
     skeletons, one for the synapses)."""
@@ -188,7 +193,7 @@ def _fetch(criteria, with_synapses, heal, missing, client) -> list[tuple]:
         rows.sort(key=lambda r: order[r["bodyId"]])
     voxel_nm = _voxel_size_nm(client)
     frames = {}
-    for r in rows:
+    for r in _bar(rows, progress):
         body = int(r["bodyId"])
         df = skeleton_from_record(r, body).to_df()
         if heal is not False and heal is not None:
@@ -198,6 +203,16 @@ def _fetch(criteria, with_synapses, heal, missing, client) -> list[tuple]:
     return [(r, frames[int(r["bodyId"])],
              connectors.get(int(r["bodyId"]), _no_sites()) if with_synapses else None)
             for r in rows]
+
+
+def _bar(rows: list, progress: bool | None):
+    """``rows``, counted by a tqdm bar as :func:`fetch_skeletons` describes."""
+    if progress is False:
+        return rows
+    from tqdm.auto import tqdm
+
+    return tqdm(rows, desc="skeletons", unit="body", leave=False, dynamic_ncols=True,
+                delay=0 if progress else 1.0)
 
 
 def _no_sites() -> pd.DataFrame:

@@ -96,6 +96,14 @@ def test_missing_skeletons_are_named(client):
     assert any(str(NO_SKELETON) in str(w.message) for w in caught)
 
 
+def test_progress_bar_when_asked(client, capsys):
+    fetch_skeletons(DA1[:2], progress=True, client=client)
+    err = capsys.readouterr().err
+    assert "skeletons:" in err and "0/2" in err and "body" in err     # a bar over 2 bodies
+    fetch_skeletons(DA1[:2], progress=False, client=client)
+    assert capsys.readouterr().err == ""
+
+
 def test_without_navis_a_dict_of_frames(client, monkeypatch):
     monkeypatch.setitem(sys.modules, "navis", None)
     with pytest.warns(NavisMissingWarning, match="connectograph\\[plot\\]"):
