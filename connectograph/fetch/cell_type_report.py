@@ -110,18 +110,28 @@ def fetch_cell_type_report(type: str, *, top: int | None = 20,
         gap_junctions = None
     instances = (neurons["instance"].fillna("(none)").value_counts()
                  .rename_axis("instance").reset_index(name="count"))
-    primary = set(info.primary_rois)
-    rois = (roi_counts[roi_counts["roi"].isin(primary)] if primary else roi_counts)
-    rois = (rois.groupby("roi", as_index=False)[["post", "pre"]].sum()
-            .rename(columns={"post": "inputs", "pre": "outputs"}))
-    rois = rois.assign(_total=rois["inputs"] + rois["outputs"]).sort_values(
-        ["_total", "roi"], ascending=[False, True]).drop(columns="_total").reset_index(drop=True)
     return CellTypeReport(
-        type=type, dataset=str(client.dataset), neurons=neurons, instances=instances, rois=rois,
+        type=type, dataset=str(client.dataset), neurons=neurons, instances=instances,
+        rois=_roi_totals(roi_counts, info.primary_rois),
         upstream=_partner_types(upstream, "_pre", cells, transmitter, top),
         downstream=_partner_types(downstream, "_post", cells, transmitter, top),
         gap_junctions=gap_junctions, transmitter_property=transmitter,
         upstream_connections=upstream, downstream_connections=downstream)
+
+
+def _roi_totals(roi_counts: pd.DataFrame | None, primary_rois: list[str]) -> pd.DataFrame:
+    """Inputs (``post``) and outputs (``pre``) per primary ROI (every ROI when
+    the dataset names no primary ones), most synapses first; empty for a
+    dataset without ROIs."""
+    if roi_counts is None or roi_counts.empty or "roi" not in roi_counts.columns:
+        return pd.DataFrame({"roi": pd.Series(dtype=object), "inputs": pd.Series(dtype="int64"),
+                             "outputs": pd.Series(dtype="int64")})
+    rois = roi_counts[roi_counts["roi"].isin(primary_rois)] if primary_rois else roi_counts
+    rois = (rois.groupby("roi", as_index=False)[["post", "pre"]].sum()
+            .rename(columns={"post": "inputs", "pre": "outputs"}))
+    return (rois.assign(_total=rois["inputs"] + rois["outputs"])
+            .sort_values(["_total", "roi"], ascending=[False, True])
+            .drop(columns="_total").reset_index(drop=True))
 
 
 def _partner_types(conn: pd.DataFrame, side: str, cells: int, transmitter: str | None,

@@ -96,3 +96,35 @@ def test_report_command_writes_a_page_chromium_reads(neo4j_connection, loaded, b
     bad = CliRunner().invoke(main, ["report", "MBON99", "--dataset", DATASET,
                                     "--out", str(OUT / "bad.html")])
     assert bad.exit_code == 1 and "no neuron of type 'MBON99'" in bad.output
+
+
+@pytest.mark.slow
+def test_gap_junction_partners_of_a_worm_cell_class(neo4j_connection, loaded):
+    """C. elegans (no ROIs, gap junctions): ADA's gap-junction partner types
+    against the adult's edge list (pandas; for partners named by a three-letter
+    class and a side, ADAL, AVDR..., the type is the name without the side,
+    the recipe's rule; partners with longer names, OLQVL..., are left out)."""
+    from other_datasets import another_dataset
+    from shared_datasets import DATASETS
+
+    edges = pd.read_excel(DATASETS / "celegans-witvliet2021" / "edges"
+                          / "witvliet_2020_8 adult.xlsx")
+    electrical = edges[edges["type"] == "electrical"]
+    ada = {"ADAL", "ADAR"}
+    both = pd.concat([electrical.rename(columns={"pre": "cell", "post": "partner"}),
+                      electrical.rename(columns={"post": "cell", "pre": "partner"})])
+    rows = both[both["cell"].isin(ada) & ~both["partner"].isin(ada)
+                & both["partner"].str.fullmatch(r"[A-Z]{3}[LR]")]
+    rows = rows.assign(type=rows["partner"].str[:-1])
+    expected = rows.groupby("type").agg(cells=("partner", "nunique"),
+                                        total_weight=("synapses", "sum"),
+                                        connections=("synapses", "size"))
+    with another_dataset(neo4j_connection, "celegans-witvliet2021",
+                         "witvliet2021:d8") as (client, _):
+        report = fetch_cell_type_report("ADA", top=None, client=client)
+    got = report.gap_junctions.set_index("type")
+    assert len(expected) >= 4
+    for partner, row in expected.iterrows():
+        assert got.loc[partner, ["cells", "total_weight", "connections"]].tolist() == \
+            row.tolist(), partner
+    assert report.rois.empty and sorted(report.instances["instance"]) == ["ADAL", "ADAR"]
