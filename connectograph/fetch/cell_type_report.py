@@ -33,7 +33,8 @@ class CellTypeReport:
     neurons : DataFrame
         ``fetch_neurons(NC(type=type))``'s neuron table.
     instances : DataFrame
-        ``instance`` (str), ``count`` (int64): cells per instance, most first.
+        ``instance`` (str, ``"(none)"`` for cells without one), ``count``
+        (int64): cells per instance, most first.
     rois : DataFrame
         ``roi`` (str), ``inputs`` (PSDs, int64), ``outputs`` (T-bars, int64),
         summed over the type's cells, primary ROIs only, most synapses first.
@@ -108,7 +109,9 @@ def fetch_cell_type_report(type: str, *, top: int | None = 20,
         gap_junctions = _partner_types(gap, "_post", cells, transmitter, top)
     except DatasetLacksError:
         gap_junctions = None
-    instances = (neurons["instance"].fillna("(none)").value_counts()
+    instance = neurons["instance"] if "instance" in neurons.columns else \
+        pd.Series(None, index=neurons.index, dtype=object)
+    instances = (instance.fillna("(none)").value_counts()
                  .rename_axis("instance").reset_index(name="count"))
     return CellTypeReport(
         type=type, dataset=str(client.dataset), neurons=neurons, instances=instances,

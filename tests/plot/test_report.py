@@ -128,3 +128,36 @@ def test_gap_junction_partners_of_a_worm_cell_class(neo4j_connection, loaded):
         assert got.loc[partner, ["cells", "total_weight", "connections"]].tolist() == \
             row.tolist(), partner
     assert report.rois.empty and sorted(report.instances["instance"]) == ["ADAL", "ADAR"]
+
+
+@pytest.mark.slow
+def test_partner_transmitters_on_flywire(neo4j_connection, loaded):
+    """FlyWire (transmitter predictions): APL's upstream partner types with
+    weights from the subset's edges and the partners' most common Codex
+    prediction (pandas on the source files)."""
+    from other_datasets import another_dataset
+    from shared_datasets import DATASETS
+
+    folder = DATASETS / "flywire-mb783"
+    nodes = pd.read_csv(folder / "mb_fafb783_nodes.csv", dtype={"root_id": "int64"})
+    edges = pd.read_csv(folder / "mb_fafb783_edges.csv",
+                        dtype={"pre_root_id": "int64", "post_root_id": "int64"})
+    codex = pd.read_csv(folder / "codex" / "neurons.csv.gz", dtype={"root_id": "int64"})
+    nt = dict(zip(codex["root_id"], codex["nt_type"].str.lower().replace(
+        {"ach": "acetylcholine", "glut": "glutamate", "da": "dopamine", "ser": "serotonin",
+         "oct": "octopamine"})))
+    types = dict(zip(nodes["root_id"], nodes["cell_type"]))
+    apl = {b for b, t in types.items() if t == "APL"}
+    rows = edges[edges["post_root_id"].isin(apl)]
+    rows = rows.assign(type=rows["pre_root_id"].map(types), nt=rows["pre_root_id"].map(nt))
+    expected = rows.groupby("type").agg(total_weight=("syn_count", "sum"),
+                                        cells=("pre_root_id", "nunique"))
+    expected["transmitter"] = rows.drop_duplicates("pre_root_id").groupby("type")["nt"].agg(
+        lambda s: s.mode().iloc[0] if s.notna().any() else None)
+    expected = expected.sort_values("total_weight", ascending=False).head(5)
+    with another_dataset(neo4j_connection, "flywire-mb783", "flywire-mb783:v783") as (c, _):
+        report = fetch_cell_type_report("APL", top=None, client=c)
+    assert report.transmitter_property == "predictedNt"
+    got = report.upstream.set_index("type").loc[expected.index]
+    assert got[["total_weight", "cells", "transmitter"]].values.tolist() == \
+        expected[["total_weight", "cells", "transmitter"]].values.tolist()
