@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import warnings
 
+import navis                 # the plot extra, also in the test extra
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,8 +16,6 @@ from connectograph import NC, fetch_roi_mesh, fetch_skeleton, fetch_skeletons, f
 from connectograph import SynapseCriteria as SC
 from connectograph.errors import RoiMeshNotFoundError, SkeletonNotFoundError
 from connectograph.fetch.skeleton_batch import NavisMissingWarning
-
-navis = pytest.importorskip("navis")     # the plot extra (in the test extra too)
 
 DA1 = [722817260, 754534424, 754538881, 1734350788, 1734350908]   # synapses/da1-pn
 KC = 5813078552

@@ -18,7 +18,6 @@ from connectograph.plot import plot_connectivity_matrix, plot_roi_connectivity
 from fetch.sources import MBON14, neurons, pair_weights, without_kc
 from shared_datasets import DATASETS, REPO
 
-pytest.importorskip("matplotlib")       # the plot extra (in the test extra too)
 
 OUT = REPO / "test-output"
 FLYWIRE = DATASETS / "flywire-mb783"
@@ -63,6 +62,7 @@ def test_type_matrix_of_mbon14_inputs(client, bundle_dir):
     _save(fig, "connectivity_matrix_type_log.png")
 
 
+@pytest.mark.slow       # a variant of the type matrix above (by body, linear colours)
 def test_body_matrix_linear(client, bundle_dir):
     pairs = without_kc(pair_weights(bundle_dir))
     strong = pairs[pairs["bodyId_post"].isin(MBON14) & (pairs["weight"] >= 20)]

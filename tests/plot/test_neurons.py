@@ -17,7 +17,6 @@ from connectograph.errors import (MissingDependencyError, RoiMeshNotFoundError,
 from connectograph.plot import plot_neurons, plot_neurons_3d
 from shared_datasets import REPO
 
-pytest.importorskip("matplotlib")       # the plot extra (in the test extra too)
 
 OUT = REPO / "test-output"
 DA1 = [722817260, 754534424]            # two DA1 PNs (skeletons/upn-raw, synapses/da1-pn)
@@ -72,7 +71,6 @@ def test_nm_axes_and_clear_errors(client, monkeypatch):
 
 
 def test_3d_view_as_standalone_html(client, bundle_dir):
-    pytest.importorskip("plotly")
     OUT.mkdir(exist_ok=True)
     path = OUT / "neurons_3d.html"
     fig = plot_neurons_3d(DA1, rois="CA(R)", html=path, client=client)

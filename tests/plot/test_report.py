@@ -18,7 +18,6 @@ from headless_chromium import headless_chromium
 from fetch.sources import bodies_of_type, neurons, pair_weights
 from shared_datasets import REPO
 
-pytest.importorskip("matplotlib")       # the plot extra (in the test extra too)
 
 OUT = REPO / "test-output"
 DATASET = "hemibrain-mb:v1.2.1"
