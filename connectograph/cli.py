@@ -306,6 +306,27 @@ def restore_command(directory, instance, force) -> None:
     click.echo(f"Datasets restored: {', '.join(manifest.get('datasets') or []) or 'none listed'}")
 
 
+@main.command("report")
+@click.argument("cell_type")
+@click.option("--dataset", required=True, help="Dataset name:tag, e.g. hemibrain-mb:v1.2.1.")
+@click.option("--out", default="report.html", show_default=True,
+              type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(min=1),
+              help="Partner types per table.")
+@_friendly_errors
+def report_command(cell_type, dataset, out, top) -> None:
+    """Write CELL_TYPE's page (instances, synapses per ROI, partner types,
+    gap junctions, with pictures inline) as one self-contained HTML file.
+
+    Needs the plot extra: pip install 'connectograph[plot]'.
+    """
+    from .client import Client
+    from .plot.report import write_cell_type_report
+    with Client(dataset=dataset) as client:
+        path = write_cell_type_report(cell_type, out, client=client, top=top)
+    click.echo(f"Wrote {path}")
+
+
 @main.command("demo")
 @click.option("--data-dir", type=click.Path(file_okay=False),
               help="Folder of the hemibrain-mb bundle (default: ../shared/datasets/hemibrain-mb).")

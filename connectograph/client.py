@@ -149,6 +149,17 @@ class Client(CypherRunner):
     def __repr__(self) -> str:
         return f"Client({self.uri!r}, dataset={str(self._dataset)!r})"
 
+    def _repr_html_(self) -> str:
+        """A notebook's view of the client: the dataset, its counts and ROIs,
+        what it has and lacks (:mod:`connectograph.dataset_summary`)."""
+        from .dataset_summary import summary_html
+
+        def has_label(label: str) -> bool:
+            return bool(self.read(f"MATCH (n:{self.dataset.label(label)}) "
+                                  "RETURN true AS found LIMIT 1"))
+
+        return summary_html(str(self._dataset), self.uri, self.meta_properties(), has_label)
+
     @property
     def uri(self) -> str:
         """The server's URI."""

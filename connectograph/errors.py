@@ -281,6 +281,16 @@ class SkeletonNotFoundError(ConnectographError, LookupError):
     """The dataset holds no skeleton for the requested body."""
 
 
+class RoiMeshNotFoundError(ConnectographError, LookupError):
+    """The dataset has no surface mesh for the requested ROI (or no ROI
+    meshes at all); the message names the folder searched."""
+
+
+class UnknownCellTypeError(ConnectographError, LookupError):
+    """No neuron of the dataset has the requested cell ``type``; the message
+    names the closest types the dataset has."""
+
+
 class SkeletonFileError(ValidationError, SkeletonError):
     """A skeleton file given to the loader is malformed; nothing was written.
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from headless_chromium import headless_chromium
 
 from connectograph.browser import (browser_style, browser_style_command, browser_url,
                                    starter_queries, write_favorites)
@@ -63,21 +64,11 @@ def test_every_starter_query_answers_on_the_bundle(client, bundle_dir):
     assert results["5-synapses-in-roi"], "the Kenyon cell has synapses in CA(R)"
 
 
-def _chromium():
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 @pytest.mark.skipif(os.environ.get("NEO4J_URI") is not None,
                     reason="needs the local server's Browser (an external NEO4J_URI was given)")
 def test_browser_renders_a_starter_query(client, neo4j_connection):
     """Headless Chromium: log in to Neo4j Browser, set the style, run a starter
     query, and see MBON captions and weights in the rendered graph."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -86,17 +77,9 @@ def test_browser_renders_a_starter_query(client, neo4j_connection):
 
     from connectograph.neo4j_server import load_settings
 
-    chromium, driver_path = _chromium(), shutil.which("chromedriver")
-    assert chromium and driver_path, (
-        "Chromium and chromedriver are needed (Debian: apt-get install chromium chromium-driver)")
     settings = load_settings(os.environ.get("CONNECTOGRAPH_TEST_INSTANCE", "test"))
     _, (user, password) = neo4j_connection
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,1000"):
-        options.add_argument(arg)
-    options.binary_location = chromium
-    browser = webdriver.Chrome(service=Service(driver_path), options=options)
+    browser = headless_chromium("1400,1000")
     wait = WebDriverWait(browser, 60)
 
     def run(text):

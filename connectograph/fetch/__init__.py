@@ -1,5 +1,6 @@
 """The fetch_* functions: neuprint-python's names, arguments and columns."""
 
+from .cell_type_report import CellTypeReport, fetch_cell_type_report
 from .adjacencies import fetch_adjacencies, fetch_traced_adjacencies
 from .completeness import (fetch_downstream_orphan_tasks, fetch_output_completeness,
                            fetch_roi_completeness)
@@ -10,7 +11,9 @@ from .meta import fetch_all_rois, fetch_meta, fetch_primary_rois, fetch_roi_hier
 from .neurons import fetch_custom_neurons, fetch_neurons
 from .paths import fetch_paths, fetch_shortest_paths
 from .roi_connectivity import fetch_roi_connectivity
+from .roi_mesh import fetch_roi_mesh
 from .skeleton import SkeletonNotFoundError, fetch_skeleton
+from .skeleton_batch import fetch_skeletons
 from .synapses import fetch_mean_synapses, fetch_synapse_connections, fetch_synapses
 
 __all__ = ["fetch_custom", "fetch_neurons", "fetch_adjacencies", "fetch_meta", "fetch_all_rois",
@@ -19,4 +22,5 @@ __all__ = ["fetch_custom", "fetch_neurons", "fetch_adjacencies", "fetch_meta", "
            "fetch_traced_adjacencies", "fetch_common_connectivity", "fetch_shortest_paths",
            "fetch_paths", "fetch_output_completeness", "fetch_downstream_orphan_tasks",
            "fetch_roi_completeness", "fetch_roi_connectivity", "fetch_synapses",
-           "fetch_mean_synapses", "fetch_synapse_connections"]
+           "fetch_mean_synapses", "fetch_synapse_connections", "fetch_skeletons",
+           "fetch_roi_mesh", "fetch_cell_type_report", "CellTypeReport"]

@@ -39,6 +39,22 @@ def _voxel_size_nm(client: Client):
     return float(size[0] if isinstance(size, (list, tuple)) else size)
 
 
+def healed_skeleton(df, body: int, heal: bool | float, *, root=None, soma=None,
+                    voxel_size_nm: float | None = None, stacklevel: int = 2):
+    """Heal one stored skeleton as :func:`fetch_skeleton` does (the
+    :class:`~connectograph.skeletons.HealResult`); warns
+    :class:`FragmentsLeftSeparateWarning` when ``heal`` (a distance) left
+    fragments apart."""
+    max_distance = np.inf if heal is True else float(heal)
+    report = heal_skeleton_report(df, max_distance=max_distance, body=int(body),
+                                  root="auto" if root is None else root,
+                                  soma_xyz=soma, voxel_size_nm=voxel_size_nm)
+    if report.n_left_separate:
+        warnings.warn(f"body {body}: {report.describe()}", FragmentsLeftSeparateWarning,
+                      stacklevel=stacklevel + 1)
+    return report
+
+
 def fetch_skeleton(body: int, heal: bool | float = False, export_path: str | None = None,
                    format: Literal["pandas", "swc", "nx"] = "pandas",
                    with_distances: bool = False, *, root: str | int | None = None,
@@ -109,14 +125,9 @@ def fetch_skeleton(body: int, heal: bool | float = False, export_path: str | Non
     soma = _soma_location(client, body) if healing or root == "soma" else None
     report = None
     if healing:
-        max_distance = np.inf if heal is True else float(heal)
-        report = heal_skeleton_report(df, max_distance=max_distance, body=int(body),
-                                      root="auto" if root is None else root,
-                                      soma_xyz=soma, voxel_size_nm=_voxel_size_nm(client))
+        report = healed_skeleton(df, int(body), heal, root=root, soma=soma,
+                                 voxel_size_nm=_voxel_size_nm(client), stacklevel=3)
         df = report.skeleton
-        if report.n_left_separate:
-            warnings.warn(f"body {body}: {report.describe()}", FragmentsLeftSeparateWarning,
-                          stacklevel=2)
     elif root is not None:
         if root == "soma":
             if soma is None:

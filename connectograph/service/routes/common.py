@@ -11,7 +11,7 @@ from ...errors import ServiceError
 from ...identifiers import DatasetName
 from ..backend import Backend
 from ..config import ServiceConfig
-from ..meshes import recipe_mesh_dir
+from ...roi_meshes import recipe_mesh_dir
 from ..tokens import TokenInfo
 
 

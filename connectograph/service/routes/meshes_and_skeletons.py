@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from ...errors import ServiceError, SkeletonNotFoundError
+from ...errors import RoiMeshNotFoundError, ServiceError, SkeletonNotFoundError
 from ...fetch.skeleton import fetch_skeleton
-from ..meshes import find_mesh
+from ...roi_meshes import read_roi_mesh
 from .common import backend, mesh_dir, not_found, resolved_dataset
 
 router = APIRouter()
@@ -24,10 +24,11 @@ def roi_mesh(request: Request, dataset: str, roi: str):
     if folder is None:
         raise ServiceError(f"dataset {ds} has no ROI meshes; start the service with "
                            f"--meshes {ds}=FOLDER")
-    path = find_mesh(folder, roi)
-    if path is None:
-        raise not_found(f"no mesh for ROI {roi!r} in dataset {ds}")
-    return Response(path.read_bytes(), media_type="text/plain")
+    try:
+        data = read_roi_mesh(folder, roi, str(ds))
+    except RoiMeshNotFoundError:
+        raise not_found(f"no mesh for ROI {roi!r} in dataset {ds}") from None
+    return Response(data, media_type="text/plain")
 
 
 @router.get("/api/skeletons/skeleton/{dataset}/{body}", tags=["skeletons"])
