@@ -20,10 +20,11 @@ from connectograph import NC
 from connectograph.errors import DatasetLacksError
 
 #: What a dataset without ROIs, synapse points, skeletons or status lacks, per function
-LACKS_ROIS = {"fetch_roi_connectivity": "ROIs", "fetch_mean_synapses": "ROIs"}
+LACKS_ROIS = {"fetch_roi_connectivity": "ROIs", "fetch_mean_synapses": "ROIs",
+              "fetch_roi_mesh": "ROIs"}
 LACKS_POINTS = {name: "synapse points" for name in
                 ("fetch_synapses", "fetch_mean_synapses", "fetch_synapse_connections")}
-LACKS_SKELETONS = {"fetch_skeleton": "skeletons"}
+LACKS_SKELETONS = {"fetch_skeleton": "skeletons", "fetch_skeletons": "skeletons"}
 LACKS_STATUS = {name: "neuron status" for name in
                 ("fetch_traced_adjacencies", "fetch_output_completeness",
                  "fetch_downstream_orphan_tasks", "fetch_roi_completeness")}
@@ -44,18 +45,23 @@ class Expected:
     sites: int | None = None
     pairs_out: int | None = None
     rois: list[str] = field(default_factory=list)
+    cell_type: str | None = None
 
 
-def pairs_expected(pairs: pd.DataFrame, lacks: dict[str, str]) -> Expected:
+def pairs_expected(pairs: pd.DataFrame, lacks: dict[str, str],
+                   types: pd.Series | None = None) -> Expected:
     """The body with the most outgoing synapse pairs, by pandas: its weights, its
-    sites (distinct T-bars plus PSDs) and its outgoing pairs (autapses left out)."""
+    sites (distinct T-bars plus PSDs) and its outgoing pairs (autapses left out);
+    its type from ``types`` (bodyId -> type of the source's neuron table)."""
     body = int(pairs["bodyId_pre"].value_counts().index[0])
+    cell_type = types.get(body) if types is not None else None
     mine = pairs[pairs["bodyId_pre"] == body]
     tbars = mine.drop_duplicates(["x_pre", "y_pre", "z_pre"])
     psds = pairs[pairs["bodyId_post"] == body]
     return Expected(body, mine.groupby("bodyId_post").size(), lacks,
                     sites=len(tbars) + len(psds),
-                    pairs_out=int((mine["bodyId_post"] != body).sum()))
+                    pairs_out=int((mine["bodyId_post"] != body).sum()),
+                    cell_type=cell_type if isinstance(cell_type, str) else None)
 
 
 def check_every_fetch(client, expected: Expected) -> None:
@@ -90,6 +96,10 @@ def check_every_fetch(client, expected: Expected) -> None:
         "fetch_synapse_connections": lambda: fetch.fetch_synapse_connections(
             [body], segment, client=client),
         "fetch_skeleton": lambda: fetch.fetch_skeleton(body, client=client),
+        "fetch_skeletons": lambda: fetch.fetch_skeletons([body], client=client),
+        "fetch_roi_mesh": lambda: fetch.fetch_roi_mesh("any", client=client),
+        "fetch_cell_type_report": lambda: fetch.fetch_cell_type_report(
+            expected.cell_type, client=client),
         "fetch_meta": lambda: fetch.fetch_meta(client=client),
         "fetch_all_rois": lambda: fetch.fetch_all_rois(client=client),
         "fetch_primary_rois": lambda: fetch.fetch_primary_rois(client=client),
@@ -100,6 +110,8 @@ def check_every_fetch(client, expected: Expected) -> None:
     assert set(calls) == {n for n in fetch.__all__ if n.startswith("fetch_")}
     answers = {}
     for name, call in calls.items():
+        if name == "fetch_cell_type_report" and expected.cell_type is None:
+            continue
         if name in expected.lacks:
             with pytest.raises(DatasetLacksError) as err:
                 call()
@@ -128,6 +140,12 @@ def check_every_fetch(client, expected: Expected) -> None:
     if not expected.rois:
         assert answers["fetch_primary_rois"] == [] and answers["fetch_roi_hierarchy"] == {
             "root": {}}
+    if expected.cell_type is not None:
+        report = answers["fetch_cell_type_report"]
+        assert body in set(report.neurons["bodyId"])
+        conn = report.downstream_connections
+        mine = weights(conn[conn["bodyId_pre"] == body])     # onto Neurons, as common
+        assert mine and mine == {b: int(down[b]) for b in mine}
     if expected.sites is not None:
         assert len(answers["fetch_synapses"]) == expected.sites
         assert len(answers["fetch_synapse_connections"]) == expected.pairs_out

@@ -142,7 +142,8 @@ def test_every_fetch_answers_or_says_what_the_dataset_lacks(adult):
     chem = src[(src["type"] == "chemical") & (src["pre"] == "RIAR")]
     check_every_fetch(client, Expected(
         minted_id("RIAR"), chem.groupby(chem["post"].map(minted_id))["synapses"].sum(),
-        {**LACKS_ROIS, **LACKS_POINTS, **LACKS_SKELETONS, **LACKS_STATUS}))
+        {**LACKS_ROIS, **LACKS_POINTS, **LACKS_SKELETONS, **LACKS_STATUS},
+        cell_type="RIA"))     # the recipe's symmetry-suffix rule: RIAL/RIAR
     # named neurons by class and name
     types = f.fetch_neurons(NC(type="AVA"), client=client)[0]
     assert sorted(types["instance"]) == ["AVAL", "AVAR"]

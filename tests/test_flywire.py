@@ -225,7 +225,8 @@ def test_every_fetch_answers_or_says_what_the_dataset_lacks(flywire, source):
     mine = edges[edges["pre_root_id"] == body]
     check_every_fetch(client, Expected(
         body, mine.groupby("post_root_id")["syn_count"].sum(),
-        {**LACKS_ROIS, **LACKS_POINTS, **LACKS_SKELETONS, **LACKS_STATUS}))
+        {**LACKS_ROIS, **LACKS_POINTS, **LACKS_SKELETONS, **LACKS_STATUS},
+        cell_type=source["nodes"].set_index("root_id").loc[body, "cell_type"]))
 
 
 def test_browser_guide_takes_root_ids_exactly(flywire, source):

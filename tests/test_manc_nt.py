@@ -131,9 +131,11 @@ def test_weights_and_synapse_pairs(manc, source):
 
 def test_every_fetch_answers_or_says_what_the_dataset_lacks(manc, source):
     client, _ = manc
-    _, pairs = source
-    check_every_fetch(client, pairs_expected(
-        pairs, {**LACKS_ROIS, **LACKS_SKELETONS, **LACKS_STATUS}))
+    neurons, pairs = source
+    expected = pairs_expected(pairs, {**LACKS_ROIS, **LACKS_SKELETONS, **LACKS_STATUS},
+                              neurons.set_index("bodyId")["type"])
+    assert expected.cell_type is not None
+    check_every_fetch(client, expected)
 
 
 def test_loading_again_changes_nothing(manc):

@@ -48,6 +48,19 @@ MATCH (s:{{Skeleton}})
 WHERE s.bodyId = $body
 RETURN s.rowId AS rowId, s.x AS x, s.y AS y, s.z AS z, s.radius AS radius, s.link AS link;
 
+// Many bodies' skeletons in one query (each body's stored columns).
+// @name: skeletons_of_bodies
+MATCH (s:{{Skeleton}})
+WHERE s.bodyId IN $bodies
+RETURN s.bodyId AS bodyId, s.rowId AS rowId, s.x AS x, s.y AS y, s.z AS z,
+       s.radius AS radius, s.link AS link;
+
+// @name: params_skeleton_bodies
+MATCH (s:{{Skeleton}})
+RETURN s.bodyId AS body
+ORDER BY s.nodeCount DESC, body
+LIMIT 20;
+
 // @name: simple_connections_from_type
 MATCH (a:{{Neuron}})-[e:ConnectsTo]->(b:{{Neuron}})
 WHERE a.type = $type

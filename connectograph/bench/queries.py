@@ -111,7 +111,8 @@ def query_cases() -> list[QueryCase]:
                          fetch_mean_synapses, fetch_neurons, fetch_output_completeness,
                          fetch_paths, fetch_roi_completeness, fetch_roi_connectivity,
                          fetch_roi_hierarchy, fetch_shortest_paths, fetch_simple_connections,
-                         fetch_skeleton, fetch_synapse_connections, fetch_synapses,
+                         fetch_skeleton, fetch_skeletons, fetch_synapse_connections,
+                         fetch_synapses,
                          fetch_traced_adjacencies)
     from ..fetch.completeness import NEUPRINT_COMPLETE_STATUSES
 
@@ -161,6 +162,18 @@ def query_cases() -> list[QueryCase]:
     def skeleton_bare(d, ds, p):
         row = bare_frame(d, baseline_cypher("skeleton", ds), {"body": p["body"]}).iloc[0]
         return len(pd.DataFrame({k: row[k] for k in ("rowId", "x", "y", "z", "radius", "link")}))
+
+    def skeletons(c, p):
+        found = fetch_skeletons(p["skeleton_bodies"], progress=False, client=c)
+        frames = found.values() if isinstance(found, dict) else [n.nodes for n in found]
+        return sum(len(f) for f in frames)
+
+    def skeletons_bare(d, ds, p):
+        df = bare_frame(d, baseline_cypher("skeletons_of_bodies", ds),
+                        {"bodies": p["skeleton_bodies"]})
+        return int(sum(len(pd.DataFrame({k: row[k] for k in ("rowId", "x", "y", "z",
+                                                             "radius", "link")}))
+                       for _, row in df.iterrows()))
 
     def simple(c, p):
         return len(fetch_simple_connections(NC(type=p["type"]), None, client=c))
@@ -330,6 +343,8 @@ def query_cases() -> list[QueryCase]:
         QueryCase("fetch_roi_hierarchy()", "fetch_roi_hierarchy", hierarchy, hierarchy_bare),
         QueryCase("fetch_skeleton(largest)", "fetch_skeleton", skeleton, skeleton_bare,
                   ("body",)),
+        QueryCase("fetch_skeletons(20 largest)", "fetch_skeletons", skeletons, skeletons_bare,
+                  ("skeleton_bodies",)),
         QueryCase("fetch_synapses(body)", "fetch_synapses", synapses, synapses_bare,
                   _SYNAPSE_NEEDS),
         QueryCase("fetch_mean_synapses(body)", "fetch_mean_synapses", mean_synapses,
@@ -384,7 +399,9 @@ def uncovered_fetch_functions() -> list[str]:
     """fetch_* functions of :mod:`connectograph.fetch` no case measures yet."""
     from .. import fetch
     covered = {c.function for c in query_cases()}
-    helpers = {"fetch_meta", "fetch_all_rois", "fetch_primary_rois"}  # Meta reads, cached
+    helpers = {"fetch_meta", "fetch_all_rois", "fetch_primary_rois",  # Meta reads, cached
+               "fetch_roi_mesh",           # reads the recipe's mesh file, not the database
+               "fetch_cell_type_report"}   # a page of measured calls (fetch_neurons...)
     return sorted(n for n in getattr(fetch, "__all__", dir(fetch))
                   if n.startswith("fetch_") and n not in covered | helpers)
 
@@ -399,6 +416,9 @@ def pick_parameters(driver: neo4j.Driver, dataset: str) -> dict[str, Any]:
         if not df.empty:
             params[key] = df.iloc[0][column].item() if hasattr(df.iloc[0][column], "item") \
                 else df.iloc[0][column]
+    bodies = bare_frame(driver, baseline_cypher("params_skeleton_bodies", dataset), {})
+    if not bodies.empty:
+        params["skeleton_bodies"] = [int(b) for b in bodies["body"]]
     if "type" in params:
         df = bare_frame(driver, baseline_cypher("params_path_pair", dataset),
                         {"type": params["type"]})

@@ -9,6 +9,7 @@ from ..client import Client, resolve_client
 from ..errors import InvalidArgumentError, MissingDependencyError
 from ..roi_meshes import read_roi_mesh, recipe_mesh_dir
 from ._dataset import dataset_info
+from ._dataset_contents import require_rois
 
 
 def fetch_roi_mesh(roi: str, *, client: Client | None = None, export_path: str | None = None,
@@ -40,6 +41,8 @@ def fetch_roi_mesh(roi: str, *, client: Client | None = None, export_path: str |
 
     Raises
     ------
+    DatasetLacksError
+        The dataset defines no ROIs at all (``lacks = "ROIs"``).
     RoiMeshNotFoundError
         The dataset has no mesh folder, or no mesh for ``roi``.
     InvalidArgumentError
@@ -48,6 +51,8 @@ def fetch_roi_mesh(roi: str, *, client: Client | None = None, export_path: str |
     if format not in ("obj", "trimesh"):
         raise InvalidArgumentError(f"format must be 'obj' or 'trimesh', not {format!r}")
     client = resolve_client(client)
+    if mesh_dir is None:
+        require_rois(client, "fetch_roi_mesh")
     folder = Path(mesh_dir) if mesh_dir is not None else \
         recipe_mesh_dir(dataset_info(client).meta.get("recipe"))
     data = read_roi_mesh(folder, roi, str(client.dataset))
