@@ -55,6 +55,10 @@ class Backend:
     database : str, optional
         Neo4j database name.
     limits : Limits
+    retry_time : float
+        Seconds a query is retried when Neo4j is lost or busy before the
+        request is answered with a 503 (the driver's default, 30 s, is long
+        for a client waiting on an answer).
 
     Attributes
     ----------
@@ -65,8 +69,10 @@ class Backend:
     """
 
     def __init__(self, uri: str | None = None, auth: tuple[str, str] | None = None, *,
-                 database: str | None = None, limits: Limits = Limits()):
-        self.connection = Connection(uri, auth=auth, database=database, verify=False)
+                 database: str | None = None, limits: Limits = Limits(),
+                 retry_time: float = 5.0):
+        self.connection = Connection(uri, auth=auth, database=database, verify=False,
+                                     retry_time=retry_time)
         self.limits = limits
         self._clients: dict[str, Client] = {}
         self._lock = threading.Lock()
