@@ -367,7 +367,7 @@ def browse_command(dataset, instance, favorites, show_password, open_browser) ->
                    "('hemibrain-mb:*,witvliet2021:d8'); still read-only, same limits.")
 @click.option("--max-concurrent", default=8, show_default=True, type=int,
               help="Requests one token may run at once (more: 429).")
-@click.option("--rate", default="50/second", show_default=True,
+@click.option("--rate", default="1200/minute", show_default=True,
               help="Requests one token may send per interval, e.g. 1000/minute "
                    "(more: 429); 'none' for no limit.")
 @click.option("--max-body", default=10_000_000, show_default=True, type=int,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import inspect
 import logging
 
 from fastapi import Depends, FastAPI, Request
@@ -55,6 +56,16 @@ def error_status(err: ConnectographError) -> int:
     if isinstance(err, ConnectionFailedError):
         return 503
     return 400
+
+
+def _around_the_route(dependency):
+    """``Depends(dependency)`` whose code after ``yield`` runs before the
+    response is sent (so a request slot is free when the client has its
+    answer): ``scope="function"`` where FastAPI has it, its only behaviour in
+    earlier versions from 0.106 on."""
+    if "scope" in inspect.signature(Depends).parameters:
+        return Depends(dependency, scope="function")
+    return Depends(dependency)
 
 
 def create_app(config: ServiceConfig | None = None, backend: Backend | None = None) -> FastAPI:
@@ -101,7 +112,7 @@ def create_app(config: ServiceConfig | None = None, backend: Backend | None = No
                   description="Read-only neuPrintHTTP endpoints over a connectograph Neo4j "
                               "database. Every request needs 'Authorization: Bearer <token>'.",
                   docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(bearer_token)], lifespan=lifespan)
+                  dependencies=[_around_the_route(bearer_token)], lifespan=lifespan)
     app.state.backend = backend
     app.state.config = config
     app.state.summaries = SummaryCache(backend)

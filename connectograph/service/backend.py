@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..client import Client
 from ..connection import Connection
@@ -155,12 +155,17 @@ class Backend:
             out[str(ds)] = ds.with_label_prefix(label[:-len("_Meta")] if label else None)
         return out
 
-    def resolve_dataset(self, dataset: str | None) -> DatasetName:
+    def resolve_dataset(self, dataset: str | None,
+                        readable: Callable[[str], bool] | None = None) -> DatasetName:
         """The dataset a request is for, with the label prefix of its current
         version, resolved per request (so the query rewriter scopes labels to
         the version that is current when the request comes).
 
         An empty name means the only loaded dataset (neuPrintHTTP's default).
+        ``readable`` (``name:tag`` → bool, the request's token scope): only
+        those datasets are offered for an empty name and listed in errors (a
+        dataset the token may not read is still returned when named, for the
+        caller's 403).
 
         Raises
         ------
@@ -168,14 +173,14 @@ class Backend:
             Unknown dataset, or none given while several are loaded.
         """
         current = self.current_datasets()
-        names = list(current)
+        names = [n for n in current if readable is None or readable(n)]
         if not dataset:
             if len(names) == 1:
                 return current[names[0]]
             raise DatasetNotFoundError(
                 f"say which dataset the request is for (one of {names or 'none loaded'}); "
                 "neuprint-python: Client(..., dataset='name:tag')")
-        if dataset not in names:
+        if dataset not in current:
             raise DatasetNotFoundError(
                 f"dataset {dataset!r} is not loaded; loaded: {names or 'none'}")
         return current[dataset]

@@ -36,7 +36,7 @@ class ServiceConfig:
     max_concurrent : int
         Requests one token (or one anonymous client address) may run at once.
     rate : str or None
-        Requests one token may start per interval (``"50/second"``; the
+        Requests one token may start per interval (``"1200/minute"``; the
         ``limits`` library's notation); None: unlimited.
     max_body : int
         Largest request body accepted, in bytes.
@@ -57,7 +57,7 @@ class ServiceConfig:
     mesh_dirs: dict[str, Path] = field(default_factory=dict)
     public: list[str] | None = None
     max_concurrent: int = 8
-    rate: str | None = "50/second"
+    rate: str | None = "1200/minute"
     max_body: int = 10_000_000
     retry_time: float = 5.0
     audit_log: Path | None = None

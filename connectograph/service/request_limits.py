@@ -38,7 +38,7 @@ class RequestLimiter:
         ``max_concurrent`` below 1, or ``rate`` not understood.
     """
 
-    def __init__(self, max_concurrent: int = 8, rate: str | None = "50/second"):
+    def __init__(self, max_concurrent: int = 8, rate: str | None = "1200/minute"):
         if max_concurrent < 1:
             raise ServiceError(f"--max-concurrent must be at least 1, not {max_concurrent}")
         try:

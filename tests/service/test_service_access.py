@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import http.client
 import ssl
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -71,6 +73,11 @@ def test_a_token_reads_only_the_datasets_it_is_scoped_to(access, token_store, to
         assert "other-ds:v9" in r.json()["error"] and "hemi-only" in r.json()["error"]
     r = _call(access, "/api/custom/custom", other, {"cypher": MBON14, "dataset": DATASET})
     assert r.status_code == 403 and DATASET in r.json()["error"]
+    # no dataset named: the only one the token reads; errors list only those
+    r = _call(access, "/api/custom/custom", hemi, {"cypher": MBON14})
+    assert r.status_code == 200 and r.json()["data"] == [["MBON14"]]
+    r = _call(access, "/api/custom/custom", other, {"cypher": MBON14, "dataset": "nope:v1"})
+    assert r.status_code == 404 and "hemibrain" not in r.json()["error"]
     # neuprint-python with the scoped token, on its dataset
     neuprint.Client.DATASETS_CACHE.clear()
     c = neuprint.Client(access.url, dataset=DATASET, token=hemi, verify=str(access.certfile),
@@ -104,15 +111,28 @@ def test_a_token_past_its_rate_gets_a_clear_429(neo4j_connection, loaded, token_
                                                 certificate, tmp_path):
     fast, _ = token_store.create("fast-client")
     slow, _ = token_store.create("other-client")
-    with _start(neo4j_connection, token_store, certificate, tmp_path, rate="3/minute") as srv:
+    busy, _ = token_store.create("busy-client")
+    long_query = {"cypher": "UNWIND range(1, 40000000) AS x WITH x WHERE x % 7 = 0 "
+                            "RETURN count(x) AS n", "dataset": DATASET}
+    with _start(neo4j_connection, token_store, certificate, tmp_path, rate="3/minute",
+                max_concurrent=1) as srv:
         codes = [_call(srv, "/api/version", fast).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
         r = _call(srv, "/api/version", fast)
         assert r.status_code == 429 and "3/minute" in r.json()["error"]
         assert "retry in" in r.json()["error"]
         assert _call(srv, "/api/version", slow).status_code == 200     # per token
+        with ThreadPoolExecutor(1) as pool:                            # one at a time
+            running = pool.submit(_call, srv, "/api/custom/custom", busy, long_query)
+            time.sleep(0.5)
+            r = _call(srv, "/api/version", busy)
+            assert not running.done()
+            assert r.status_code == 429 and "1 are already running" in r.json()["error"]
+            assert running.result().status_code == 200
+        assert _call(srv, "/api/version", busy).status_code == 200     # its slot is back
         log = _audit(srv)
-    assert "status=429 token=fast-client" in log and fast not in log
+    assert "status=429 token=fast-client" in log and "status=429 token=busy-client" in log
+    assert fast not in log and busy not in log
 
 
 def _raw_get(srv, path: str, token: str) -> tuple[int, bytes]:

@@ -100,7 +100,8 @@ def resolved_dataset(request: Request, dataset: str | None) -> DatasetName:
     (:meth:`Backend.resolve_dataset`), checked against the token's scope
     (:func:`check_scope`)."""
     request.state.dataset = dataset
-    return check_scope(request, backend(request).resolve_dataset(dataset))
+    info: TokenInfo = request.state.token_info
+    return check_scope(request, backend(request).resolve_dataset(dataset, info.allows))
 
 
 def readable_datasets(request: Request) -> list[str]:

@@ -93,7 +93,8 @@ async def custom_request(request: Request) -> tuple[DatasetName, str]:
     if not isinstance(dataset, str):
         raise ServiceError('"dataset" must be a string "name:tag"')
     request.state.dataset = dataset
-    ds = await run_in_threadpool(backend(request).resolve_dataset, dataset)
+    ds = await run_in_threadpool(backend(request).resolve_dataset, dataset,
+                                 request.state.token_info.allows)
     return check_scope(request, ds), body["cypher"]
 
 
