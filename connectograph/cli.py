@@ -420,19 +420,34 @@ def browse_command(dataset, instance, favorites, show_password, open_browser) ->
               help="TLS certificate (default: a self-signed one made on first use).")
 @click.option("--keyfile", type=click.Path(dir_okay=False, exists=True),
               help="TLS private key for --certfile.")
+@click.option("--public", metavar="PATTERNS",
+              help="Datasets anyone may read without a token, as NAME:TAG patterns "
+                   "('hemibrain-mb:*,witvliet2021:d8'); still read-only, same limits.")
+@click.option("--max-concurrent", default=8, show_default=True, type=int,
+              help="Requests one token may run at once (more: 429).")
+@click.option("--rate", default="1200/minute", show_default=True,
+              help="Requests one token may send per interval, e.g. 1000/minute "
+                   "(more: 429); 'none' for no limit.")
+@click.option("--max-body", default=10_000_000, show_default=True, type=int,
+              help="Largest request body in bytes (more: 413).")
+@click.option("--audit-log", type=click.Path(dir_okay=False),
+              help="File of refused requests, rotated at 10 MB, 5 kept "
+                   "[default: <home>/service/audit.log].")
 @_friendly_errors
-def serve_command(host, port, timeout, max_rows, meshes, certfile, keyfile) -> None:
+def serve_command(host, port, timeout, max_rows, meshes, certfile, keyfile, public,
+                  max_concurrent, rate, max_body, audit_log) -> None:
     """Serve the database read-only to neuPrint tools (neuPrintHTTP's API, https).
 
     \b
-    Every request needs a token: connectograph token create NAME.
+    Every request needs a token (connectograph token create NAME), but for
+    the datasets made public with --public.
     neuprint-python:  Client('https://localhost:11000', dataset='hemibrain-mb:v1.2.1',
                              token=TOKEN, verify=CERT)   (CERT is printed at start)
     """
     from pathlib import Path
 
     from .service import Limits, ServiceConfig, serve
-    from .service.tokens import TokenStore
+    from .service.tokens import TokenStore, parse_patterns, service_home
 
     mesh_dirs = {}
     for item in meshes:
@@ -442,11 +457,18 @@ def serve_command(host, port, timeout, max_rows, meshes, certfile, keyfile) -> N
                                      param_hint="--meshes")
         mesh_dirs[name] = Path(folder)
     store = TokenStore()
-    if not store.list():
+    public = parse_patterns(public)
+    if not store.list() and not public:
         click.secho("No tokens yet: every request will be refused. Create one with "
                     "'connectograph token create NAME'.", fg="yellow", err=True)
+    if public:
+        click.echo(f"Public (no token needed, read-only): {', '.join(public)}")
+    audit = Path(audit_log) if audit_log else service_home() / "audit.log"
+    click.echo(f"Refused requests are logged in {audit}")
     config = ServiceConfig(limits=Limits(timeout=timeout, max_rows=max_rows), tokens=store,
-                           mesh_dirs=mesh_dirs)
+                           mesh_dirs=mesh_dirs, public=public, max_concurrent=max_concurrent,
+                           rate=None if rate.lower() == "none" else rate, max_body=max_body,
+                           audit_log=audit)
     serve(config, host=host, port=port, certfile=certfile, keyfile=keyfile, echo=click.echo)
 
 
@@ -457,13 +479,20 @@ def token_group() -> None:
 
 @token_group.command("create")
 @click.argument("name")
+@click.option("--datasets", metavar="PATTERNS",
+              help="Datasets it may read, as NAME:TAG patterns with wildcards, comma "
+                   "separated ('hemibrain-mb:*,witvliet2021:d8'); default: all.")
 @_friendly_errors
-def token_create(name) -> None:
+def token_create(name, datasets) -> None:
     """Make a token named NAME and print it (it is shown only once)."""
-    from .service.tokens import TokenStore
-    token, info = TokenStore().create(name)
+    from .service.tokens import TokenStore, parse_patterns
+    token, info = TokenStore().create(name, parse_patterns(datasets))
     click.echo(token)
     click.echo(f"(id {info.id}; stored hashed, this is the only time it is shown)", err=True)
+    if info.datasets is None:
+        click.echo("It reads ALL datasets; limit it with --datasets 'NAME:TAG,...'", err=True)
+    else:
+        click.echo(f"It reads: {info.scope()}", err=True)
 
 
 @token_group.command("list")
@@ -475,7 +504,7 @@ def token_list() -> None:
     if not tokens:
         click.echo("No tokens. Create one with: connectograph token create NAME")
     for t in tokens:
-        click.echo(f"{t.id}  {t.created}  {t.name}")
+        click.echo(f"{t.id}  {t.created}  {t.name}  [{t.scope()}]")
 
 
 @token_group.command("revoke")

@@ -365,6 +365,9 @@ class Connection(CypherRunner):
     verify : bool
         If True (default) check at once that the server answers and accepts
         the credentials; else the first query finds out.
+    retry_time : float, optional
+        Seconds the driver keeps retrying a transaction that failed for a
+        transient reason (the server lost, busy); default the driver's 30.
 
     Attributes
     ----------
@@ -390,14 +393,16 @@ class Connection(CypherRunner):
     """
 
     def __init__(self, uri: str | None = None, *, auth: tuple[str, str] | None = None,
-                 database: str | None = None, verify: bool = True):
+                 database: str | None = None, verify: bool = True,
+                 retry_time: float | None = None):
         self.uri, auth = resolve_connection(uri, auth)
         self.database = database
         with self.translated_errors(connecting=True):
             # Server notifications (e.g. "label does not exist" on an empty
             # database) are not errors; keep them out of the user's log.
+            options = {} if retry_time is None else {"max_transaction_retry_time": retry_time}
             self.driver = neo4j.GraphDatabase.driver(self.uri, auth=auth,
-                                                     notifications_min_severity="OFF")
+                                                     notifications_min_severity="OFF", **options)
         if verify:
             try:
                 self.verify()

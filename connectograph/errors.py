@@ -332,6 +332,26 @@ class InvalidTokenError(ServiceError):
     status_code = 401
 
 
+class DatasetForbiddenError(ServiceError):
+    """A request's token may not read the dataset it asks for (outside the
+    token's ``--datasets`` patterns)."""
+
+    status_code = 403
+
+
+class RateLimitedError(ServiceError):
+    """A token has too many requests running at once, or sent too many in the
+    last interval (the service's ``--max-concurrent`` / ``--rate``)."""
+
+    status_code = 429
+
+
+class RequestTooLargeError(ServiceError):
+    """A request body is larger than the service accepts (``--max-body``)."""
+
+    status_code = 413
+
+
 # --- synthetic data and benchmarks ------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,12 +16,14 @@ from ..identifiers import escape_name, property_access
 from ._dataset import checked_criteria, dataset_info
 from .roi_info_tables import RoiCountTables, parse_roi_info, roi_count_tables
 
-#: Column order of ``neuron_df`` (neuprint-python's core neuron columns);
-#: other properties follow in alphabetical order.
+#: Column order of ``neuron_df``: neuprint-python 0.6.4's core neuron columns
+#: (its ``CORE_NEURON_COLS``, ``roiInfo`` where its ``_process_neuron_df`` puts
+#: it); other properties follow in alphabetical order (the order of its query;
+#: its frame then lists them in the order of a Python set), then
+#: ``inputRois``, ``outputRois``.
 CORE_NEURON_COLUMNS = ["bodyId", "instance", "type", "pre", "post", "downstream", "upstream",
                        "mito", "size", "status", "cropped", "statusLabel", "cellBodyFiber",
-                       "somaRadius", "somaLocation", "roiInfo", "notes", "inputRois",
-                       "outputRois"]
+                       "somaRadius", "somaLocation", "roiInfo", "inputRois", "outputRois"]
 ROI_COUNT_COLUMNS = ["pre", "post", "downstream", "upstream", "mito"]
 # Neo4j's code of a type error (e.g. ``n`` of the wrapped query is not a node or map).
 _TYPE_ERROR = "Neo.ClientError.Statement.TypeError"
@@ -43,15 +46,17 @@ def _ordered_columns(columns: dict[str, list]) -> dict[str, list]:
 
 
 def neuron_columns(data: dict[str, list], *, extra_key: str | None = None,
-                   drop_empty: bool = True) -> dict[str, list]:
+                   drop_empty: bool = True, keep: Iterable[str] = ()) -> dict[str, list]:
     """Columnar query result (name → list, one per property) → the neuron
     columns, core columns first ({} for no rows).
 
     With ``drop_empty`` (results standing for ``properties(n)`` maps) absent
     properties become NaN, as ``DataFrame.from_records`` makes them from maps
-    without the key, and a property absent on every row is dropped; without it
-    (map projections, which keep null keys) nulls stay None. ``extra_key`` names a
-    returned field holding ``[[key, value], ...]`` of further properties.
+    without the key, and a property absent on every row is dropped unless
+    ``keep`` names it (then its cells are None, as neuprint-python returns a
+    listed property no body has); without it (map projections, which keep
+    null keys) nulls stay None. ``extra_key`` names a returned field holding
+    ``[[key, value], ...]`` of further properties.
     """
     columns: dict[str, list] = {}
     n = len(next(iter(data.values()))) if data else 0
@@ -64,6 +69,8 @@ def neuron_columns(data: dict[str, list], *, extra_key: str | None = None,
             columns[key] = list(col)
         elif any(v is not None for v in col):
             columns[key] = [np.nan if v is None else v for v in col]
+        elif key in keep:
+            columns[key] = [None] * n
     if extra_key is not None:
         _scatter(data[extra_key], n, columns)
     return _ordered_columns(columns)
@@ -91,9 +98,14 @@ def _columns_from_maps(maps: list[dict], all_rois: list[str]) -> dict[str, list]
     return _ordered_columns(columns)
 
 
-def _empty_neuron_frame() -> pd.DataFrame:
-    return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
-                                 if c not in ("inputRois", "outputRois")])
+def _empty_neuron_frame(listed: list[str] | None = None) -> pd.DataFrame:
+    """No bodies: the core columns, or with ``listed`` those properties (in
+    :func:`neuron_columns`' order) and ``inputRois``, ``outputRois``."""
+    if listed is None:
+        return pd.DataFrame(columns=[c for c in CORE_NEURON_COLUMNS
+                                     if c not in ("inputRois", "outputRois")])
+    return pd.DataFrame(columns=[*_ordered_columns({k: [] for k in listed}),
+                                 "inputRois", "outputRois"])
 
 
 def roi_counts_frame(neuron_df: pd.DataFrame, primary_rois: list[str]) -> pd.DataFrame:
@@ -145,9 +157,12 @@ def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | N
         ``upstream`` (int), ``size`` (voxels), ``status``, ``cropped`` (bool),
         ``statusLabel``, ``cellBodyFiber``, ``somaRadius`` (voxels),
         ``somaLocation`` (``[x, y, z]`` in 8 nm voxels or None), ``roiInfo``
-        (dict), ``notes``, then other properties; with ``inputRois`` /
-        ``outputRois`` (sorted ROI names where ``post`` / ``pre`` > 0). Missing
-        values are NaN/None.
+        (dict), then the other properties in alphabetical order; with
+        ``inputRois`` / ``outputRois`` (sorted ROI names where ``post`` /
+        ``pre`` > 0) last. Every property the dataset's
+        ``Meta.neuronProperties`` lists (less ROI flags) is a column, as in
+        neuprint-python, even one none of these bodies has (all None then);
+        missing values are NaN/None.
     roi_counts_df : DataFrame or None
         ``bodyId, roi, pre, post, downstream, upstream[, mito]`` (int64), with
         ``NotPrimary`` rows (see :func:`roi_counts_frame`).
@@ -168,10 +183,12 @@ def fetch_neurons(criteria: NeuronCriteria | int | str | list | pd.DataFrame | N
     cypher = (f"MATCH {nc.match(client.dataset, 'n')}\nWHERE {where}\n"
               f"WITH {projection.fields}\nORDER BY bodyId")
     data = client.read_column_lists(cypher, projection.columns, params, not_null=["bodyId"])
-    columns = neuron_columns(data, extra_key=projection.extra, drop_empty=not returned_columns)
+    # every listed property is a column, null where no body has it (neuprint-python's)
+    columns = neuron_columns(data, extra_key=projection.extra, drop_empty=not returned_columns,
+                             keep=projection.keys)
     return _column_tables(columns, info.primary_rois,
                           keys=projection.keys if returned_columns else None,
-                          omit_rois=omit_rois)
+                          listed=projection.keys, omit_rois=omit_rois)
 
 
 @dataclass(frozen=True)
@@ -238,18 +255,21 @@ def _numbers(values: list) -> np.ndarray:
 
 
 def _column_tables(columns: dict[str, list], primary_rois: list[str], *,
-                   keys: list[str] | None = None,
+                   keys: list[str] | None = None, listed: list[str] | None = None,
                    omit_rois: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Neuron columns (as :func:`neuron_columns` returns them) → ``(neuron_df,
     roi_counts_df)``; the neuron frame is built once, from finished columns
     (for the small results typical of these calls, building and then
-    extending a frame costs more than the query)."""
+    extending a frame costs more than the query). ``keys``: only these
+    columns; ``listed``: the columns of an answer without bodies (default:
+    the core columns)."""
     if not columns:
-        empty = _empty_neuron_frame()
+        empty = _empty_neuron_frame(None if keys is not None else listed)
         if keys is not None:
             empty = empty.reindex(columns=keys)
         if omit_rois:
-            return empty.drop(columns=["roiInfo"], errors="ignore"), None
+            return empty.drop(columns=["roiInfo", "inputRois", "outputRois"],
+                              errors="ignore"), None
         return empty, pd.DataFrame(columns=["bodyId", "roi", "pre", "post"])
     n = len(columns["bodyId"])
     if keys is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..client import Client
 from ..connection import Connection
@@ -55,6 +55,10 @@ class Backend:
     database : str, optional
         Neo4j database name.
     limits : Limits
+    retry_time : float
+        Seconds a query is retried when Neo4j is lost or busy before the
+        request is answered with a 503 (the driver's default, 30 s, is long
+        for a client waiting on an answer).
 
     Attributes
     ----------
@@ -65,8 +69,10 @@ class Backend:
     """
 
     def __init__(self, uri: str | None = None, auth: tuple[str, str] | None = None, *,
-                 database: str | None = None, limits: Limits = Limits()):
-        self.connection = Connection(uri, auth=auth, database=database, verify=False)
+                 database: str | None = None, limits: Limits = Limits(),
+                 retry_time: float = 5.0):
+        self.connection = Connection(uri, auth=auth, database=database, verify=False,
+                                     retry_time=retry_time)
         self.limits = limits
         self._clients: dict[str, Client] = {}
         self._lock = threading.Lock()
@@ -149,12 +155,17 @@ class Backend:
             out[str(ds)] = ds.with_label_prefix(label[:-len("_Meta")] if label else None)
         return out
 
-    def resolve_dataset(self, dataset: str | None) -> DatasetName:
+    def resolve_dataset(self, dataset: str | None,
+                        readable: Callable[[str], bool] | None = None) -> DatasetName:
         """The dataset a request is for, with the label prefix of its current
         version, resolved per request (so the query rewriter scopes labels to
         the version that is current when the request comes).
 
         An empty name means the only loaded dataset (neuPrintHTTP's default).
+        ``readable`` (``name:tag`` → bool, the request's token scope): only
+        those datasets are offered for an empty name and listed in errors (a
+        dataset the token may not read is still returned when named, for the
+        caller's 403).
 
         Raises
         ------
@@ -162,14 +173,14 @@ class Backend:
             Unknown dataset, or none given while several are loaded.
         """
         current = self.current_datasets()
-        names = list(current)
+        names = [n for n in current if readable is None or readable(n)]
         if not dataset:
             if len(names) == 1:
                 return current[names[0]]
             raise DatasetNotFoundError(
                 f"say which dataset the request is for (one of {names or 'none loaded'}); "
                 "neuprint-python: Client(..., dataset='name:tag')")
-        if dataset not in names:
+        if dataset not in current:
             raise DatasetNotFoundError(
                 f"dataset {dataset!r} is not loaded; loaded: {names or 'none'}")
         return current[dataset]

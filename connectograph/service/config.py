@@ -30,6 +30,23 @@ class ServiceConfig:
         Where bearer tokens are checked.
     mesh_dirs : dict
         ``name:tag`` → folder of ``<roi>.obj`` meshes (else found from the recipe).
+    public : list of str, optional
+        Patterns over ``name:tag`` of datasets anyone may read without a token
+        (``serve --public``); None: every request needs a token.
+    max_concurrent : int
+        Requests one token (or one anonymous client address) may run at once.
+    rate : str or None
+        Requests one token may start per interval (``"1200/minute"``; the
+        ``limits`` library's notation); None: unlimited.
+    max_body : int
+        Largest request body accepted, in bytes.
+    retry_time : float
+        Seconds a query is retried when Neo4j is lost or busy before the
+        request is answered with a 503.
+    audit_log : path, optional
+        File of the refusals log (rotated at ``audit_max_bytes``, keeping
+        ``audit_backups`` old files); None: refusals go to the
+        ``connectograph.service.audit`` logger only.
     """
 
     uri: str | None = None
@@ -38,3 +55,11 @@ class ServiceConfig:
     limits: Limits = field(default_factory=Limits)
     tokens: TokenStore = field(default_factory=TokenStore)
     mesh_dirs: dict[str, Path] = field(default_factory=dict)
+    public: list[str] | None = None
+    max_concurrent: int = 8
+    rate: str | None = "1200/minute"
+    max_body: int = 10_000_000
+    retry_time: float = 5.0
+    audit_log: Path | None = None
+    audit_max_bytes: int = 10_000_000
+    audit_backups: int = 5

@@ -45,6 +45,8 @@ def to_json_value(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, neo4j.spatial.Point):  # before tuple: a Point is one
+        return point_json(value)
     if isinstance(value, (list, tuple)):
         return [to_json_value(v) for v in value]
     if isinstance(value, dict):
@@ -60,8 +62,6 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, neo4j.graph.Path):
         return {"nodes": [to_json_value(n) for n in value.nodes],
                 "relationships": [to_json_value(r) for r in value.relationships]}
-    if isinstance(value, neo4j.spatial.Point):
-        return point_json(value)
     if isinstance(value, (bytes, bytearray)):
         return list(value)
     iso = getattr(value, "iso_format", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -11,6 +12,7 @@ import uvicorn
 
 from ..errors import PortInUseError, ServiceError
 from .app import create_app
+from .audit import RedactQueryStrings
 from .config import ServiceConfig
 from .tls import ensure_certificate
 
@@ -39,6 +41,9 @@ def build_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 
     uv_config = uvicorn.Config(app, host=host, port=port, ssl_certfile=str(certfile),
                                ssl_keyfile=str(keyfile), log_level=log_level,
                                timeout_graceful_shutdown=5)
+    access = logging.getLogger("uvicorn.access")   # configured by uvicorn.Config
+    if not any(isinstance(f, RedactQueryStrings) for f in access.filters):
+        access.addFilter(RedactQueryStrings())
     return uvicorn.Server(uv_config), Path(certfile)
 
 

@@ -5,10 +5,16 @@ digest is kept, in ``<home>/service/tokens.json`` (mode 600). Tokens are 256
 random bits (:func:`secrets.token_urlsafe`), so a plain SHA-256 digest cannot be
 reversed or guessed; lookups compare digests in constant time. The service
 re-reads the file when it changes, so a revoked token stops working at once.
+
+A token reads every dataset, or those matching its patterns over ``name:tag``
+(``connectograph token create NAME --datasets 'hemibrain-mb:*,witvliet2021:d8'``;
+shell-style wildcards, :mod:`fnmatch`), as neuPrintHTTP's dataset groups scope
+its users.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import hmac
 import json
@@ -49,12 +55,56 @@ class TokenInfo:
         ISO 8601 UTC time of creation.
     sha256 : str
         Hex SHA-256 digest of the token.
+    datasets : list of str or None
+        Patterns over ``name:tag`` of the datasets it may read (shell-style
+        wildcards, :func:`fnmatch.fnmatchcase`); None: every dataset (tokens
+        made before scopes existed).
     """
 
     id: str
     name: str
     created: str
     sha256: str
+    datasets: list[str] | None = None
+
+    def allows(self, dataset: str) -> bool:
+        """Whether the token may read ``dataset`` (``name:tag``)."""
+        return self.datasets is None or any(fnmatch.fnmatchcase(dataset, p)
+                                            for p in self.datasets)
+
+    def scope(self) -> str:
+        """The datasets it may read, as shown to a user."""
+        return "all datasets" if self.datasets is None else ", ".join(self.datasets)
+
+    @property
+    def anonymous(self) -> bool:
+        """Whether this stands for a request without a token (:func:`anonymous_reader`)."""
+        return not self.sha256
+
+
+def anonymous_reader(public: list[str]) -> TokenInfo:
+    """Who a request without a token is on a service with public datasets:
+    named ``anonymous``, reading the datasets matching ``public``."""
+    return TokenInfo(id="anonymous", name="anonymous", created="", sha256="",
+                     datasets=list(public))
+
+
+def parse_patterns(text: str | None) -> list[str] | None:
+    """``'a:*, b:v1'`` → ``['a:*', 'b:v1']`` (None or blank: None, every dataset).
+
+    Raises
+    ------
+    ServiceError
+        A pattern is empty or has no ``:`` between name and tag.
+    """
+    if text is None or not text.strip():
+        return None
+    patterns = [p.strip() for p in text.split(",")]
+    bad = [p for p in patterns if ":" not in p]
+    if bad:
+        raise ServiceError(f"dataset pattern {bad[0]!r} has no tag: write NAME:TAG, with "
+                           "wildcards if you like ('hemibrain-mb:*', '*:v1.2.1')")
+    return patterns
 
 
 class TokenStore:
@@ -105,15 +155,24 @@ class TokenStore:
         return tokens
 
     # -- API ----------------------------------------------------------------------------
-    def create(self, name: str) -> tuple[str, TokenInfo]:
-        """Make a new token; return it (shown once) and its stored record."""
+    def create(self, name: str, datasets: list[str] | None = None) -> tuple[str, TokenInfo]:
+        """Make a new token; return it (shown once) and its stored record.
+
+        Parameters
+        ----------
+        name : str
+            Who or what uses it (the service logs it, never the token).
+        datasets : list of str, optional
+            Patterns over ``name:tag`` it may read (:func:`parse_patterns`);
+            default every dataset.
+        """
         if not name or not name.strip():
             raise ServiceError("give the token a name, e.g. 'connectograph token create laptop'")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         digest = _digest(token)
         info = TokenInfo(id=digest[:12], name=name.strip(),
                          created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         sha256=digest)
+                         sha256=digest, datasets=None if datasets is None else list(datasets))
         with self._lock:
             tokens = self._read()
             tokens[digest] = info

@@ -70,3 +70,16 @@ def http(service, token):
     s.trust_env = False     # else REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE replace s.verify
     yield s
     s.close()
+
+
+@pytest.fixture(scope="module")
+def second_dataset(client):
+    """A tiny second dataset in the same database: one neuron reusing a
+    hemibrain bodyId with another type. Removed afterwards."""
+    client.write("CREATE (:Meta:`other-ds:v9_Meta` {dataset: 'other-ds', tag: 'v9', "
+                 "loadComplete: true, roiInfo: '{}', superLevelRois: [], primaryRois: [], "
+                 "lastDatabaseEdit: '2020-01-01'}) "
+                 "CREATE (:Segment:Neuron:`other-ds:v9_Segment`:`other-ds:v9_Neuron` "
+                 "{bodyId: 300972942, type: 'NOT-MBON14', roiInfo: '{}'})")
+    yield "other-ds:v9"
+    client.write("MATCH (n) WHERE n:`other-ds:v9_Meta` OR n:`other-ds:v9_Neuron` DETACH DELETE n")

@@ -4,6 +4,8 @@ real bundle returns the same data as connectograph's function of the same name.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,19 +44,18 @@ ABSENT_WEIGHT_PROPS = {"weightHP", "weightAxonAxon", "weightAxonDendrite",
 
 
 def assert_same_frame(theirs: pd.DataFrame, ours: pd.DataFrame, key: list[str]):
-    """Same columns and same rows (order of rows set by ``key``), cell by cell.
+    """Same column set and same rows (order of rows set by ``key``), cell by cell.
 
-    Columns only one side has must be empty on that side: all null (neuprint-
-    python lists every property in Meta.neuronProperties, connectograph those
-    its rows carry), or all 0 for the weight properties the dataset lacks.
+    The only column one side may have alone is a weight property the dataset
+    lacks, which neuprint-python asks for as ``coalesce(e.<prop>, 0)``: all 0.
     """
     common = [c for c in theirs.columns if c in ours.columns]
     for side, df, other in (("neuprint-python", theirs, ours), ("connectograph", ours, theirs)):
         for col in df.columns:
             if col not in other.columns:
-                empty = {None, 0} if col in ABSENT_WEIGHT_PROPS else {None}
-                assert df[col].map(lambda v: _norm(v) in empty).all(), \
-                    f"column {col!r} only in {side}'s result, and not empty"
+                assert col in ABSENT_WEIGHT_PROPS, f"column {col!r} only in {side}'s result"
+                assert df[col].map(lambda v: _norm(v) in {None, 0}).all(), \
+                    f"column {col!r} only in {side}'s result, and not all 0"
     assert len(theirs) == len(ours)
     a = theirs[common].sort_values(key, ignore_index=True)
     b = ours[common].sort_values(key, ignore_index=True)
@@ -87,6 +88,91 @@ def test_fetch_neurons(np_client, client, criteria):
     assert len(theirs) > 0
     assert_same_frame(theirs, ours, ["bodyId"])
     assert_same_frame(their_counts, our_counts, ["bodyId", "roi"])
+    assert_neuron_column_order(theirs, ours)
+
+
+def assert_neuron_column_order(theirs: pd.DataFrame, ours: pd.DataFrame):
+    """neuprint-python's core columns in its order on both sides; the other
+    properties follow, alphabetically in ours (neuprint-python lists them in
+    the order of a Python set), and inputRois, outputRois end both."""
+    from neuprint.queries.neurons import CORE_NEURON_COLS
+    core = [c for c in CORE_NEURON_COLS if c not in ("inputRois", "outputRois")]
+    for df in (theirs, ours):
+        cols = list(df.columns)
+        n_core = len([c for c in cols if c in core])
+        assert cols[:n_core] == [c for c in core if c in cols]
+        assert cols[-2:] == ["inputRois", "outputRois"]
+    assert list(theirs.columns)[:n_core] == list(ours.columns)[:n_core]
+    extras = list(ours.columns)[n_core:-2]
+    assert extras == sorted(extras)
+
+
+#: Source columns of the bundle's neuron tables (pandas on the files) → the
+#: property they are loaded as (loaders/hemibrain-mb.toml).
+SOURCE_PROPERTIES = {"notes": "notes", "cell_class": "class",
+                     "morphology_group": "morphology_group",
+                     "ito_lee_hemilineage": "hemilineage", "somaLocation": "somaLocation"}
+
+
+def _source_neurons(bundle_dir) -> pd.DataFrame:
+    """The bundle's neuron tables that hold these columns, one row per body
+    (a value wherever any file has one)."""
+    files = [bundle_dir / "neurons" / "Supplemental_file5_hemibrain_meta.csv",
+             *sorted((bundle_dir / "neuprint-exports").glob("perc_*_df*.csv"))]
+    frames = [pd.read_csv(f).filter(["bodyId", *SOURCE_PROPERTIES]) for f in files
+              if "_conn_" not in f.name and "_neuron_" not in f.name]
+    both = pd.concat(frames, ignore_index=True)
+    return both.groupby("bodyId").first().rename(columns=SOURCE_PROPERTIES)
+
+
+@pytest.mark.parametrize("criteria", [dict(type="MBON.*"),
+                                      dict(bodyId=[300972942, 5813078552])])
+def test_fetch_neurons_lists_every_property(np_client, client, bundle_dir, criteria):
+    """Every property of Meta.neuronProperties is a column on both sides,
+    null on the bodies that lack it (a notebook reading df['notes'] works after
+    switching), including properties none of the bodies has (pandas on the
+    source tables says which)."""
+    import neuprint
+    theirs, _ = neuprint.fetch_neurons(neuprint.NeuronCriteria(**criteria), client=np_client)
+    ours, _ = cg.fetch_neurons(NC(**criteria), client=client)
+    source = _source_neurons(bundle_dir).loc[sorted(ours["bodyId"])]
+    absent = [p for p in SOURCE_PROPERTIES.values() if source[p].isna().all()]
+    present = [p for p in SOURCE_PROPERTIES.values() if source[p].notna().any()]
+    assert absent and present           # bodies without a property and with one
+    listed = set(np_client.fetch_neuron_keys())       # Meta.neuronProperties
+    assert set(SOURCE_PROPERTIES.values()) <= listed
+    assert set(theirs.columns) == set(ours.columns)
+    assert listed - set(np_client.all_rois) <= set(ours.columns)
+    for df in (theirs, ours):
+        df = df.sort_values("bodyId", ignore_index=True)
+        for prop in SOURCE_PROPERTIES.values():
+            assert df[prop].isna().tolist() == source[prop].isna().tolist(), prop
+    assert_same_frame(theirs, ours, ["bodyId"])
+
+
+def test_points_leave_the_service_as_points(np_client, bundle_dir):
+    """somaLocation through /api/custom/custom, /api/custom/arrow and in node
+    maps is neuPrintHTTP's point map, with the source's coordinates (pandas on
+    the MBON export; some MBONs have a soma, some not)."""
+    source = pd.read_csv(bundle_dir / "neuprint-exports" / "perc_MBON_df3.csv")
+    want = {int(b): None if pd.isna(s) else [float(v) for v in json.loads(s)]
+            for b, s in zip(source["bodyId"], source["somaLocation"])}
+    assert {v is None for v in want.values()} == {True, False}
+    bodies = ", ".join(str(b) for b in want)
+    q = (f"MATCH (n:Neuron) WHERE n.bodyId IN [{bodies}] "
+         "RETURN n.bodyId AS bodyId, n.somaLocation AS soma, n AS node")
+    for use_arrow in (False, True):
+        df = np_client.fetch_custom(q, use_arrow=use_arrow)
+        assert sorted(df["bodyId"]) == sorted(want)
+        for body, soma, node in zip(df["bodyId"], df["soma"], df["node"]):
+            for point in (soma, node.get("somaLocation")):
+                if want[body] is None:
+                    assert point is None or (isinstance(point, float) and np.isnan(point))
+                    continue
+                assert isinstance(point, dict), (use_arrow, body, point)
+                assert _norm(point["coordinates"]) == want[body]
+                assert point["type"] == "Point"
+                assert point["crs"]["srid"] == 9157 and point["crs"]["name"] == "cartesian-3d"
 
 
 def test_fetch_simple_connections(np_client, client):

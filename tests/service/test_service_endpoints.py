@@ -117,19 +117,6 @@ def test_daily_type_without_a_stored_skeleton(neo4j_connection, client):
     assert seen[False] > 0
 
 
-@pytest.fixture(scope="module")
-def second_dataset(client):
-    """A tiny second dataset in the same database: one neuron reusing a
-    hemibrain bodyId with another type. Removed afterwards."""
-    client.write("CREATE (:Meta:`other-ds:v9_Meta` {dataset: 'other-ds', tag: 'v9', "
-                 "loadComplete: true, roiInfo: '{}', superLevelRois: [], primaryRois: [], "
-                 "lastDatabaseEdit: '2020-01-01'}) "
-                 "CREATE (:Segment:Neuron:`other-ds:v9_Segment`:`other-ds:v9_Neuron` "
-                 "{bodyId: 300972942, type: 'NOT-MBON14', roiInfo: '{}'})")
-    yield "other-ds:v9"
-    client.write("MATCH (n) WHERE n:`other-ds:v9_Meta` OR n:`other-ds:v9_Neuron` DETACH DELETE n")
-
-
 def test_queries_see_only_their_dataset(second_dataset, service, token):
     import neuprint
     neuprint.Client.DATASETS_CACHE.clear()

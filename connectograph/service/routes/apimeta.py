@@ -19,9 +19,10 @@ def api_version():
 
 
 @router.get("/api/serverinfo")
-def server_info():
-    """``IsPublic`` is false: every request needs a token."""
-    return {"IsPublic": False, "Version": NEUPRINT_HTTP_API_VERSION}
+def server_info(request: Request):
+    """``IsPublic``: whether some datasets are readable without a token (``--public``)."""
+    return {"IsPublic": bool(request.app.state.config.public),
+            "Version": NEUPRINT_HTTP_API_VERSION}
 
 
 def _flat_routes(routes) -> list:

@@ -8,16 +8,18 @@ plan (:mod:`..plan_check`), then it runs with the service's limits
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import ServiceError
+from ...errors import RequestTooLargeError, ServiceError
 from ...identifiers import DatasetName
 from ..cypher_rewrite import rewrite_query
 from ..plan_check import check_plan
 from ..results import arrow_body, json_body
-from .common import backend, config
+from .common import backend, check_scope, config
 
 router = APIRouter(tags=["custom"])
 
@@ -42,19 +44,41 @@ def check_text(value, where: str = "request") -> None:
             stack.extend(item)
 
 
+async def _body(request: Request) -> bytes:
+    """The request body, refused as soon as it passes ``config.max_body``."""
+    limit = config(request).max_body
+    too_large = RequestTooLargeError(
+        f"the request body is larger than {limit:,} bytes, the service's limit; send a "
+        "shorter query (e.g. fewer body ids per request, in batches)")
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def custom_request(request: Request) -> tuple[DatasetName, str]:
-    """The request's dataset (resolved) and query text.
+    """The request's dataset (resolved, in the token's scope) and query text.
 
     Raises
     ------
     ServiceError
         The body is not JSON ``{"cypher": str, "dataset": str}``, is nested
         too deeply or holds a lone surrogate.
+    RequestTooLargeError
+        (413) The body is larger than ``config.max_body``.
     DatasetNotFoundError
         Unknown dataset, or none given while several are loaded.
+    DatasetForbiddenError
+        (403) The token may not read the dataset.
     """
+    raw = await _body(request)
     try:
-        body = await request.json()
+        body = json.loads(raw)
     except ValueError:
         raise ServiceError("request object not formatted correctly: send JSON "
                            '{"cypher": "...", "dataset": "name:tag"}') from None
@@ -68,8 +92,10 @@ async def custom_request(request: Request) -> tuple[DatasetName, str]:
     dataset = body.get("dataset") or ""
     if not isinstance(dataset, str):
         raise ServiceError('"dataset" must be a string "name:tag"')
-    ds = await run_in_threadpool(backend(request).resolve_dataset, dataset)
-    return ds, body["cypher"]
+    request.state.dataset = dataset
+    ds = await run_in_threadpool(backend(request).resolve_dataset, dataset,
+                                 request.state.token_info.allows)
+    return check_scope(request, ds), body["cypher"]
 
 
 def run_custom(request: Request, ds: DatasetName, cypher: str):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from ...identifiers import DatasetName
 from ..config import DATA_MODEL_VERSION
-from .common import backend, mesh_dir
+from .common import backend, mesh_dir, readable_datasets
 
 router = APIRouter(tags=["dbmeta"])
 
@@ -26,9 +26,13 @@ def db_database(request: Request):
 
 @router.get("/api/dbmeta/datasets")
 def db_datasets(request: Request):
-    """Published datasets keyed ``name:tag`` (neuPrintHTTP's fields)."""
+    """Published datasets the token may read, keyed ``name:tag`` (neuPrintHTTP's
+    fields)."""
     out = {}
+    info = request.state.token_info
     for d in backend(request).datasets():
+        if not info.allows(f"{d['dataset']}:{d['tag']}"):
+            continue
         try:
             rois = sorted(json.loads(d["roiInfo"] or "{}"))
         except ValueError:
@@ -44,7 +48,7 @@ def db_datasets(request: Request):
 @router.get("/api/dbmeta/instances")
 def db_instances(request: Request):
     """Data instances beside the graph: skeletons (stored in Neo4j) and ROI meshes."""
-    names = backend(request).dataset_names()
+    names = readable_datasets(request)
     with_meshes = [n for n in names if mesh_dir(request, DatasetName.parse(n)) is not None]
     return {"skeletons": [{"instance": "neo4j-skeletons", "datasets": names}],
             "roimeshes": [{"instance": "roi-meshes", "datasets": with_meshes}]}

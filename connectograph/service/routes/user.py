@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from ..tokens import TokenInfo
-from .common import bearer_token
 
 router = APIRouter(tags=["user"])
 
 
 @router.get("/profile")
-def profile(token: TokenInfo = Depends(bearer_token)):
+def profile(request: Request):
     """The token's name and access level (always read-only)."""
+    token: TokenInfo = request.state.token_info     # set by the app's bearer_token
     return {"Email": token.name, "AuthLevel": "readonly", "ImageURL": ""}
 
 

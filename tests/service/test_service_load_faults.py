@@ -1,0 +1,161 @@
+"""Load and faults: 8 neuprint-python clients at once over two datasets, each
+answer equal to the serial one; Neo4j lost in the middle of a request (a 503,
+the service keeps running and answers again once Neo4j is back)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlparse
+
+import pandas as pd
+import pytest
+import requests
+
+pytestmark = pytest.mark.neo4j
+
+DATASET = "hemibrain-mb:v1.2.1"
+
+
+def test_eight_clients_mixing_datasets(service, second_dataset, token_store):
+    """8 clients (8 colleagues, a token each), 5 requests each over the bundle
+    and the second dataset, all at once: no error, and each answer is the one
+    the same request got alone."""
+    import neuprint
+    types = ["MBON14", "APL", "DA1_lPN", "MBON01", "PPL101", "KCab-s", "MBON05", "DPM"]
+    jobs = [(DATASET, f"MATCH (n:Neuron) WHERE n.type = '{t}' RETURN n.bodyId AS bodyId, "
+                      "n.post AS post, n.somaLocation AS soma ORDER BY bodyId") for t in types]
+    jobs.append((second_dataset, "MATCH (n:Neuron) RETURN n.bodyId AS bodyId, n.type AS type"))
+    tokens = [token_store.create(f"colleague-{k}")[0] for k in range(8)]
+    neuprint.Client.DATASETS_CACHE.clear()
+
+    def client(k: int, dataset: str):
+        return neuprint.Client(service.url, dataset=dataset, token=tokens[k],
+                               verify=str(service.certfile), progress=False)
+
+    serial = {}
+    for ds, q in jobs:
+        c = client(0, ds)
+        serial[ds, q] = c.fetch_custom(q)
+        c.session.close()
+        assert len(serial[ds, q]) > 0
+
+    def worker(k: int):
+        out = []
+        for i in range(5):
+            ds, q = jobs[(3 * k + i) % len(jobs)]
+            c = client(k, ds)
+            out.append(((ds, q), c.fetch_custom(q)))
+            c.session.close()
+        return out
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = [r for per_client in pool.map(worker, range(8)) for r in per_client]
+    neuprint.clear_default_client()
+    neuprint.Client.DATASETS_CACHE.clear()
+    assert len(results) == 40
+    assert {key[0] for key, _ in results} == {DATASET, second_dataset}
+    for key, df in results:
+        pd.testing.assert_frame_equal(df, serial[key])
+
+
+class _Proxy:
+    """A TCP relay to Neo4j's Bolt port on a fixed local port; ``stop()``
+    drops every connection and refuses new ones, as a stopped server does."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, port)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> "_Proxy":
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", self.port))
+        self._listener.listen(64)
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+        return self
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._socks += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stop(self) -> None:
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)   # wakes the blocked accept()
+        except OSError:
+            pass
+        self._listener.close()
+        with self._lock:
+            socks, self._socks = self._socks, []
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+
+def test_neo4j_lost_mid_request_is_a_503_and_the_service_recovers(
+        neo4j_connection, loaded, token_store, token, certificate):
+    from connectograph import neo4j_server
+    from connectograph.service import BackgroundServer, Limits, ServiceConfig
+
+    uri, auth = neo4j_connection
+    bolt = urlparse(uri)
+    proxy = _Proxy(bolt.hostname, bolt.port).start()
+    config = ServiceConfig(uri=f"bolt://127.0.0.1:{proxy.port}", auth=auth, tokens=token_store,
+                           limits=Limits(timeout=20.0), retry_time=1.0)
+    cert, key = certificate
+    mbon14 = {"cypher": "MATCH (n:Neuron) WHERE n.bodyId = 300972942 RETURN n.type AS t",
+              "dataset": DATASET}
+    slow = {"cypher": "UNWIND range(1, 60000000) AS x WITH x WHERE x % 7 = 0 "
+                      "RETURN count(x) AS n", "dataset": DATASET}
+    try:
+        with BackgroundServer(config, port=neo4j_server.free_port(), certfile=cert,
+                              keyfile=key) as srv, requests.Session() as s:
+            s.trust_env, s.verify = False, str(srv.certfile)
+            s.headers.update({"Authorization": f"Bearer {token}", "Connection": "close"})
+            url = srv.url + "/api/custom/custom"
+            assert s.post(url, json=mbon14).json()["data"] == [["MBON14"]]
+            with ThreadPoolExecutor(1) as pool:
+                running = pool.submit(s.post, url, json=slow)
+                time.sleep(1.0)                     # the slow query is running in Neo4j
+                assert not running.done()
+                proxy.stop()
+                lost = running.result(timeout=60)
+            assert lost.status_code == 503, lost.text
+            assert "Neo4j" in lost.json()["error"] and token not in lost.text
+            down = s.post(url, json=mbon14)
+            assert down.status_code == 503 and "Neo4j" in down.json()["error"]
+            proxy.start()
+            back = s.post(url, json=mbon14)
+            assert back.status_code == 200 and back.json()["data"] == [["MBON14"]]
+    finally:
+        proxy.stop()
