@@ -25,6 +25,8 @@ from connectograph import Client, NC, fetch_adjacencies, fetch_neurons
 from connectograph.errors import BulkImportError
 from connectograph.fetch import fetch_synapse_connections
 
+from throwaway_instances import stopped_empty_instance
+
 DATASET = "hemibrain-mb:v1.2.1"
 PREFIX = DATASET + "_"
 KC = 5813078552
@@ -42,7 +44,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module", params=[None, 3000],
                 ids=["prepared in memory", "partitions of 3000 rows"])
-def bulk_instance(request, bundle_dir, tmp_path_factory, fresh_instance):
+def bulk_instance(request, bundle_dir, tmp_path_factory):
     """A throw-away instance (own ports) holding the bundle, bulk-loaded while
     stopped and without a ``neo4j`` database (a fresh instance: no server is
     started to check it); once with the synapse tables in memory, once
@@ -52,11 +54,7 @@ def bulk_instance(request, bundle_dir, tmp_path_factory, fresh_instance):
     from connectograph.neo4j_server.settings import InstanceSettings
 
     name = os.environ.get("CONNECTOGRAPH_TEST_INSTANCE", "test") + "-bulk"
-    fresh_instance(name)
-    neo4j_server.stop(name, echo=lambda s: None)
-    data = InstanceSettings(name=name).root / "data"
-    for sub in ("databases", "transactions"):
-        shutil.rmtree(data / sub / "neo4j")
+    stopped_empty_instance(name)
     files = tmp_path_factory.mktemp("bulk-files")
     messages: list[str] = []
     try:

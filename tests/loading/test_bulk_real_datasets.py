@@ -19,6 +19,7 @@ import pytest
 
 from connectograph import NC, Client, fetch_adjacencies, fetch_neurons, fetch_simple_connections
 
+from throwaway_instances import stopped_empty_instance
 from shared_datasets import DATASETS
 
 pytestmark = [pytest.mark.slow, pytest.mark.neo4j]
@@ -30,17 +31,13 @@ def minted_id(name: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def instance(fresh_instance):
+def instance():
     """A throw-away instance, stopped, without a ``neo4j`` database."""
     from connectograph import neo4j_server
     from connectograph.neo4j_server.settings import InstanceSettings
 
     name = os.environ.get("CONNECTOGRAPH_TEST_INSTANCE", "test") + "-bulk-real"
-    fresh_instance(name)
-    neo4j_server.stop(name, echo=lambda s: None)
-    data = InstanceSettings(name=name).root / "data"
-    for sub in ("databases", "transactions"):
-        shutil.rmtree(data / sub / "neo4j")
+    stopped_empty_instance(name)
     yield name
     neo4j_server.stop(name, echo=lambda s: None)
     shutil.rmtree(InstanceSettings(name=name).root, ignore_errors=True)
