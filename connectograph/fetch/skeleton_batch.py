@@ -14,6 +14,7 @@ from ..client import Client, resolve_client
 from ..errors import InvalidArgumentError, SkeletonNotFoundError
 from ._dataset import checked_criteria, dataset_info
 from ._dataset_contents import require_skeletons
+from ._progress import progress_bar
 from .skeleton import _voxel_size_nm, healed_skeleton
 from .skeleton_storage import skeleton_from_record
 
@@ -193,7 +194,7 @@ def _fetch(criteria, with_synapses, heal, missing, progress, client) -> list[tup
         rows.sort(key=lambda r: order[r["bodyId"]])
     voxel_nm = _voxel_size_nm(client)
     frames = {}
-    for r in _bar(rows, progress):
+    for r in progress_bar(rows, progress, desc="skeletons", unit="body"):
         body = int(r["bodyId"])
         df = skeleton_from_record(r, body).to_df()
         if heal is not False and heal is not None:
@@ -203,16 +204,6 @@ def _fetch(criteria, with_synapses, heal, missing, progress, client) -> list[tup
     return [(r, frames[int(r["bodyId"])],
              connectors.get(int(r["bodyId"]), _no_sites()) if with_synapses else None)
             for r in rows]
-
-
-def _bar(rows: list, progress: bool | None):
-    """``rows``, counted by a tqdm bar as :func:`fetch_skeletons` describes."""
-    if progress is False:
-        return rows
-    from tqdm.auto import tqdm
-
-    return tqdm(rows, desc="skeletons", unit="body", leave=False, dynamic_ncols=True,
-                delay=0 if progress else 1.0)
 
 
 def _no_sites() -> pd.DataFrame:

@@ -19,6 +19,7 @@ from ..errors import CriteriaError
 from ..vocabulary import SYNAPSE_TYPES
 from ._dataset import checked_criteria, dataset_info, weight_condition
 from ._dataset_contents import require_rois, require_synapses
+from ._progress import progress_bar
 from ._synapse_query import (ROI_KEYS, SYNAPSE_TYPE_DTYPE, body_batches, check_batch_size,
                              check_bbox, checked_synapse_criteria, coordinates,
                              default_confidence, nt_columns, nt_fields, nt_properties,
@@ -72,7 +73,7 @@ def _empty_synapses(nt, props: list[str]) -> pd.DataFrame:
 
 def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = None,
                    batch_size: int = 10, *, bbox=None, nt=None,
-                   client: Client | None = None) -> pd.DataFrame:
+                   progress: bool | None = None, client: Client | None = None) -> pd.DataFrame:
     """Synapse sites of some bodies; mirrors neuprint-python's ``fetch_synapses``.
 
     Parameters
@@ -102,6 +103,9 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
         ``'all'`` adds one float32 column per transmitter (``acetylcholine``,
         ``gaba``...: the property without ``nt`` and ``Prob``, lower case).
         PSDs (and T-bars without a prediction) get None/NaN.
+    progress : bool or None, default None
+        A bar over the batches of bodies queried: None shows one when the work takes
+        longer than a second, True always, False never (tqdm's auto mode).
     client : Client, optional
 
     Returns
@@ -180,7 +184,8 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
     frames = [client.read_columns(q, _SYNAPSE_FIELDS + nt_names,
                                   {**base, **({"batch": b} if b is not None else {})},
                                   not_null=("bodyId", "type", "x", "y", "z"))
-              for q, b in zip(queries, batches)]
+              for q, b in progress_bar(list(zip(queries, batches)), progress,
+                                       desc="synapses", unit="batch")]
     frames = [f for f in frames if len(f)]
     if not frames:
         return _empty_synapses(nt, props)
@@ -207,6 +212,7 @@ def fetch_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = N
 
 def fetch_mean_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | None = None,
                         batch_size: int = 100, *, by_roi: bool = True, bbox=None,
+                        progress: bool | None = None,
                         client: Client | None = None) -> pd.DataFrame:
     """Mean position and confidence of each body's synapses, per ROI and type;
     mirrors neuprint-python's ``fetch_mean_synapses``.
@@ -226,6 +232,9 @@ def fetch_mean_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | Non
         selected sites (no ``roi`` column).
     bbox : [[x0, y0, z0], [x1, y1, z1]], optional
         *Ours*: only sites in this box (voxels, bounds included).
+    progress : bool or None, default None
+        A bar over the batches of bodies queried: None shows one when the work takes
+        longer than a second, True always, False never (tqdm's auto mode).
     client : Client, optional
 
     Returns
@@ -274,7 +283,8 @@ def fetch_mean_synapses(neuron_criteria, synapse_criteria: SynapseCriteria | Non
         base.update(bbox_lo=corners[0], bbox_hi=corners[1])
     columns = [c for c in MEAN_SYNAPSE_COLUMNS if by_roi or c != "roi"]  # = RETURN order
     rows: list = []
-    for batch in body_batches(nc, batch_size, client=client):
+    for batch in progress_bar(body_batches(nc, batch_size, client=client), progress,
+                              desc="mean synapses", unit="batch"):
         q = f"MATCH {nc.match(ds, 'n')} WHERE ({nc_where}){_batch_condition(batch)}\n{rest}"
         rows += client.read_values(q, {**base, **({"batch": batch} if batch else {})})[1]
     # A few rows per body: sorting the rows and building the frame once from
@@ -325,7 +335,7 @@ def _partner_batches(pairs: pd.DataFrame, anchor: str, partner: str,
 def fetch_synapse_connections(source_criteria=None, target_criteria=None,
                               synapse_criteria: SynapseCriteria | None = None,
                               min_total_weight: int = 1, batch_size: int = 10_000, *,
-                              nt=None, autapses: bool = False,
+                              nt=None, autapses: bool = False, progress: bool | None = None,
                               client: Client | None = None) -> pd.DataFrame:
     """Synapse-level connections (T-bar → PSD) between two sets of bodies;
     mirrors neuprint-python's ``fetch_synapse_connections``.
@@ -355,6 +365,9 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
     autapses : bool, default False
         *Ours*: include connections of a body onto itself. neuprint-python has
         no switch and returns them when the dataset has them.
+    progress : bool or None, default None
+        A bar over the batches of partner bodies queried: None shows one when the work takes
+        longer than a second, True always, False never (tqdm's auto mode).
     client : Client, optional
 
     Returns
@@ -443,7 +456,9 @@ def fetch_synapse_connections(source_criteria=None, target_criteria=None,
     frames = [client.read_columns(cypher, _CONNECTION_FIELDS + nt_names,
                                   {**base, "groups": groups},
                                   not_null=_CONNECTION_FIELDS[:2] + _CONNECTION_FIELDS[4:10])
-              for groups in _partner_batches(pairs, anchor, partner, batch_size)]
+              for groups in progress_bar(list(_partner_batches(pairs, anchor, partner,
+                                                               batch_size)),
+                                         progress, desc="synapse connections", unit="batch")]
     frames = [f for f in frames if len(f)]
     if not frames:
         return _empty_connections(nt, props)

@@ -247,6 +247,28 @@ def test_synapse_connections_kc_partners(client, bundle_dir):
 
 
 @pytest.mark.neo4j
+def test_progress_bars_over_batches(client, bundle_dir, capsys):
+    """progress=True: a bar counting the batches (the KC's partners in groups of
+    7); False: nothing on stderr; the answers are the same."""
+    p = pairs(bundle_dir)
+    partners = sorted(set(p.bodyId_post[p.bodyId_pre == KC]))
+    groups = -(-len(partners) // 7)         # ceil: the partner batches of 7 bodies
+    shown = fetch_synapse_connections(KC, NC(bodyId=partners), batch_size=7, progress=True,
+                                      client=client)
+    err = capsys.readouterr().err
+    assert "synapse connections:" in err and f"/{groups}" in err and "batch" in err
+    quiet = fetch_synapse_connections(KC, NC(bodyId=partners), batch_size=7, progress=False,
+                                      client=client)
+    assert capsys.readouterr().err == ""
+    pd.testing.assert_frame_equal(shown, quiet)
+    bodies = sorted(set(p.bodyId_pre) | set(p.bodyId_post))[:6]
+    fetch_synapses(NC(bodyId=bodies), batch_size=2, progress=True, client=client)
+    assert "synapses:" in capsys.readouterr().err
+    fetch_mean_synapses(NC(bodyId=bodies), batch_size=2, progress=True, client=client)
+    assert "mean synapses:" in capsys.readouterr().err
+
+
+@pytest.mark.neo4j
 def test_synapse_connections_roi_filter_is_on_the_psd(client, bundle_dir):
     p = pairs(bundle_dir)
     p = p[p.bodyId_post == KC]
