@@ -10,8 +10,10 @@ from .meta import fetch_all_rois, fetch_meta, fetch_primary_rois, fetch_roi_hier
 from .neurons import fetch_custom_neurons, fetch_neurons
 from .paths import fetch_paths, fetch_shortest_paths
 from .roi_connectivity import fetch_roi_connectivity
+from .series import fetch_connection_series
 from .skeleton import SkeletonNotFoundError, fetch_skeleton
 from .synapses import fetch_mean_synapses, fetch_synapse_connections, fetch_synapses
+from .versions import DatasetDiff, fetch_dataset_diff
 
 __all__ = ["fetch_custom", "fetch_neurons", "fetch_adjacencies", "fetch_meta", "fetch_all_rois",
            "fetch_primary_rois", "fetch_roi_hierarchy", "fetch_skeleton", "SkeletonNotFoundError",
@@ -19,4 +21,5 @@ __all__ = ["fetch_custom", "fetch_neurons", "fetch_adjacencies", "fetch_meta", "
            "fetch_traced_adjacencies", "fetch_common_connectivity", "fetch_shortest_paths",
            "fetch_paths", "fetch_output_completeness", "fetch_downstream_orphan_tasks",
            "fetch_roi_completeness", "fetch_roi_connectivity", "fetch_synapses",
-           "fetch_mean_synapses", "fetch_synapse_connections"]
+           "fetch_mean_synapses", "fetch_synapse_connections", "fetch_dataset_diff",
+           "DatasetDiff", "fetch_connection_series"]
