@@ -1,5 +1,7 @@
 """The fetch_* functions: neuprint-python's names, arguments and columns."""
 
+from ._cached import cached
+
 from .adjacencies import fetch_adjacencies, fetch_traced_adjacencies
 from .completeness import (fetch_downstream_orphan_tasks, fetch_output_completeness,
                            fetch_roi_completeness)
@@ -14,6 +16,21 @@ from .series import fetch_connection_series
 from .skeleton import SkeletonNotFoundError, fetch_skeleton
 from .synapses import fetch_mean_synapses, fetch_synapse_connections, fetch_synapses
 from .versions import DatasetDiff, fetch_dataset_diff
+
+# The opt-in result cache (Client(cache=DIR)) in front of the functions whose
+# answer depends on the client's dataset only (not fetch_custom,
+# fetch_custom_neurons, fetch_datasets: their Cypher or answer may reach other
+# datasets; nor the comparisons of several datasets).
+(fetch_neurons, fetch_adjacencies, fetch_traced_adjacencies, fetch_output_completeness,
+ fetch_downstream_orphan_tasks, fetch_roi_completeness, fetch_simple_connections,
+ fetch_common_connectivity, fetch_meta, fetch_all_rois, fetch_primary_rois, fetch_roi_hierarchy,
+ fetch_paths, fetch_shortest_paths, fetch_roi_connectivity, fetch_skeleton, fetch_synapses,
+ fetch_mean_synapses, fetch_synapse_connections) = map(cached, (
+    fetch_neurons, fetch_adjacencies, fetch_traced_adjacencies, fetch_output_completeness,
+    fetch_downstream_orphan_tasks, fetch_roi_completeness, fetch_simple_connections,
+    fetch_common_connectivity, fetch_meta, fetch_all_rois, fetch_primary_rois,
+    fetch_roi_hierarchy, fetch_paths, fetch_shortest_paths, fetch_roi_connectivity,
+    fetch_skeleton, fetch_synapses, fetch_mean_synapses, fetch_synapse_connections))
 
 __all__ = ["fetch_custom", "fetch_neurons", "fetch_adjacencies", "fetch_meta", "fetch_all_rois",
            "fetch_primary_rois", "fetch_roi_hierarchy", "fetch_skeleton", "SkeletonNotFoundError",
