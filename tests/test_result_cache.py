@@ -19,6 +19,7 @@ import pytest
 from connectograph import NC, Client, fetch_custom, fetch_simple_connections
 from connectograph.errors import CacheDirectoryError, ConnectionFailedError
 
+from conftest import REPO
 from other_datasets import another_dataset
 from shared_datasets import DATASETS
 
@@ -152,3 +153,48 @@ def test_unusable_cache_directory(neo4j_connection, tmp_path):
     with pytest.raises(CacheDirectoryError, match="a-file"):
         Client(uri, auth=auth, dataset=DATASET, cache=a_file / "cache")
     assert a_file.read_text() == "not a directory"
+
+
+def recipe_of(k: int, path) -> str:
+    """The bundled recipe, loading animal ``k``'s edge list as ``cachetest:v1``."""
+    text = (REPO / "loaders" / f"{RECIPE}.toml").read_text().split("[[series]]")[0]
+    [edges] = (FOLDER / "edges").glob(f"witvliet_2020_{k} *.xlsx")
+    text = text.replace("{edges}", edges.name).replace(
+        'name = "witvliet2021"', 'name = "cachetest"\ntag = "v1"')
+    text = text.replace('data_dir = "../shared/datasets/celegans-witvliet2021"',
+                        f'data_dir = "{FOLDER}"')
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.slow
+def test_reload_and_drop_never_give_a_stale_answer(neo4j_connection, tmp_path):
+    from connectograph.loading import drop, load
+    uri, auth = neo4j_connection
+    recipe = tmp_path / "cachetest.toml"
+    cache = tmp_path / "cache"
+
+    def answer():
+        with Client(uri, auth=auth, dataset="cachetest:v1", cache=cache) as c:
+            df = fetch_simple_connections(None, NC(instance="AVAL"), client=c)
+            return dict(zip(df["instance_pre"], df["weight"])), (c.cache.hits, c.cache.misses)
+
+    def load_animal(k):
+        with Client(uri, auth=auth, dataset="cachetest:v1", check_dataset=False) as w:
+            load(recipe_of(k, recipe), client=w, progress=None)
+
+    d1, d8 = chemical_inputs(1, "AVAL"), chemical_inputs(8, "AVAL")
+    assert d1 != d8
+    load_animal(1)
+    assert answer() == (d1, (0, 1))
+    assert answer() == (d1, (1, 0))
+    with Client(uri, auth=auth, dataset="cachetest:v1", cache=cache) as old:
+        load_animal(8)                         # a reload with other data
+        assert answer() == (d8, (0, 1))
+        # a client opened before the reload is not answered from the cache
+        fetch_simple_connections(None, NC(instance="AVAL"), client=old)
+        assert (old.cache.hits, old.cache.misses) == (0, 0)
+    with Client(uri, auth=auth, dataset="cachetest:v1", check_dataset=False) as w:
+        drop("cachetest:v1", client=w)
+    load_animal(1)                             # drop, then the first data again
+    assert answer() == (d1, (1, 0))            # its entries are still right

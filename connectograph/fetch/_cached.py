@@ -11,12 +11,21 @@ import inspect
 
 from ..client import Client, default_client
 from ..errors import ConnectionFailedError, NoDefaultClientError
+from ..vocabulary import current_meta_condition
+
+# The fingerprint of the dataset's current version, read on every cached call
+# (one indexed lookup): a client opened before a reload still holds the old Meta.
+_FINGERPRINT = ("MATCH (m:Meta) WHERE m.dataset = $name AND m.tag = $tag "
+                f"AND {current_meta_condition('m')} RETURN m.fingerprint AS fp")
 
 
 def _fingerprint(client: Client) -> tuple[str | None, bool]:
     """``(the dataset's Meta fingerprint, whether the server answers)``. The
-    fingerprint read from the Meta is remembered in the cache; with the
-    server down it is the one last seen at this address.
+    fingerprint is read from the current Meta on every call and remembered
+    in the cache; with the server down it is the one last seen at this
+    address. None (do not cache) for a dataset without one, and for a client
+    whose Meta, read when it was made, is no longer the current one (a reload
+    since: the client's answers are its own, see :attr:`Client.dataset`).
 
     Raises
     ------
@@ -26,13 +35,16 @@ def _fingerprint(client: Client) -> tuple[str | None, bool]:
     cache, place = client.cache, (client.uri, client.database, str(client.dataset))
     if not client.offline or client.server_answers():
         try:
-            fp = client.meta_properties().get("fingerprint")
+            held = client.meta_properties().get("fingerprint")
+            rows = client.read(_FINGERPRINT, {"name": client.dataset.name,
+                                              "tag": client.dataset.tag})
         except ConnectionFailedError:
             client.offline = True
         else:
+            fp = rows[0]["fp"] if rows else None
             if fp is not None:
                 cache.remember_fingerprint(*place, fp)
-            return fp, True
+            return (fp if fp == held else None), True
     fp = cache.known_fingerprint(*place)
     if fp is None:
         raise ConnectionFailedError(
