@@ -111,6 +111,9 @@ class Client(CypherRunner):
         The connection the client runs its queries on.
     cache : ResultCache or None
         The result cache, if ``cache`` was given.
+    offline : bool
+        True while the server is known not to answer (only with a cache:
+        cached questions are answered, others raise ConnectionFailedError).
 
     Raises
     ------

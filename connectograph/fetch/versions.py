@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..client import Client, resolve_client
 from ..criteria import Parameters
+from ..errors import InvalidArgumentError
 from ._connection_tables import (body_condition, criteria_for, open_datasets,
                                  read_connection_table)
 from ._synapse_types import SynapseType, check_synapse_type, kinds, require_gap_junctions
@@ -101,15 +102,26 @@ class DatasetDiff:
 
     def write(self, folder: str | Path) -> list[Path]:
         """Write every table as CSV into ``folder`` (created if needed;
-        files of the same names are replaced); return the paths written."""
+        files of the same names are replaced); return the paths written.
+
+        Raises
+        ------
+        InvalidArgumentError
+            ``folder`` cannot be created or written (e.g. it is a file).
+        """
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         written = []
-        for name in ("summary", "neurons_only_a", "neurons_only_b", "neuron_changes",
-                     "connections"):
-            path = folder / f"{name}.csv"
-            getattr(self, name).to_csv(path, index=False)
-            written.append(path)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in ("summary", "neurons_only_a", "neurons_only_b", "neuron_changes",
+                         "connections"):
+                path = folder / f"{name}.csv"
+                getattr(self, name).to_csv(path, index=False)
+                written.append(path)
+        except OSError as err:
+            raise InvalidArgumentError(
+                f"cannot write the diff's tables into {folder}: {err}; give a directory "
+                "that can be created or written") from err
         return written
 
 

@@ -36,3 +36,20 @@ def test_equal_content_is_no_change():
     b[1]["somaLocation"] = CartesianPoint((1.0, 2.0, 4.0))
     b[1]["roiInfo"] = '{"a": {"pre": 2}, "b": {"post": 2}}'
     assert neuron_differences(a, b)[2]["property"].tolist() == ["roiInfo", "somaLocation"]
+
+
+def test_write_into_a_file_is_our_error(tmp_path):
+    import pandas as pd
+    import pytest
+
+    from connectograph.errors import InvalidArgumentError
+    from connectograph.fetch.versions import DatasetDiff
+
+    empty = pd.DataFrame()
+    diff = DatasetDiff("a:1", "b:1", "chemical", empty, empty, empty, empty, empty)
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    with pytest.raises(InvalidArgumentError, match="a-file"):
+        diff.write(target)
+    assert target.read_text() == "x"
+    assert [p.name for p in diff.write(tmp_path / "out")][0] == "summary.csv"
