@@ -222,12 +222,13 @@ def test_cli_diff_and_series(animals, neo4j_connection, tmp_path, monkeypatch):
     assert f"{largest})" in top[0] and len(top) == 4 and "tables written" in top[3]
     result = CliRunner().invoke(main, ["diff", "witvliet2021:d7", "witvliet2021:d42"])
     assert result.exit_code == 1 and "witvliet2021:d42 is not loaded" in result.output
-    result = CliRunner().invoke(main, ["series", "witvliet2021:d7", "witvliet2021:d8",
-                                       "--target", "AVAL", "--out", str(tmp_path / "s.csv")])
-    assert result.exit_code == 0, result.output
-    got = pd.read_csv(tmp_path / "s.csv")
-    assert got_series(got, (7, 8)) == {k: w for k, w in expected_series((7, 8)).items()
-                                       if k[1] == "AVAL"}
+    expected = {k: w for k, w in expected_series((7, 8)).items() if k[1] == "AVAL"}
+    for run in ("stores", "from the cache"):
+        result = CliRunner().invoke(main, ["series", "witvliet2021:d7", "witvliet2021:d8",
+                                           "--target", "AVAL", "--out", str(tmp_path / "s.csv"),
+                                           "--cache", str(tmp_path / "cache")])
+        assert result.exit_code == 0, result.output
+        assert got_series(pd.read_csv(tmp_path / "s.csv"), (7, 8)) == expected
 
 
 @pytest.mark.slow

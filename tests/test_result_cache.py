@@ -16,7 +16,8 @@ import threading
 import pandas as pd
 import pytest
 
-from connectograph import NC, Client, fetch_custom, fetch_simple_connections
+from connectograph import (NC, Client, fetch_connection_series, fetch_custom,
+                           fetch_simple_connections)
 from connectograph.errors import CacheDirectoryError, ConnectionFailedError
 
 from conftest import REPO
@@ -134,6 +135,8 @@ def test_answers_offline_from_the_cache(adult, neo4j_connection, tmp_path):
     try:
         with Client(relay.uri, auth=auth, dataset=DATASET, cache=tmp_path) as c:
             fetch_simple_connections(None, NC(instance="AVAR"), client=c)
+            fetch_connection_series([DATASET], targets=NC(instance="AVAR"), client=c)
+            assert (c.cache.hits, c.cache.misses) == (0, 2)
     finally:
         relay.close()
     with pytest.raises(ConnectionFailedError):
@@ -141,8 +144,11 @@ def test_answers_offline_from_the_cache(adult, neo4j_connection, tmp_path):
     with Client(relay.uri, auth=auth, dataset=DATASET, cache=tmp_path) as offline:
         df = fetch_simple_connections(None, NC(instance="AVAR"), client=offline)
         assert dict(zip(df["instance_pre"], df["weight"])) == expected
-        assert offline.cache.hits == 1
-        with pytest.raises(ConnectionFailedError):
+        series = fetch_connection_series([DATASET], targets=NC(instance="AVAR"),
+                                         client=offline)
+        assert dict(zip(series["instance_pre"], series[DATASET])) == expected
+        assert offline.cache.hits == 2
+        with pytest.raises(ConnectionFailedError, match="not in the cache"):
             fetch_simple_connections(None, NC(instance="AVAL"), client=offline)
 
 

@@ -20,7 +20,7 @@ from .versions import DatasetDiff, fetch_dataset_diff
 # The opt-in result cache (Client(cache=DIR)) in front of the functions whose
 # answer depends on the client's dataset only (not fetch_custom,
 # fetch_custom_neurons, fetch_datasets: their Cypher or answer may reach other
-# datasets; nor the comparisons of several datasets).
+# datasets), and in front of the comparisons, keyed on every dataset compared.
 (fetch_neurons, fetch_adjacencies, fetch_traced_adjacencies, fetch_output_completeness,
  fetch_downstream_orphan_tasks, fetch_roi_completeness, fetch_simple_connections,
  fetch_common_connectivity, fetch_meta, fetch_all_rois, fetch_primary_rois, fetch_roi_hierarchy,
@@ -31,6 +31,19 @@ from .versions import DatasetDiff, fetch_dataset_diff
     fetch_common_connectivity, fetch_meta, fetch_all_rois, fetch_primary_rois,
     fetch_roi_hierarchy, fetch_paths, fetch_shortest_paths, fetch_roi_connectivity,
     fetch_skeleton, fetch_synapses, fetch_mean_synapses, fetch_synapse_connections))
+
+fetch_dataset_diff = cached(fetch_dataset_diff, datasets=lambda a: [a["a"], a["b"]])
+
+
+def _series_datasets(arguments: dict) -> list:
+    """fetch_connection_series' datasets as a list (read once: a generator
+    is passed on as that list)."""
+    names = arguments["datasets"]
+    arguments["datasets"] = [names] if isinstance(names, str) else list(names)
+    return arguments["datasets"]
+
+
+fetch_connection_series = cached(fetch_connection_series, datasets=_series_datasets)
 
 __all__ = ["fetch_custom", "fetch_neurons", "fetch_adjacencies", "fetch_meta", "fetch_all_rois",
            "fetch_primary_rois", "fetch_roi_hierarchy", "fetch_skeleton", "SkeletonNotFoundError",
