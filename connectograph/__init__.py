@@ -17,6 +17,7 @@ from .fetch import (fetch_common_connectivity, fetch_custom_neurons, fetch_datas
                     fetch_simple_connections, fetch_traced_adjacencies)
 from .fetch import fetch_mean_synapses, fetch_synapse_connections, fetch_synapses
 from .fetch import fetch_cell_type_report, fetch_roi_mesh, fetch_skeletons
+from .fetch import DatasetDiff, fetch_connection_series, fetch_dataset_diff
 from .utils import connection_table_to_matrix, merge_neuron_properties, signed_connections
 
 __version__ = "0.1.0"
@@ -32,4 +33,5 @@ __all__ = ["Client", "set_default_client", "default_client", "NeuronCriteria", "
            "fetch_paths", "fetch_output_completeness", "fetch_downstream_orphan_tasks",
            "fetch_roi_completeness", "fetch_roi_connectivity", "fetch_synapses",
            "fetch_mean_synapses", "fetch_synapse_connections", "fetch_skeletons",
-           "fetch_roi_mesh", "fetch_cell_type_report"]
+           "fetch_roi_mesh", "fetch_cell_type_report", "fetch_dataset_diff",
+           "DatasetDiff", "fetch_connection_series"]

@@ -327,6 +327,87 @@ def report_command(cell_type, dataset, out, top) -> None:
     click.echo(f"Wrote {path}")
 
 
+# --- comparing datasets ----------------------------------------------------------------------
+
+_synapse_type = click.option("--synapse-type", type=click.Choice(["chemical", "electrical",
+                                                                  "both"]),
+                             default="chemical", show_default=True,
+                             help="ConnectsTo, gap junctions, or each kind apart.")
+_cache = click.option("--cache", type=click.Path(file_okay=False),
+                      help="Result cache directory (answers from disk when asked again, "
+                           "also with the server down; docs/result-cache.md).")
+
+
+@main.command("diff")
+@click.argument("a")
+@click.argument("b")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Also write every table as CSV into this folder.")
+@click.option("--type", "type_", help="Only bodies of this type (regex allowed), and their "
+              "connections.")
+@click.option("--instance", help="Only bodies of this instance (regex allowed), and their "
+              "connections.")
+@_synapse_type
+@_cache
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=0),
+              help="Largest weight changes to print.")
+@_friendly_errors
+def diff_command(a, b, out, type_, instance, synapse_type, cache, top) -> None:
+    """Compare dataset A (old) with dataset B (new), both name:tag: bodies
+    only in one, changed properties, connections that appeared, vanished or
+    changed weight (matched on bodyId; see docs/versions.md)."""
+    from .client import Client
+    from .criteria import NC
+    from .fetch import fetch_dataset_diff
+    criteria = None
+    if type_ or instance:
+        criteria = NC(type=type_, instance=instance, label="Segment")
+    with Client(dataset=a, cache=cache) as client:
+        diff = fetch_dataset_diff(a, b, criteria=criteria, synapse_type=synapse_type,
+                                  client=client)
+    click.echo(diff.describe(top))
+    if out:
+        paths = diff.write(out)
+        click.echo(f"{len(paths)} tables written to {out}")
+
+
+@main.command("series")
+@click.argument("datasets", nargs=-1, required=True)
+@click.option("--source", help="Presynaptic bodies: a type or instance (regex allowed); "
+              "default every body.")
+@click.option("--target", help="Postsynaptic bodies, as --source.")
+@click.option("--min-weight", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Keep connections reaching this weight in at least one dataset.")
+@_synapse_type
+@_cache
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the table as CSV.")
+@click.option("--rows", default=30, show_default=True, type=click.IntRange(min=0),
+              help="Rows to print (strongest first).")
+@_friendly_errors
+def series_command(datasets, source, target, min_weight, synapse_type, cache, out,
+                   rows) -> None:
+    """The weight of each connection in each of DATASETS (name:tag, in order),
+    one column per dataset, 0 where absent."""
+    import pandas as pd
+
+    from .client import Client
+    from .criteria import NC
+    from .fetch import fetch_connection_series
+
+    def criteria(text):
+        return None if text is None else NC(text, label="Segment")
+    with Client(dataset=datasets[0], cache=cache) as client:
+        df = fetch_connection_series(list(datasets), criteria(source), criteria(target),
+                                     min_weight=min_weight, synapse_type=synapse_type,
+                                     client=client)
+    if out:
+        df.to_csv(out, index=False)
+    shown = df.drop(columns=["bodyId_pre", "bodyId_post", "type_pre", "type_post"]).head(rows)
+    with pd.option_context("display.width", 200, "display.max_columns", None):
+        click.echo(shown.to_string(index=False) if len(shown) else "no connection matches")
+    click.echo(f"{len(df):,} connections" + (f", written to {out}" if out else ""))
+
+
 @main.command("demo")
 @click.option("--data-dir", type=click.Path(file_okay=False),
               help="Folder of the hemibrain-mb bundle (default: ../shared/datasets/hemibrain-mb).")

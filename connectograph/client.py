@@ -23,7 +23,8 @@ import neo4j
 import pandas as pd
 
 from .connection import Connection, CypherRunner, Shape, column_query
-from .errors import DatasetNotFoundError, InvalidArgumentError, NoDefaultClientError
+from .errors import (ConnectionFailedError, DatasetNotFoundError, InvalidArgumentError,
+                     NoDefaultClientError)
 from .identifiers import DatasetName
 from .vocabulary import current_meta_condition
 
@@ -96,11 +97,23 @@ class Client(CypherRunner):
     connection : Connection, optional
         An open connection to use (its driver is shared; closing the client
         leaves it open). Then ``uri``, ``auth`` and ``database`` are not given.
+    cache : str or Path, optional
+        A directory for the opt-in result cache
+        (:mod:`connectograph.result_cache`): fetch results are stored there,
+        keyed on the dataset's fingerprint, the function and its arguments,
+        and asked again they come from disk. With a cache the client may be
+        created while the server is down: cached questions are answered,
+        others raise :class:`ConnectionFailedError`.
 
     Attributes
     ----------
     connection : Connection
         The connection the client runs its queries on.
+    cache : ResultCache or None
+        The result cache, if ``cache`` was given.
+    offline : bool
+        True while the server is known not to answer (only with a cache:
+        cached questions are answered, others raise ConnectionFailedError).
 
     Raises
     ------
@@ -115,6 +128,8 @@ class Client(CypherRunner):
         ``dataset`` is not ``name:tag``.
     InvalidArgumentError
         ``connection`` given with ``uri``, ``auth`` or ``database``.
+    CacheDirectoryError
+        ``cache`` cannot be created or written.
 
     Examples
     --------
@@ -124,23 +139,44 @@ class Client(CypherRunner):
 
     def __init__(self, uri: str | None = None, *, auth: tuple[str, str] | None = None,
                  dataset: str, database: str | None = None, check_dataset: bool = True,
-                 connection: Connection | None = None):
+                 connection: Connection | None = None, cache: str | Any | None = None):
         self._dataset = DatasetName.parse(dataset)
         self._meta_properties: dict[str, Any] | None = None
         if connection is not None and (uri, auth, database) != (None, None, None):
             raise InvalidArgumentError(
                 "give a Client either connection= or uri=/auth=/database=, not both")
+        self.cache = None
+        if cache is not None:
+            from .result_cache import ResultCache
+            self.cache = ResultCache(cache)
         self._owns_connection = connection is None
+        # with a cache, a server that is down is not an error yet (offline answers)
         self.connection = connection if connection is not None else \
-            Connection(uri, auth=auth, database=database)
+            Connection(uri, auth=auth, database=database, verify=self.cache is None)
+        #: True while the server is known to be down (cache given): cached
+        #: questions are answered, others raise (see connectograph.result_cache)
+        self.offline = False
+        if self.cache is not None:
+            self.offline = not self.server_answers()
         try:
-            if check_dataset:
+            if check_dataset and not self.offline:
                 self.check_dataset()
         except Exception:
             self.close()
             raise
 
     # -- lifecycle ---------------------------------------------------------------
+    def server_answers(self) -> bool:
+        """Whether the server answers now (one connectivity check, no retry);
+        updates :attr:`offline`. Other errors (credentials) are raised."""
+        try:
+            self.connection.verify()
+        except ConnectionFailedError:
+            self.offline = True
+            return False
+        self.offline = False
+        return True
+
     def close(self) -> None:
         """Close the connection if the client opened it (a shared one stays open)."""
         if self._owns_connection:

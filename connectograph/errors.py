@@ -108,6 +108,11 @@ class MissingDependencyError(ConnectographError, ImportError):
     says which extra to install."""
 
 
+class CacheDirectoryError(ConnectographError, ValueError):
+    """The result cache's directory (``Client(cache=DIR)``) cannot be created,
+    opened or written; the message names it and says what to give instead."""
+
+
 # --- running queries ------------------------------------------------------------
 
 

@@ -105,6 +105,11 @@ def check_every_fetch(client, expected: Expected) -> None:
         "fetch_primary_rois": lambda: fetch.fetch_primary_rois(client=client),
         "fetch_roi_hierarchy": lambda: fetch.fetch_roi_hierarchy(client=client),
         "fetch_datasets": lambda: fetch.fetch_datasets(client=client),
+        "fetch_dataset_diff": lambda: fetch.fetch_dataset_diff(
+            str(client.dataset), str(client.dataset), criteria=NC(bodyId=[body]),
+            client=client),
+        "fetch_connection_series": lambda: fetch.fetch_connection_series(
+            [str(client.dataset)], [body], client=client),
     }
     # a new fetch function must be added here (and so to every dataset's test)
     assert set(calls) == {n for n in fetch.__all__ if n.startswith("fetch_")}
@@ -133,6 +138,12 @@ def check_every_fetch(client, expected: Expected) -> None:
         path = answers[name]
         assert path["bodyId"].tolist() == [body, partner], name
         assert path["weight"].tolist() == [0, int(down[partner])], name
+    diff = answers["fetch_dataset_diff"]           # the dataset against itself
+    assert diff.connections.empty and diff.neuron_changes.empty
+    assert diff.neurons_only_a.empty and diff.neurons_only_b.empty
+    series = answers["fetch_connection_series"]
+    assert {int(b): int(w) for b, w in zip(series["bodyId_post"],
+                                           series[str(client.dataset)])} == down.to_dict()
     meta = answers["fetch_meta"]
     assert f"{meta['dataset']}:{meta['tag']}" == str(client.dataset)
     assert str(client.dataset) in answers["fetch_datasets"]

@@ -332,3 +332,21 @@ MATCH (n:{{Neuron}})
 WHERE n.ntGabaProb IS NOT NULL
 RETURN true AS has
 LIMIT 1;
+
+// Comparing datasets: every connection and every body of one dataset (read
+// once per side; the comparison is done with pandas).
+// @name: all_connections
+MATCH (a:{{Segment}})-[e:ConnectsTo]->(b:{{Segment}})
+RETURN a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight;
+
+// @name: all_segments
+MATCH (n:{{Segment}})
+RETURN n.bodyId AS bodyId, properties(n) AS properties;
+
+// A type's connections onto every body (a series over one dataset).
+// @name: connections_from_type_to_segments
+MATCH (a:{{Neuron}})-[e:ConnectsTo]->(b:{{Segment}})
+WHERE a.type = $type
+RETURN a.bodyId AS bodyId_pre, b.bodyId AS bodyId_post, e.weight AS weight,
+       a.instance AS instance_pre, b.instance AS instance_post, a.type AS type_pre,
+       b.type AS type_post;

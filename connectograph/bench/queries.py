@@ -106,14 +106,14 @@ def query_cases() -> list[QueryCase]:
     """Every query case (a fresh list; the fetch functions are imported on call)."""
     from ..criteria import AtLeast, SynapseCriteria
     from ..criteria import NeuronCriteria as NC
-    from ..fetch import (fetch_adjacencies, fetch_common_connectivity, fetch_custom,
-                         fetch_custom_neurons, fetch_datasets, fetch_downstream_orphan_tasks,
+    from ..fetch import (fetch_adjacencies, fetch_common_connectivity,
+                         fetch_connection_series, fetch_custom, fetch_custom_neurons,
+                         fetch_dataset_diff, fetch_datasets, fetch_downstream_orphan_tasks,
                          fetch_mean_synapses, fetch_neurons, fetch_output_completeness,
                          fetch_paths, fetch_roi_completeness, fetch_roi_connectivity,
                          fetch_roi_hierarchy, fetch_shortest_paths, fetch_simple_connections,
                          fetch_skeleton, fetch_skeletons, fetch_synapse_connections,
-                         fetch_synapses,
-                         fetch_traced_adjacencies)
+                         fetch_synapses, fetch_traced_adjacencies)
     from ..fetch.completeness import NEUPRINT_COMPLETE_STATUSES
 
     def neurons_type(c, p):
@@ -174,6 +174,25 @@ def query_cases() -> list[QueryCase]:
         return int(sum(len(pd.DataFrame({k: row[k] for k in ("rowId", "x", "y", "z",
                                                              "radius", "link")}))
                        for _, row in df.iterrows()))
+
+    def self_diff(c, p):
+        return len(fetch_dataset_diff(str(c.dataset), str(c.dataset), client=c).connections)
+
+    def self_diff_bare(d, ds, p):
+        conn = [bare_frame(d, baseline_cypher("all_connections", ds), {}) for _ in range(2)]
+        bodies = [bare_frame(d, baseline_cypher("all_segments", ds), {}) for _ in range(2)]
+        both = conn[0].merge(conn[1], on=["bodyId_pre", "bodyId_post"], how="outer",
+                             suffixes=("_a", "_b"), indicator=True)
+        changed = both[(both["_merge"] != "both") | (both["weight_a"] != both["weight_b"])]
+        bodies[0].merge(bodies[1], on="bodyId", how="outer", indicator=True)
+        return len(changed)
+
+    def series(c, p):
+        return len(fetch_connection_series([str(c.dataset)], NC(type=p["type"]), client=c))
+
+    def series_bare(d, ds, p):
+        return len(bare_frame(d, baseline_cypher("connections_from_type_to_segments", ds),
+                              {"type": p["type"]}))
 
     def simple(c, p):
         return len(fetch_simple_connections(NC(type=p["type"]), None, client=c))
@@ -359,6 +378,10 @@ def query_cases() -> list[QueryCase]:
         QueryCase("fetch_custom_neurons(top 100 by pre)", "fetch_custom_neurons",
                   custom_neurons, custom_neurons_bare),
         QueryCase("fetch_datasets()", "fetch_datasets", datasets, datasets_bare),
+        QueryCase("fetch_dataset_diff(dataset, itself)", "fetch_dataset_diff", self_diff,
+                  self_diff_bare),
+        QueryCase("fetch_connection_series([dataset], type)", "fetch_connection_series",
+                  series, series_bare, ("type",)),
         # the VARIANT_CASES, skipped where a dataset has no gap junctions, no
         # per-synapse transmitters or no ntGabaProb
         QueryCase(VARIANT_CASES[0], "fetch_simple_connections", both, both_bare,
