@@ -13,6 +13,8 @@ import socket
 import socketserver
 import threading
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -20,11 +22,12 @@ from connectograph import (NC, Client, fetch_connection_series, fetch_custom,
                            fetch_simple_connections)
 from connectograph.errors import CacheDirectoryError, ConnectionFailedError
 
-from conftest import REPO
 from other_datasets import another_dataset
 from shared_datasets import DATASETS
 
 pytestmark = pytest.mark.neo4j
+
+REPO = Path(__file__).resolve().parents[1]
 
 FOLDER = DATASETS / "celegans-witvliet2021"
 RECIPE = "celegans-witvliet2021"

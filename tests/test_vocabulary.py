@@ -75,7 +75,8 @@ def test_names_are_defined_once(value):
 def test_count_keys_and_node_labels_have_one_definition():
     from connectograph.identifiers import DATASET_NODE_LABELS
     from connectograph.loading.read.table_schemas import COUNT_COLUMNS, NOT_PRIMARY
-    from connectograph.loading.derive.body_roi_counts import COUNT_KEYS, ROI_COUNT_KEYS
+    from connectograph.loading.derive.bodies import COUNT_KEYS
+    from connectograph.loading.derive.body_roi_counts import ROI_COUNT_KEYS
     from connectograph.loading.read.synapse_tables import SYNAPSE_TYPES
     assert DATASET_NODE_LABELS is vocabulary.DATASET_NODE_LABELS
     assert COUNT_KEYS is vocabulary.COUNT_KEYS and ROI_COUNT_KEYS is vocabulary.ROI_COUNT_KEYS
