@@ -2,16 +2,12 @@
 the C. elegans adult witvliet2021:d8.
 
 Expected answers come from pandas on the xlsx edge list. "The server down"
-is real: the client reaches the server through a small TCP relay of the
-test's own, and the relay is shut (the session's server keeps running for
+is real: the client reaches the server through a TCP relay
+(tests/bolt_relay.py), and the relay is shut (the session's server keeps running for
 the other tests).
 """
 
 from __future__ import annotations
-
-import socket
-import socketserver
-import threading
 
 from pathlib import Path
 
@@ -22,6 +18,7 @@ from connectograph import (NC, Client, fetch_connection_series, fetch_custom,
                            fetch_simple_connections)
 from connectograph.errors import CacheDirectoryError, ConnectionFailedError
 
+from bolt_relay import BoltRelay
 from other_datasets import another_dataset
 from shared_datasets import DATASETS
 
@@ -40,55 +37,6 @@ def chemical_inputs(k: int, post: str) -> dict:
     src = pd.read_excel(path)
     chem = src[(src["type"] == "chemical") & (src["post"] == post)]
     return chem.groupby("pre")["synapses"].sum().to_dict()
-
-
-class Relay(socketserver.ThreadingTCPServer):
-    """Forwards every connection on a free loopback port to ``target``."""
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, target: tuple[str, int]):
-        self.target = target
-        self.sockets: list[socket.socket] = []
-        super().__init__(("127.0.0.1", 0), _Pipe)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def uri(self) -> str:
-        return f"bolt://127.0.0.1:{self.server_address[1]}"
-
-    def close(self) -> None:
-        self.shutdown()
-        self.server_close()
-        for s in self.sockets:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
-
-
-class _Pipe(socketserver.BaseRequestHandler):
-    def handle(self):
-        upstream = socket.create_connection(self.server.target)
-        self.server.sockets += [self.request, upstream]
-
-        def pump(src, dst):
-            try:
-                while data := src.recv(65536):
-                    dst.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for s in (src, dst):
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-        t = threading.Thread(target=pump, args=(upstream, self.request), daemon=True)
-        t.start()
-        pump(self.request, upstream)
-        t.join()
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +81,7 @@ def test_hit_miss_and_equal_arguments(adult, neo4j_connection, tmp_path):
 def test_answers_offline_from_the_cache(adult, neo4j_connection, tmp_path):
     uri, auth = neo4j_connection
     host, port = uri.split("//")[1].rsplit(":", 1)
-    relay = Relay((host, int(port)))
+    relay = BoltRelay(host, int(port)).start()
     expected = chemical_inputs(8, "AVAR")
     try:
         with Client(relay.uri, auth=auth, dataset=DATASET, cache=tmp_path) as c:
@@ -141,7 +89,7 @@ def test_answers_offline_from_the_cache(adult, neo4j_connection, tmp_path):
             fetch_connection_series([DATASET], targets=NC(instance="AVAR"), client=c)
             assert (c.cache.hits, c.cache.misses) == (0, 2)
     finally:
-        relay.close()
+        relay.stop()
     with pytest.raises(ConnectionFailedError):
         Client(relay.uri, auth=auth, dataset=DATASET)       # no cache: the usual error
     with Client(relay.uri, auth=auth, dataset=DATASET, cache=tmp_path) as offline:

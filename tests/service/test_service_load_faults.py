@@ -6,8 +6,6 @@ make test-slow."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
@@ -15,6 +13,8 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 import requests
+
+from bolt_relay import BoltRelay
 
 pytestmark = pytest.mark.neo4j
 
@@ -63,67 +63,6 @@ def test_eight_clients_mixing_datasets(service, second_dataset, token_store):
         pd.testing.assert_frame_equal(df, serial[key])
 
 
-class _Proxy:
-    """A TCP relay to Neo4j's Bolt port on a fixed local port; ``stop()``
-    drops every connection and refuses new ones, as a stopped server does."""
-
-    def __init__(self, host: str, port: int):
-        self.target = (host, port)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self._socks: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def start(self) -> "_Proxy":
-        self._listener = socket.socket()
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", self.port))
-        self._listener.listen(64)
-        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
-        return self
-
-    def _accept(self, listener):
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            with self._lock:
-                self._socks += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(src, dst):
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def stop(self) -> None:
-        try:
-            self._listener.shutdown(socket.SHUT_RDWR)   # wakes the blocked accept()
-        except OSError:
-            pass
-        self._listener.close()
-        with self._lock:
-            socks, self._socks = self._socks, []
-        for s in socks:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
-
-
 def _lost_and_back(uri, auth, token_store, token, certificate, known: dict, answer: list,
                    lose, bring_back) -> None:
     """The service on ``uri``: a known question answered; a slow one running
@@ -166,11 +105,11 @@ def test_neo4j_lost_mid_request_is_a_503_and_the_service_recovers(
     live with; the real server stopped and started is the slow variant below."""
     uri, auth = neo4j_connection
     bolt = urlparse(uri)
-    proxy = _Proxy(bolt.hostname, bolt.port).start()
+    proxy = BoltRelay(bolt.hostname, bolt.port).start()
     mbon14 = {"cypher": "MATCH (n:Neuron) WHERE n.bodyId = 300972942 RETURN n.type AS t",
               "dataset": DATASET}
     try:
-        _lost_and_back(f"bolt://127.0.0.1:{proxy.port}", auth, token_store, token,
+        _lost_and_back(proxy.uri, auth, token_store, token,
                        certificate, mbon14, [["MBON14"]], proxy.stop, proxy.start)
     finally:
         proxy.stop()
