@@ -50,14 +50,25 @@ def summary_rows(meta: dict, has_label: Callable[[str], bool]) -> list[tuple[str
         ("segments", count("segmentCount")),
         ("T-bars / PSDs", f"{count('totalPreCount')} / {count('totalPostCount')}"),
         ("ROIs", f"{len(roi_info)} ({len(primary)} primary{': ' + shown if primary else ''})"),
-        ("voxel size", f"{float(size[0] if isinstance(size, list) else size):g} {units}"
-                       if size and units else "unknown"),
+        ("voxel size", _voxel_size(size, units, has_label)),
         ("synapse points", "yes" if has_label("Synapse") else "no (connection weights only)"),
         ("skeletons", "yes" if has_label("Skeleton") else "no"),
         ("gap junctions", {True: "yes", False: "no"}.get(meta.get("hasGapJunctions"),
                                                           "unknown")),
         ("transmitter predictions", ", ".join(transmitters) if transmitters else "no"),
     ]
+
+
+def _voxel_size(size, units, has_label: Callable[[str], bool]) -> str:
+    """``8 nanometers``, ``4 x 4 x 40 nanometers``; none where the dataset has no
+    coordinates at all (no synapse points, no skeletons), whatever its Meta says."""
+    if not (has_label("Synapse") or has_label("Skeleton")):
+        return "none (no coordinates)"
+    if not size or not units:
+        return "unknown"
+    sides = [float(v) for v in (size if isinstance(size, list) else [size])]
+    shown = f"{sides[0]:g}" if len(set(sides)) == 1 else " x ".join(f"{v:g}" for v in sides)
+    return f"{shown} {units}"
 
 
 def summary_html(dataset: str, uri: str, meta: dict, has_label: Callable[[str], bool]) -> str:

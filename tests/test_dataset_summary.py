@@ -17,10 +17,20 @@ def test_summary_rows_from_a_meta_alone():
     rows = dict(summary_rows(meta, lambda label: label == "Skeleton"))
     assert rows["neurons"] == "3" and rows["T-bars / PSDs"] == "7 / 11"
     assert rows["ROIs"] == "2 (1 primary: A)"
-    assert rows["voxel size"] == "4 nanometers"
+    assert rows["voxel size"] == "4 x 4 x 40 nanometers"       # FlyWire's anisotropic voxels
     assert rows["synapse points"].startswith("no") and rows["skeletons"] == "yes"
     assert rows["gap junctions"] == "unknown"
     assert rows["transmitter predictions"] == "consensusNt"
+
+
+def test_voxel_size_only_where_there_are_coordinates():
+    """C. elegans' edge lists have no coordinates: a voxel size from its Meta
+    would mean nothing."""
+    meta = {"voxelSize": [1.0, 1.0, 1.0], "voxelUnits": "nanometers"}
+    assert dict(summary_rows(meta, lambda label: False))["voxel size"] == \
+        "none (no coordinates)"
+    assert dict(summary_rows(meta, lambda label: label == "Synapse"))["voxel size"] == \
+        "1 nanometers"
 
 
 def test_client_html_on_the_bundle(client, bundle_dir):
