@@ -109,7 +109,9 @@ def run_custom(request: Request, ds: DatasetName, cypher: str):
     return backend(request).run(rewritten.cypher)
 
 
-@router.api_route("/api/custom/custom", methods=["GET", "POST"])
+# GET and POST registered apart, each with its own OpenAPI operation id
+@router.get("/api/custom/custom", operation_id="custom_get")
+@router.post("/api/custom/custom", operation_id="custom_post")
 async def custom(request: Request):
     """Run a read-only Cypher query on one dataset; ``{"columns", "data"}``."""
     ds, cypher = await custom_request(request)
@@ -117,7 +119,8 @@ async def custom(request: Request):
     return Response(json_body(columns, rows), media_type="application/json")
 
 
-@router.api_route("/api/custom/arrow", methods=["GET", "POST"])
+@router.get("/api/custom/arrow", operation_id="custom_arrow_get")
+@router.post("/api/custom/arrow", operation_id="custom_arrow_post")
 async def custom_arrow(request: Request):
     """The same as /api/custom/custom, as an Arrow IPC stream."""
     ds, cypher = await custom_request(request)
