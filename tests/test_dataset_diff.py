@@ -13,6 +13,7 @@ the instance, checked in test_celegans.py).
 from __future__ import annotations
 
 from contextlib import ExitStack
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -189,6 +190,32 @@ def test_series_of_the_loaded_animals(animals):
     # min_weight: kept if reached in at least one dataset
     strong = fetch_connection_series(names, min_weight=20, client=animals[1])
     assert got_series(strong, ks) == {k: w for k, w in exp.items() if max(w) >= 20}
+
+
+def test_series_drawn(animals):
+    """plot_connection_series: one line per connection, its points the weights
+    pandas reads from the four files, the animals in the given order."""
+    from connectograph.plot import plot_connection_series
+
+    names = [f"witvliet2021:d{k}" for k in ANIMALS]
+    got = fetch_connection_series(names, client=animals[1])
+    fig = plot_connection_series(got, top=5, x_labels={"witvliet2021:d1": "L1 (d1)"})
+    ax = fig.axes[0]
+    exp = expected_series(ANIMALS)
+    drawn = fig.connectograph_series
+    lines = [tuple(int(y) for y in line.get_ydata()) for line in ax.get_lines()]
+    assert lines == [exp[(pre, post)] for pre, post in
+                     zip(drawn["instance_pre"], drawn["instance_post"])]
+    # the five largest totals over the series (ties may pick either connection)
+    assert sorted(map(sum, lines)) == sorted(map(sum, exp.values()))[-5:]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["L1 (d1)", *names[1:]]
+    assert ax.get_ylabel() == "synapses" and len(ax.get_legend().get_texts()) == 5
+    first = drawn.iloc[0]
+    assert ax.get_legend().get_texts()[0].get_text() == \
+        f"{first['instance_pre']} → {first['instance_post']}"
+    out = Path(__file__).resolve().parents[1] / "test-output"
+    out.mkdir(exist_ok=True)
+    fig.savefig(out / "connection_series.png", dpi=90)
 
 
 def test_series_sources_and_gap_junctions(animals):

@@ -1,5 +1,5 @@
 """Pictures of a connectome: connectivity heatmaps, neurons drawn in 2D and
-3D, a cell-type report page (the optional ``plot`` extra: ``pip install
+3D, a connection's weight across a series of datasets, a cell-type report page (the optional ``plot`` extra: ``pip install
 'connectograph[plot]'``, matplotlib, navis, plotly and trimesh).
 
 Importing this package needs none of them; each function imports what it
@@ -11,6 +11,7 @@ pyplot (no global state, the Agg canvas when saved; notebooks show them).
 
 from .matrix import plot_connectivity_matrix, plot_roi_connectivity
 from .neurons import plot_neurons, plot_neurons_3d
+from .series import plot_connection_series
 
 __all__ = ["plot_connectivity_matrix", "plot_roi_connectivity", "plot_neurons",
-           "plot_neurons_3d"]
+           "plot_neurons_3d", "plot_connection_series"]
