@@ -327,12 +327,9 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
     """
     frames, files = [], []
     for order, src in enumerate(recipe.roi_connections):
-        file = str(recipe.path(src.file))
-        df, file_rows = _read(recipe, src, ROI_CONNECTION_COLUMNS, warnings)
-        df = df[list(ROI_CONNECTION_COLUMNS)].copy()
+        df, file, file_rows = _weighted_pairs(recipe, src, ROI_CONNECTION_COLUMNS,
+                                              ("bodyId_pre", "bodyId_post"), names, warnings)
         with file_rows:
-            _body_columns(df, src, ("bodyId_pre", "bodyId_post"), file, names)
-            df["weight"] = _int64_if_complete(int_column(df, "weight", file, positive=True))
             df = RoiConnectionTable.build(df, file=file, roi_names=roi_names).frame
         df["_order"] = np.int32(order)
         frames.append(df)
@@ -359,16 +356,27 @@ def read_roi_connections(recipe: Recipe, roi_names: set[str] | None,
     return allrows
 
 
-def _body_columns(df: pd.DataFrame, src: TableSource, columns: tuple[str, ...], file: str,
-                  names: dict[int, str] | None) -> None:
-    """The body id columns of a connection table as int64: parsed integers,
-    or minted from names (``body_names``), in place."""
-    for col in columns:
-        if src.body_names:
-            df[col] = minted_body_ids(df[col], {} if names is None else names, file=file,
-                                      column=src.columns.get(col, col))
-        else:
-            df[col] = _int64_if_complete(id_column(df, col, file))
+def _weighted_pairs(recipe: Recipe, src: TableSource, columns: tuple[str, ...],
+                    ends: tuple[str, str], names: dict[int, str] | None,
+                    warnings: list[str] | None) -> tuple[pd.DataFrame, str, _FileRows]:
+    """A table of body pairs with a weight (per-ROI connections, gap
+    junctions): read with only its canonical ``columns``, the two body
+    columns ``ends`` as int64 (parsed integers, or minted from names with
+    ``body_names``), ``weight`` as positive integers. Returns the table, its
+    file and its rows in the file (checks of the caller go under ``with``
+    them, so their errors name the file's rows)."""
+    file = str(recipe.path(src.file))
+    df, file_rows = _read(recipe, src, columns, warnings)
+    df = df[list(columns)].copy()
+    with file_rows:
+        for col in ends:
+            if src.body_names:
+                df[col] = minted_body_ids(df[col], {} if names is None else names, file=file,
+                                          column=src.columns.get(col, col))
+            else:
+                df[col] = _int64_if_complete(id_column(df, col, file))
+        df["weight"] = _int64_if_complete(int_column(df, "weight", file, positive=True))
+    return df, file, file_rows
 
 
 def read_gap_junctions(recipe: Recipe, conflicts: list[Conflict],
@@ -392,12 +400,9 @@ def read_gap_junctions(recipe: Recipe, conflicts: list[Conflict],
     frames = []
     key = ("bodyId_a", "bodyId_b")
     for src in recipe.gap_junctions:
-        file = str(recipe.path(src.file))
-        df, file_rows = _read(recipe, src, GAP_JUNCTION_COLUMNS, warnings)
-        df = df[list(GAP_JUNCTION_COLUMNS)].copy()
+        df, file, file_rows = _weighted_pairs(recipe, src, GAP_JUNCTION_COLUMNS, key, names,
+                                              warnings)
         with file_rows:
-            _body_columns(df, src, ("bodyId_a", "bodyId_b"), file, names)
-            df["weight"] = _int64_if_complete(int_column(df, "weight", file, positive=True))
             if df["weight"].isna().any():
                 row = int(np.flatnonzero(df["weight"].isna().to_numpy())[0]) + 1
                 raise ValidationError("empty gap-junction count", file=file, row=row,
