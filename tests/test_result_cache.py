@@ -155,3 +155,17 @@ def test_reload_and_drop_never_give_a_stale_answer(neo4j_connection, tmp_path):
         drop("cachetest:v1", client=w)
     load_animal(1)                             # drop, then the first data again
     assert answer() == (d1, (1, 0))            # its entries are still right
+
+
+def test_a_progress_bar_asks_the_same_question(neo4j_connection, loaded, tmp_path):
+    """progress= changes what is shown, not the answer: one cache entry."""
+    from connectograph import fetch_synapses
+
+    uri, auth = neo4j_connection
+    kc = NC(bodyId=[5813078552])        # the bundle's Kenyon cell with its synapse files
+    with Client(uri, auth=auth, dataset="hemibrain-mb:v1.2.1", cache=tmp_path) as c:
+        quiet = fetch_synapses(kc, progress=False, client=c)
+        shown = fetch_synapses(kc, progress=True, client=c)
+        assert (c.cache.hits, c.cache.misses) == (1, 1)
+    pd.testing.assert_frame_equal(quiet, shown)
+    assert len(quiet) > 0

@@ -67,6 +67,9 @@ def _fingerprints(client: Client, datasets: list[DatasetName] | None
 
 #: Arguments that make a call write files: such calls always run.
 _WRITES_FILES = ("export_dir", "export_path")
+#: Arguments that do not change the answer, left out of the key (a call with
+#: a progress bar and one without ask the same question).
+_NOT_IN_KEY = ("client", "progress")
 
 
 def cached(func=None, *, datasets: Callable[[dict], list[str]] | None = None):
@@ -102,7 +105,7 @@ def cached(func=None, *, datasets: Callable[[dict], list[str]] | None = None):
         if fp is None:
             return func(*bound.args, **bound.kwargs)
         key = cache.key(fp, func.__name__,
-                        {k: v for k, v in bound.arguments.items() if k != "client"})
+                        {k: v for k, v in bound.arguments.items() if k not in _NOT_IN_KEY})
         found, value = cache.get(key)
         if found:
             return value
