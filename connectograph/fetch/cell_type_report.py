@@ -94,12 +94,12 @@ def fetch_cell_type_report(type: str, *, top: int | None = 20,
     """
     client = resolve_client(client)
     info = dataset_info(client)
-    neurons, roi_counts = fetch_neurons(NeuronCriteria(type=type, regex=False), client=client)
+    nc = NeuronCriteria(type=type, regex=False)
+    neurons, roi_counts = fetch_neurons(nc, client=client)
     if neurons.empty:
         raise UnknownCellTypeError(_unknown_type_message(client, type))
     transmitter = next((p for p in TRANSMITTER_PROPERTIES if p in info.neuron_properties), None)
     properties = ["type", "instance"] + ([transmitter] if transmitter else [])
-    nc = NeuronCriteria(type=type, regex=False)
     cells = len(neurons)
     upstream = fetch_simple_connections(None, nc, properties=properties, client=client)
     downstream = fetch_simple_connections(nc, None, properties=properties, client=client)
