@@ -176,16 +176,21 @@ def query_cases() -> list[QueryCase]:
                        for _, row in df.iterrows()))
 
     def self_diff(c, p):
-        return len(fetch_dataset_diff(str(c.dataset), str(c.dataset), client=c).connections)
+        diff = fetch_dataset_diff(str(c.dataset), str(c.dataset), client=c)
+        return (len(diff.connections) + len(diff.neuron_changes) + len(diff.neurons_only_a)
+                + len(diff.neurons_only_b))
 
     def self_diff_bare(d, ds, p):
+        """Changed connections plus changed or unmatched bodies, with pandas."""
         conn = [bare_frame(d, baseline_cypher("all_connections", ds), {}) for _ in range(2)]
         bodies = [bare_frame(d, baseline_cypher("all_segments", ds), {}) for _ in range(2)]
-        both = conn[0].merge(conn[1], on=["bodyId_pre", "bodyId_post"], how="outer",
-                             suffixes=("_a", "_b"), indicator=True)
-        changed = both[(both["_merge"] != "both") | (both["weight_a"] != both["weight_b"])]
-        bodies[0].merge(bodies[1], on="bodyId", how="outer", indicator=True)
-        return len(changed)
+        edges = conn[0].merge(conn[1], on=["bodyId_pre", "bodyId_post"], how="outer",
+                              suffixes=("_a", "_b"), indicator=True)
+        nodes = bodies[0].merge(bodies[1], on="bodyId", how="outer", suffixes=("_a", "_b"),
+                                indicator=True)
+        return int(((edges["_merge"] != "both") | (edges["weight_a"] != edges["weight_b"])).sum()
+                   + ((nodes["_merge"] != "both")
+                      | (nodes["properties_a"] != nodes["properties_b"])).sum())
 
     def series(c, p):
         return len(fetch_connection_series([str(c.dataset)], NC(type=p["type"]), client=c))
