@@ -44,27 +44,27 @@ def _major(version: str) -> int:
     return int(str(version).split(".")[0])
 
 
-def _datasets(instance: str) -> list[str]:
-    """``name:tag`` of every dataset of a running instance (empty when stopped)."""
+def _read_local(instance: str, cypher: str) -> list[dict]:
+    """The rows of a read query on a running local instance."""
     from ..connection import Connection
     from .settings import local_connection
 
-    conn = local_connection(instance)
-    if conn is None or not status(instance).running:
+    uri, auth = local_connection(instance)
+    with Connection(uri, auth=auth) as c:
+        return c.read(cypher)
+
+
+def _datasets(instance: str) -> list[str]:
+    """``name:tag`` of every dataset of a running instance (empty when stopped)."""
+    if not status(instance).running:
         return []
-    with Connection(conn[0], auth=conn[1]) as c:
-        rows = c.read("MATCH (m:Meta) WHERE m.dataset IS NOT NULL AND m.tag IS NOT NULL "
-                      "RETURN m.dataset + ':' + m.tag AS d ORDER BY d")
-    return [r["d"] for r in rows]
+    return [r["d"] for r in _read_local(
+        instance, "MATCH (m:Meta) WHERE m.dataset IS NOT NULL AND m.tag IS NOT NULL "
+                  "RETURN m.dataset + ':' + m.tag AS d ORDER BY d")]
 
 
 def _node_count(instance: str) -> int:
-    from ..connection import Connection
-    from .settings import local_connection
-
-    conn = local_connection(instance)
-    with Connection(conn[0], auth=conn[1]) as c:
-        return c.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    return _read_local(instance, "MATCH (n) RETURN count(n) AS n")[0]["n"]
 
 
 def backup(instance: str, directory: str | Path, *, force: bool = False,
